@@ -1,0 +1,335 @@
+// Package harness starts real ZooKeeper and Kafka clusters in Docker, controls their nodes
+// (kill, stop, start, pause, network faults), observes their elections, and runs chaos runs.
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+	"golang.org/x/sync/errgroup"
+)
+
+// Ports the nodes listen on, at their own IPs.
+const (
+	ZooKeeperPort = 2181
+	KafkaPort     = 9092
+)
+
+// Role is what a node runs.
+type Role string
+
+const (
+	RoleZooKeeper Role = "zookeeper"
+	RoleKafka     Role = "kafka"
+	// RoleClient is the test process itself, as a party to network partitions.
+	RoleClient Role = "client"
+)
+
+// Node is one member of a cluster, or the test process (RoleClient).
+type Node struct {
+	Name string // zk1, kafka2, client
+	Role Role
+	ID   int // ZooKeeper myid or Kafka broker.id
+	IP   netip.Addr
+
+	container *testcontainers.DockerContainer
+}
+
+// Addr is the node's service address, ip:port.
+func (n *Node) Addr() string {
+	switch n.Role {
+	case RoleZooKeeper:
+		return netip.AddrPortFrom(n.IP, ZooKeeperPort).String()
+	case RoleKafka:
+		return netip.AddrPortFrom(n.IP, KafkaPort).String()
+	}
+	return n.IP.String()
+}
+
+func (n *Node) String() string { return n.Name }
+
+// Cluster is a running ZooKeeper ensemble and set of Kafka brokers on a network of their own.
+type Cluster struct {
+	Config     ClusterConfig // effective configuration, defaults filled in
+	RunID      string
+	Subnet     netip.Prefix
+	ZooKeepers []*Node
+	Brokers    []*Node
+	// Client is the test process as the nodes see it (the network's gateway).
+	Client *Node
+
+	docker  client.APIClient
+	network *testcontainers.DockerNetwork
+
+	mu        sync.Mutex
+	closed    bool
+	netFaults map[string]bool // node name -> has fault rules installed
+}
+
+// Start creates and starts a cluster, then waits until it is ready: every broker registered in
+// ZooKeeper, a controller elected, every configured topic created with leaders for all its
+// partitions, and every broker and topic config override in effect. On error nothing is left behind.
+func Start(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error) {
+	cfg, err = cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	docker, _, err := dockerClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkImage(ctx, docker, cfg.Image); err != nil {
+		return nil, err
+	}
+	if _, _, err := SweepLeftovers(ctx); err != nil {
+		return nil, fmt.Errorf("sweep leftovers of crashed runs: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
+	defer cancel()
+
+	c := &Cluster{Config: cfg, RunID: newRunID(), docker: docker, netFaults: map[string]bool{}}
+	defer func() {
+		if err != nil {
+			cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			err = errors.Join(err, c.Close(cleanupCtx, ""))
+		}
+	}()
+	if err := c.createNetwork(ctx); err != nil {
+		return nil, err
+	}
+	c.planNodes()
+	if err := c.startContainers(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return nil, fmt.Errorf("cluster %s not ready: %w", c.RunID, err)
+	}
+	return c, nil
+}
+
+func newRunID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
+}
+
+func (c *Cluster) createNetwork(ctx context.Context) error {
+	candidates := []netip.Prefix{}
+	if c.Config.Subnet != "" {
+		candidates = append(candidates, netip.MustParsePrefix(c.Config.Subnet).Masked())
+	} else {
+		for i := 1; i < 255; i++ {
+			candidates = append(candidates, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 199, byte(i), 0}), 24))
+		}
+	}
+	var errs []error
+	for _, subnet := range candidates {
+		gateway := subnet.Addr().Next()
+		nw, err := tcnetwork.New(ctx,
+			tcnetwork.WithDriver("bridge"),
+			tcnetwork.WithLabels(ownLabels(c.RunID)),
+			tcnetwork.WithIPAM(&network.IPAM{Config: []network.IPAMConfig{{
+				Subnet: subnet, Gateway: gateway,
+			}}}),
+		)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", subnet, err))
+			if strings.Contains(err.Error(), "overlap") {
+				continue // another cluster has it
+			}
+			break
+		}
+		c.network, c.Subnet = nw, subnet
+		c.Client = &Node{Name: "client", Role: RoleClient, IP: gateway}
+		return nil
+	}
+	return fmt.Errorf("create the cluster network: %w", errors.Join(errs...))
+}
+
+// planNodes assigns names, ids and static IPs: ZooKeeper at .2-.4, brokers from .11.
+func (c *Cluster) planNodes() {
+	base := c.Subnet.Addr().As4()
+	ip := func(last int) netip.Addr { b := base; b[3] = byte(last); return netip.AddrFrom4(b) }
+	for i := 1; i <= c.Config.ZooKeepers; i++ {
+		c.ZooKeepers = append(c.ZooKeepers, &Node{Name: "zk" + strconv.Itoa(i), Role: RoleZooKeeper, ID: i, IP: ip(1 + i)})
+	}
+	for i := 1; i <= c.Config.Brokers; i++ {
+		c.Brokers = append(c.Brokers, &Node{Name: "kafka" + strconv.Itoa(i), Role: RoleKafka, ID: i, IP: ip(10 + i)})
+	}
+}
+
+// Nodes returns every ZooKeeper node and broker.
+func (c *Cluster) Nodes() []*Node { return append(append([]*Node{}, c.ZooKeepers...), c.Brokers...) }
+
+// Node returns the node with the given name, or nil.
+func (c *Cluster) Node(name string) *Node {
+	for _, n := range c.Nodes() {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Broker returns the broker with the given broker.id, or nil.
+func (c *Cluster) Broker(id int) *Node {
+	for _, n := range c.Brokers {
+		if n.ID == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// BootstrapServers returns every broker's address.
+func (c *Cluster) BootstrapServers() []string {
+	addrs := make([]string, len(c.Brokers))
+	for i, b := range c.Brokers {
+		addrs[i] = b.Addr()
+	}
+	return addrs
+}
+
+// ZooKeeperServers returns every ZooKeeper node's address.
+func (c *Cluster) ZooKeeperServers() []string {
+	addrs := make([]string, len(c.ZooKeepers))
+	for i, z := range c.ZooKeepers {
+		addrs[i] = z.Addr()
+	}
+	return addrs
+}
+
+func (c *Cluster) startContainers(ctx context.Context) error {
+	zkCfg := zooCfg(c.Config.ZooKeeperTickTime, c.ZooKeepers)
+	// ZooKeeper first: brokers give up if it is not there within their connection timeout.
+	if err := c.startNodes(ctx, c.ZooKeepers, func(*Node) string { return zkCfg }); err != nil {
+		return err
+	}
+	return c.startNodes(ctx, c.Brokers, func(b *Node) string { return serverProperties(c.Config, b, c.ZooKeepers) })
+}
+
+func (c *Cluster) startNodes(ctx context.Context, nodes []*Node, render func(*Node) string) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, n := range nodes {
+		g.Go(func() error { return c.startContainer(ctx, n, render(n)) })
+	}
+	return g.Wait()
+}
+
+func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) error {
+	cfgPath := "/etc/kafkaesque/server.properties"
+	env := map[string]string{}
+	if n.Role == RoleZooKeeper {
+		cfgPath = "/etc/kafkaesque/zoo.cfg"
+		env["ZK_MYID"] = strconv.Itoa(n.ID)
+	}
+	if c.Config.JavaOpts != "" {
+		env["JAVA_OPTS"] = c.Config.JavaOpts
+	}
+	labels := ownLabels(c.RunID)
+	labels[LabelNode] = n.Name
+	ip := n.IP
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:    c.Config.Image,
+			Name:     fmt.Sprintf("%s-%s-%s", c.Config.Name, c.RunID, n.Name),
+			Cmd:      []string{string(n.Role)},
+			Env:      env,
+			Labels:   labels,
+			Networks: []string{c.network.Name},
+			Files: []testcontainers.ContainerFile{{
+				Reader: strings.NewReader(config), ContainerFilePath: cfgPath, FileMode: 0o644,
+			}},
+			ConfigModifier: func(cc *container.Config) { cc.Hostname = n.Name },
+			HostConfigModifier: func(hc *container.HostConfig) {
+				// NET_ADMIN lets iptables and tc run inside the node; never privileged.
+				hc.CapAdd = append(hc.CapAdd, "NET_ADMIN")
+			},
+			EndpointSettingsModifier: func(eps map[string]*network.EndpointSettings) {
+				for _, ep := range eps {
+					ep.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ip}
+				}
+			},
+		},
+		Started: true,
+	}
+	ctr, err := testcontainers.GenericContainer(ctx, req)
+	if ctr != nil {
+		if dc, ok := ctr.(*testcontainers.DockerContainer); ok {
+			n.container = dc
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("start %s: %w", n.Name, err)
+	}
+	if n.container == nil {
+		return fmt.Errorf("start %s: unexpected container type %T", n.Name, ctr)
+	}
+	return nil
+}
+
+// Close collects every node's log into logDir (skipped when empty), then removes the cluster's
+// containers and network. It is safe to call more than once.
+func (c *Cluster) Close(ctx context.Context, logDir string) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	var errs []error
+	if logDir != "" {
+		errs = append(errs, c.CollectLogs(ctx, logDir))
+	}
+	errs = append(errs, removeRun(ctx, c.docker, c.RunID))
+	return errors.Join(errs...)
+}
+
+// CollectLogs writes each node's output (across restarts) to logDir/<node>.log.
+func (c *Cluster) CollectLogs(ctx context.Context, logDir string) error {
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return fmt.Errorf("collect logs: %w", err)
+	}
+	var errs []error
+	for _, n := range c.Nodes() {
+		if n.container == nil {
+			continue
+		}
+		if err := copyLog(ctx, n, filepath.Join(logDir, n.Name+".log")); err != nil {
+			errs = append(errs, fmt.Errorf("collect %s log: %w", n.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func copyLog(ctx context.Context, n *Node, path string) error {
+	rc, err := n.container.Logs(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, rc)
+	return errors.Join(err, f.Close())
+}

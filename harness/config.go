@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ClusterConfig describes a cluster. The zero value of each field means its default.
+type ClusterConfig struct {
+	// Name prefixes container names; default "kafkaesque".
+	Name string
+	// Image is the node image; default DefaultImage.
+	Image string
+	// ZooKeepers is 1 or 3; default 1.
+	ZooKeepers int
+	// Brokers is the number of Kafka brokers; default 3.
+	Brokers int
+	// BrokerConfig overrides server.properties keys. After start every key is checked against the
+	// brokers' own DescribeConfigs: an unknown (misspelled) key or a value not in effect is an error.
+	BrokerConfig map[string]string
+	// Topics are created at start; the cluster is ready when all their partitions have leaders.
+	// Default: one topic "kafkaesque" with 3 partitions and replication factor min(3, Brokers).
+	Topics []TopicSpec
+	// ZooKeeperTickTime bounds ZooKeeper session timeouts to [2, 20] ticks; default 500ms.
+	ZooKeeperTickTime time.Duration
+	// Subnet of the cluster's network, e.g. 10.199.7.0/24. Default: the first free /24 in
+	// 10.199.0.0/16, so clusters of parallel test packages do not collide.
+	Subnet string
+	// StartTimeout bounds cluster start-up; default 90s.
+	StartTimeout time.Duration
+	// JavaOpts replaces the node JVM's options when set.
+	JavaOpts string
+}
+
+// TopicSpec is a topic to create.
+type TopicSpec struct {
+	Name              string
+	Partitions        int
+	ReplicationFactor int
+	// Config overrides topic-level keys; checked after creation like BrokerConfig.
+	Config map[string]string
+}
+
+// DefaultTopic is the topic a cluster creates when its config names none.
+const DefaultTopic = "kafkaesque"
+
+// Defaults tuned so elections happen within seconds rather than the production defaults' tens of
+// seconds; every one can be overridden through BrokerConfig.
+func defaultBrokerConfig(brokers int) map[string]string {
+	rf := strconv.Itoa(min(3, brokers))
+	return map[string]string{
+		"zookeeper.session.timeout.ms":             "6000",
+		"zookeeper.connection.timeout.ms":          "10000",
+		"replica.lag.time.max.ms":                  "10000",
+		"auto.leader.rebalance.enable":             "false",
+		"unclean.leader.election.enable":           "false",
+		"min.insync.replicas":                      "1",
+		"default.replication.factor":               rf,
+		"offsets.topic.replication.factor":         rf,
+		"offsets.topic.num.partitions":             "6",
+		"transaction.state.log.replication.factor": rf,
+		"transaction.state.log.min.isr":            strconv.Itoa(min(2, brokers)),
+		"group.initial.rebalance.delay.ms":         "0",
+		"controlled.shutdown.enable":               "true",
+	}
+}
+
+// Keys the harness sets itself: overriding them would break the cluster's wiring.
+var reservedBrokerKeys = []string{"broker.id", "listeners", "advertised.listeners", "zookeeper.connect", "log.dirs"}
+
+func (c ClusterConfig) withDefaults() (ClusterConfig, error) {
+	if c.Name == "" {
+		c.Name = "kafkaesque"
+	}
+	if c.Image == "" {
+		c.Image = DefaultImage
+	}
+	if c.ZooKeepers == 0 {
+		c.ZooKeepers = 1
+	}
+	if c.Brokers == 0 {
+		c.Brokers = 3
+	}
+	if c.ZooKeeperTickTime == 0 {
+		c.ZooKeeperTickTime = 500 * time.Millisecond
+	}
+	if c.StartTimeout == 0 {
+		c.StartTimeout = 90 * time.Second
+	}
+	if c.ZooKeepers != 1 && c.ZooKeepers != 3 {
+		return c, fmt.Errorf("cluster config: ZooKeepers must be 1 or 3, got %d", c.ZooKeepers)
+	}
+	if c.Brokers < 1 || c.Brokers > 9 {
+		return c, fmt.Errorf("cluster config: Brokers must be 1 to 9, got %d", c.Brokers)
+	}
+	for _, k := range reservedBrokerKeys {
+		if _, ok := c.BrokerConfig[k]; ok {
+			return c, fmt.Errorf("cluster config: broker key %q is set by the harness and cannot be overridden", k)
+		}
+	}
+	for k := range c.BrokerConfig {
+		if strings.TrimSpace(k) != k || k == "" || strings.ContainsAny(k, "=:\n") {
+			return c, fmt.Errorf("cluster config: malformed broker config key %q", k)
+		}
+	}
+	merged := defaultBrokerConfig(c.Brokers)
+	maps.Copy(merged, c.BrokerConfig)
+	c.BrokerConfig = merged
+	if len(c.Topics) == 0 {
+		c.Topics = []TopicSpec{{Name: DefaultTopic, Partitions: 3, ReplicationFactor: min(3, c.Brokers)}}
+	}
+	for _, t := range c.Topics {
+		if t.Name == "" || t.Partitions < 1 || t.ReplicationFactor < 1 || t.ReplicationFactor > c.Brokers {
+			return c, fmt.Errorf("cluster config: bad topic %+v (needs a name, partitions >= 1, 1 <= replication factor <= brokers)", t)
+		}
+	}
+	if c.Subnet != "" {
+		p, err := netip.ParsePrefix(c.Subnet)
+		if err != nil || !p.Addr().Is4() || p.Bits() > 24 {
+			return c, fmt.Errorf("cluster config: Subnet %q must be an IPv4 prefix of /24 or larger", c.Subnet)
+		}
+	}
+	return c, nil
+}
+
+// renderProperties writes a Java properties file with sorted keys, so files diff cleanly.
+func renderProperties(props map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		fmt.Fprintf(&b, "%s=%s\n", k, props[k])
+	}
+	return b.String()
+}
+
+func zooCfg(tick time.Duration, zks []*Node) string {
+	props := map[string]string{
+		"tickTime":               strconv.FormatInt(tick.Milliseconds(), 10),
+		"dataDir":                "/data/zookeeper",
+		"clientPort":             strconv.Itoa(ZooKeeperPort),
+		"initLimit":              "20",
+		"syncLimit":              "5",
+		"maxClientCnxns":         "0",
+		"4lw.commands.whitelist": "srvr,ruok,stat,mntr",
+		"admin.enableServer":     "false",
+	}
+	if len(zks) > 1 {
+		for _, z := range zks {
+			props[fmt.Sprintf("server.%d", z.ID)] = fmt.Sprintf("%s:2888:3888", z.IP)
+		}
+	}
+	return renderProperties(props)
+}
+
+func serverProperties(cfg ClusterConfig, broker *Node, zks []*Node) string {
+	props := maps.Clone(cfg.BrokerConfig)
+	connect := make([]string, len(zks))
+	for i, z := range zks {
+		connect[i] = z.Addr()
+	}
+	props["broker.id"] = strconv.Itoa(broker.ID)
+	props["listeners"] = "PLAINTEXT://" + broker.Addr()
+	props["advertised.listeners"] = "PLAINTEXT://" + broker.Addr()
+	props["zookeeper.connect"] = strings.Join(connect, ",")
+	props["log.dirs"] = "/data/kafka"
+	return renderProperties(props)
+}

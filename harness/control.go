@@ -1,0 +1,189 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	tcexec "github.com/testcontainers/testcontainers-go/exec"
+)
+
+// exec runs a command inside a node and returns its combined output; a non-zero exit is an error.
+func (n *Node) exec(ctx context.Context, cmd ...string) (string, error) {
+	code, out, err := n.execCode(ctx, cmd...)
+	if err != nil {
+		return out, err
+	}
+	if code != 0 {
+		return out, fmt.Errorf("%s: %q exited %d: %s", n.Name, strings.Join(cmd, " "), code, strings.TrimSpace(out))
+	}
+	return out, nil
+}
+
+func (n *Node) execCode(ctx context.Context, cmd ...string) (int, string, error) {
+	if n.container == nil {
+		return -1, "", fmt.Errorf("%s has no container", n.Name)
+	}
+	code, r, err := n.container.Exec(ctx, cmd, tcexec.Multiplexed())
+	if err != nil {
+		return -1, "", fmt.Errorf("%s: exec %q: %w", n.Name, strings.Join(cmd, " "), err)
+	}
+	var buf bytes.Buffer
+	if r != nil {
+		_, _ = io.Copy(&buf, r)
+	}
+	return code, buf.String(), nil
+}
+
+// Reachability is what a TCP connection attempt to a port found.
+type Reachability int
+
+const (
+	// Accepting: the connection was made.
+	Accepting Reachability = iota
+	// Refusing: the host answered with a reset; nothing listens (a killed process).
+	Refusing
+	// Unreachable: no answer before the timeout (a partition, or a host that is gone).
+	Unreachable
+)
+
+func (r Reachability) String() string {
+	return [...]string{"accepting", "refusing", "unreachable"}[r]
+}
+
+const probeTimeout = time.Second
+
+// ProbeFromClient dials a node's service port from the test process.
+func ProbeFromClient(ctx context.Context, n *Node) Reachability {
+	d := net.Dialer{Timeout: probeTimeout}
+	conn, err := d.DialContext(ctx, "tcp", n.Addr())
+	if err == nil {
+		conn.Close()
+		return Accepting
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return Refusing
+	}
+	return Unreachable
+}
+
+// Probe dials to's service port from inside from (or from the test process when from is the
+// client node).
+func (c *Cluster) Probe(ctx context.Context, from, to *Node) (Reachability, error) {
+	if from.Role == RoleClient {
+		return ProbeFromClient(ctx, to), nil
+	}
+	target := to.IP.String()
+	port := "22" // the client listens on nothing: a reset or a timeout still tells reachability
+	switch to.Role {
+	case RoleZooKeeper:
+		port = fmt.Sprint(ZooKeeperPort)
+	case RoleKafka:
+		port = fmt.Sprint(KafkaPort)
+	}
+	script := fmt.Sprintf("exec 3<>/dev/tcp/%s/%s", target, port)
+	code, out, err := from.execCode(ctx, "timeout", fmt.Sprintf("%.0f", probeTimeout.Seconds()), "bash", "-c", script)
+	if err != nil {
+		return Unreachable, err
+	}
+	switch {
+	case code == 0:
+		return Accepting, nil
+	case code == 124: // timeout(1) fired: no answer
+		return Unreachable, nil
+	case strings.Contains(out, "refused"):
+		return Refusing, nil
+	default: // no route, host unreachable
+		return Unreachable, nil
+	}
+}
+
+// waitProbe polls until the probe from the client to n returns want, or the timeout passes.
+func waitProbe(ctx context.Context, n *Node, want Reachability, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var got Reachability
+	for {
+		got = ProbeFromClient(ctx, n)
+		if got == want {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s: port %s is %s, want %s after %s", n.Name, n.Addr(), got, want, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// KillNode SIGKILLs the node's JVM and keeps it down; the container and its data stay. It
+// proves the kill by waiting until the node's port refuses connections.
+func (c *Cluster) KillNode(ctx context.Context, n *Node) error {
+	if _, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "kill"); err != nil {
+		return fmt.Errorf("kill %s: %w", n.Name, err)
+	}
+	if err := waitProbe(ctx, n, Refusing, 10*time.Second); err != nil {
+		return fmt.Errorf("kill %s did not take effect: %w", n.Name, err)
+	}
+	return nil
+}
+
+// StopNode SIGTERMs the node's JVM (a broker then shuts down in a controlled way, moving its
+// leaderships away) and waits until its port refuses connections.
+func (c *Cluster) StopNode(ctx context.Context, n *Node) error {
+	if _, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "stop"); err != nil {
+		return fmt.Errorf("stop %s: %w", n.Name, err)
+	}
+	if err := waitProbe(ctx, n, Refusing, 60*time.Second); err != nil {
+		return fmt.Errorf("stop %s did not take effect: %w", n.Name, err)
+	}
+	return nil
+}
+
+// StartNode starts a killed or stopped node again with its data intact, and waits until its
+// port accepts connections. A broker may still be registering in ZooKeeper when it returns; use
+// WaitBrokersRegistered for that.
+func (c *Cluster) StartNode(ctx context.Context, n *Node) error {
+	if _, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "start"); err != nil {
+		return fmt.Errorf("start %s: %w", n.Name, err)
+	}
+	if err := waitProbe(ctx, n, Accepting, 60*time.Second); err != nil {
+		return fmt.Errorf("start %s did not take effect: %w", n.Name, err)
+	}
+	return nil
+}
+
+// Running reports whether the node's JVM is alive (paused counts as alive).
+func (c *Cluster) Running(ctx context.Context, n *Node) bool {
+	_, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "pid")
+	return err == nil
+}
+
+// PauseNode SIGSTOPs the node's JVM: it keeps its sockets but answers nothing. It proves the
+// pause by reading the process state (T, stopped).
+func (c *Cluster) PauseNode(ctx context.Context, n *Node) error {
+	return c.signalJVM(ctx, n, "STOP", true)
+}
+
+// ResumeNode SIGCONTs a paused JVM and proves it is no longer stopped.
+func (c *Cluster) ResumeNode(ctx context.Context, n *Node) error {
+	return c.signalJVM(ctx, n, "CONT", false)
+}
+
+func (c *Cluster) signalJVM(ctx context.Context, n *Node, signal string, wantStopped bool) error {
+	script := fmt.Sprintf(`pid=$(/opt/kafkaesque/node.sh pid) || { echo "no JVM running"; exit 1; }
+kill -%s "$pid" && sleep 0.05 && sed -n 's/^State:[[:space:]]*//p' /proc/$pid/status`, signal)
+	out, err := n.exec(ctx, "sh", "-c", script)
+	if err != nil {
+		return fmt.Errorf("SIG%s %s: %w", signal, n.Name, err)
+	}
+	stopped := strings.HasPrefix(strings.TrimSpace(out), "T")
+	if stopped != wantStopped {
+		return fmt.Errorf("SIG%s %s did not take effect: process state %q", signal, n.Name, strings.TrimSpace(out))
+	}
+	return nil
+}

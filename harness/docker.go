@@ -1,0 +1,159 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+// Labels put on every container and network the harness creates, so cleanup can find them.
+const (
+	LabelManaged = "io.kafkaesque.managed" // always "true"
+	LabelRun     = "io.kafkaesque.run"     // the cluster's run id
+	LabelPID     = "io.kafkaesque.pid"     // the pid of the process that created it
+	LabelHost    = "io.kafkaesque.host"    // that process's hostname
+	LabelNode    = "io.kafkaesque.node"    // the node's name, on containers
+)
+
+// DefaultImage is the node image that images/build.sh builds.
+const DefaultImage = "kafkaesque/node:3.9.2"
+
+var (
+	dockerOnce     sync.Once
+	dockerProvider *testcontainers.DockerProvider
+	dockerErr      error
+)
+
+// dockerClient returns the engine client shared by every cluster of this process.
+func dockerClient(ctx context.Context) (client.APIClient, *testcontainers.DockerProvider, error) {
+	dockerOnce.Do(func() {
+		// Ryuk, testcontainers' reaper, needs a registry image. Cleanup is ours (Close and
+		// SweepLeftovers), so it is off, and this must happen before testcontainers reads its config.
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+		// Its per-container chatter drowns test output; our own errors say what failed.
+		tclog.SetDefault(tclog.NewNoopLogger())
+		p, err := testcontainers.NewDockerProvider()
+		if err != nil {
+			dockerErr = fmt.Errorf("connect to the Docker engine: %w", err)
+			return
+		}
+		pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if _, err := p.Client().Ping(pingCtx, client.PingOptions{}); err != nil {
+			dockerErr = fmt.Errorf("the Docker engine does not answer (start it with scripts/ensure-docker.sh): %w", err)
+			return
+		}
+		dockerProvider = p
+	})
+	if dockerErr != nil {
+		return nil, nil, dockerErr
+	}
+	return dockerProvider.Client(), dockerProvider, nil
+}
+
+// DockerAvailable reports whether a Docker engine answers, and why not.
+func DockerAvailable(ctx context.Context) error {
+	_, _, err := dockerClient(ctx)
+	return err
+}
+
+// ErrImageMissing says the node image has not been built.
+var ErrImageMissing = errors.New("node image not found")
+
+func checkImage(ctx context.Context, docker client.APIClient, image string) error {
+	if _, err := docker.ImageInspect(ctx, image); err != nil {
+		return fmt.Errorf("%w: %s is not in the local engine (build it with images/build.sh; no registry is used): %v",
+			ErrImageMissing, image, err)
+	}
+	return nil
+}
+
+func ownLabels(runID string) map[string]string {
+	host, _ := os.Hostname()
+	return map[string]string{
+		LabelManaged: "true",
+		LabelRun:     runID,
+		LabelPID:     strconv.Itoa(os.Getpid()),
+		LabelHost:    host,
+	}
+}
+
+// ownerAlive reports whether the process named by a resource's labels still runs here. A
+// resource made on another host, or with no pid, is treated as alive: it is not ours to sweep.
+func ownerAlive(labels map[string]string) bool {
+	host, _ := os.Hostname()
+	if labels[LabelHost] != host {
+		return true
+	}
+	pid, err := strconv.Atoi(labels[LabelPID])
+	if err != nil || pid <= 0 {
+		return true
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// SweepLeftovers removes the containers and networks of crashed runs: those carrying our label
+// whose creating process is gone. Clusters of live processes (parallel test packages) are kept.
+// It returns how many containers and networks it removed.
+func SweepLeftovers(ctx context.Context) (containers, networks int, err error) {
+	docker, _, err := dockerClient(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return sweep(ctx, docker, func(labels map[string]string) bool { return !ownerAlive(labels) })
+}
+
+// removeRun removes every container and network of one run.
+func removeRun(ctx context.Context, docker client.APIClient, runID string) error {
+	_, _, err := sweep(ctx, docker, func(labels map[string]string) bool { return labels[LabelRun] == runID })
+	return err
+}
+
+func sweep(ctx context.Context, docker client.APIClient, doomed func(map[string]string) bool) (int, int, error) {
+	filter := make(client.Filters).Add("label", LabelManaged+"=true")
+	list, err := docker.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
+	if err != nil {
+		return 0, 0, fmt.Errorf("list containers: %w", err)
+	}
+	var errs []error
+	containers := 0
+	for _, c := range list.Items {
+		if !doomed(c.Labels) {
+			continue
+		}
+		if _, err := docker.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", c.ID[:12], err))
+			continue
+		}
+		containers++
+	}
+	nets, err := docker.NetworkList(ctx, client.NetworkListOptions{Filters: filter})
+	if err != nil {
+		return containers, 0, errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
+	}
+	networks := 0
+	for _, n := range nets.Items {
+		if !doomed(n.Labels) {
+			continue
+		}
+		if _, err := docker.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
+			continue
+		}
+		networks++
+	}
+	return containers, networks, errors.Join(errs...)
+}

@@ -1,0 +1,248 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// AdminClient returns a kafka-go client bootstrapped from every broker.
+func (c *Cluster) AdminClient() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(c.BootstrapServers()...), Timeout: 10 * time.Second}
+}
+
+// CreateTopic creates a topic, checks its config overrides are in effect, and waits until every
+// partition has a leader in ZooKeeper and in every broker's metadata.
+func (c *Cluster) CreateTopic(ctx context.Context, z *ZooKeeper, t TopicSpec) error {
+	entries := make([]kafka.ConfigEntry, 0, len(t.Config))
+	for k, v := range t.Config {
+		entries = append(entries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
+	}
+	admin := c.AdminClient()
+	err := waitFor(ctx, "topic "+t.Name+" created", 250*time.Millisecond, func() (bool, error) {
+		resp, err := admin.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
+			Topic: t.Name, NumPartitions: t.Partitions, ReplicationFactor: t.ReplicationFactor, ConfigEntries: entries,
+		}}})
+		if err != nil {
+			return false, err
+		}
+		terr := resp.Errors[t.Name]
+		switch {
+		case terr == nil, errors.Is(terr, kafka.TopicAlreadyExists):
+			return true, nil
+		case errors.Is(terr, kafka.InvalidConfiguration), errors.Is(terr, kafka.InvalidTopic),
+			errors.Is(terr, kafka.InvalidReplicationFactor), errors.Is(terr, kafka.InvalidPartitionNumber):
+			return false, &permanentError{fmt.Errorf("create topic %s (config %v): %w", t.Name, t.Config, terr)}
+		}
+		return false, terr // e.g. the controller is still loading
+	})
+	if err != nil {
+		return unwrapPermanent(err)
+	}
+	if err := c.verifyConfig(ctx, kafka.ResourceTypeTopic, t.Name, c.Brokers[0], t.Config); err != nil {
+		return err
+	}
+	return c.WaitLeaders(ctx, z, t.Name)
+}
+
+// WaitLeaders waits until every partition of the topic has a leader, both in ZooKeeper and in
+// the metadata of every broker.
+func (c *Cluster) WaitLeaders(ctx context.Context, z *ZooKeeper, topic string) error {
+	return waitFor(ctx, "leaders for every partition of "+topic, 100*time.Millisecond, func() (bool, error) {
+		states, err := z.Partitions(topic)
+		if err != nil {
+			return false, err
+		}
+		for _, s := range states {
+			if s.Leader < 0 {
+				return false, fmt.Errorf("partition %d has no leader in ZooKeeper", s.Partition)
+			}
+		}
+		for _, b := range c.Brokers {
+			parts, err := c.Metadata(ctx, b, topic)
+			if err != nil {
+				return false, err
+			}
+			if len(parts) != len(states) {
+				return false, fmt.Errorf("%s knows %d partitions of %s, ZooKeeper %d", b.Name, len(parts), topic, len(states))
+			}
+			for _, p := range parts {
+				if p.Leader.ID < 0 || p.Leader.Host == "" {
+					return false, fmt.Errorf("%s has no leader for %s-%d", b.Name, topic, p.ID)
+				}
+			}
+		}
+		return len(states) > 0, nil
+	})
+}
+
+// Metadata asks one broker directly (not kafka-go's cached metadata) for a topic's partitions.
+func (c *Cluster) Metadata(ctx context.Context, b *Node, topic string) ([]kafka.Partition, error) {
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := (&kafka.Dialer{Timeout: 2 * time.Second}).DialContext(dctx, "tcp", b.Addr())
+	if err != nil {
+		return nil, fmt.Errorf("metadata from %s: %w", b.Name, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	parts, err := conn.ReadPartitions(topic)
+	if err != nil {
+		return nil, fmt.Errorf("metadata from %s: %w", b.Name, err)
+	}
+	slices.SortFunc(parts, func(a, b kafka.Partition) int { return a.ID - b.ID })
+	return parts, nil
+}
+
+// VerifyBrokerConfig checks, on every broker, that each key of the effective broker config is a
+// config the broker knows and that its value is in effect.
+func (c *Cluster) VerifyBrokerConfig(ctx context.Context) error {
+	var errs []error
+	for _, b := range c.Brokers {
+		errs = append(errs, c.verifyConfig(ctx, kafka.ResourceTypeBroker, strconv.Itoa(b.ID), b, c.Config.BrokerConfig))
+	}
+	return errors.Join(errs...)
+}
+
+// configTypeUnknown is DescribeConfigs' type for a key the broker does not define.
+const configTypeUnknown = 0
+
+// ErrUnknownConfig says a config key is not one Kafka knows, most likely a misspelling.
+var ErrUnknownConfig = errors.New("unknown Kafka config key")
+
+func (c *Cluster) verifyConfig(ctx context.Context, kind kafka.ResourceType, name string, via *Node, want map[string]string) error {
+	if len(want) == 0 {
+		return nil
+	}
+	var resp *kafka.DescribeConfigsResponse
+	// A broker that has just registered may still drop the connection: retry briefly.
+	err := waitFor(ctx, "configs of "+name, 250*time.Millisecond, func() (bool, error) {
+		var err error
+		resp, err = c.AdminClient().DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{
+			Addr:      kafka.TCP(via.Addr()),
+			Resources: []kafka.DescribeConfigRequestResource{{ResourceType: kind, ResourceName: name}},
+			// A broker echoes unknown keys of its properties file back; only their type
+			// (UNKNOWN) and missing documentation give them away.
+			IncludeDocumentation: true,
+		})
+		if err != nil {
+			return false, err
+		}
+		if len(resp.Resources) != 1 || resp.Resources[0].Error != nil {
+			return false, fmt.Errorf("describe configs of %s: %+v", name, resp.Resources)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("describe configs: %w", err)
+	}
+	have := map[string]kafka.DescribeConfigResponseConfigEntry{}
+	known := map[string]kafka.DescribeConfigResponseConfigEntry{}
+	for _, e := range resp.Resources[0].ConfigEntries {
+		have[e.ConfigName] = e
+		if e.ConfigType != configTypeUnknown || e.ConfigDocumentation != "" {
+			known[e.ConfigName] = e
+		}
+	}
+	what := "broker " + name
+	if kind == kafka.ResourceTypeTopic {
+		what = "topic " + name
+	}
+	var errs []error
+	for k, v := range want {
+		e, ok := have[k]
+		switch {
+		case !ok || (e.ConfigType == configTypeUnknown && e.ConfigDocumentation == ""):
+			errs = append(errs, fmt.Errorf("%w %q on %s%s", ErrUnknownConfig, k, what, suggest(k, known)))
+		case !e.IsSensitive && !strings.EqualFold(e.ConfigValue, v):
+			errs = append(errs, fmt.Errorf("config %s=%s on %s is not in effect: the broker reports %q", k, v, what, e.ConfigValue))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// suggest names the known key closest to a misspelled one.
+func suggest(key string, known map[string]kafka.DescribeConfigResponseConfigEntry) string {
+	best, bestDist := "", len(key)/3+1
+	for k := range known {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// permanentError stops waitFor from retrying.
+type permanentError struct{ err error }
+
+func (p *permanentError) Error() string { return p.err.Error() }
+func (p *permanentError) Unwrap() error { return p.err }
+
+func unwrapPermanent(err error) error {
+	var p *permanentError
+	if errors.As(err, &p) {
+		return p.err
+	}
+	return err
+}
+
+// waitReady waits for the definition of ready in Start's comment.
+func (c *Cluster) waitReady(ctx context.Context) error {
+	for _, n := range c.Nodes() {
+		if err := waitProbe(ctx, n, Accepting, c.Config.StartTimeout); err != nil {
+			return err
+		}
+	}
+	z, err := c.DialZooKeeper(ctx)
+	if err != nil {
+		return err
+	}
+	defer z.Close()
+	if err := c.WaitBrokersRegistered(ctx, z); err != nil {
+		return err
+	}
+	if err := waitFor(ctx, "a controller", 100*time.Millisecond, func() (bool, error) {
+		s, err := z.Controller()
+		return s.Controller >= 0, err
+	}); err != nil {
+		return err
+	}
+	if err := c.VerifyBrokerConfig(ctx); err != nil {
+		return err
+	}
+	for _, t := range c.Config.Topics {
+		if err := c.CreateTopic(ctx, z, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// ControllerState is /controller and /controller_epoch. Controller is -1 when no broker holds
+// the /controller znode (between a controller's death and the next election).
+type ControllerState struct {
+	Controller int
+	Epoch      int
+}
+
+// PartitionState is /brokers/topics/<t>/partitions/<p>/state.
+type PartitionState struct {
+	Topic           string `json:"-"`
+	Partition       int    `json:"-"`
+	Leader          int    `json:"leader"`
+	LeaderEpoch     int    `json:"leader_epoch"`
+	ISR             []int  `json:"isr"`
+	ControllerEpoch int    `json:"controller_epoch"`
+	LeaderRecovery  int    `json:"leader_recovery_state"`
+}
+
+// ZooKeeper is a read-only view of Kafka's state in ZooKeeper.
+type ZooKeeper struct {
+	conn *zk.Conn
+}
+
+// DialZooKeeper connects to the cluster's ensemble. The connection reconnects by itself; reads
+// fail while no server is reachable.
+func (c *Cluster) DialZooKeeper(ctx context.Context) (*ZooKeeper, error) {
+	conn, events, err := zk.Connect(c.ZooKeeperServers(), 6*time.Second,
+		zk.WithLogger(log.New(discard{}, "", 0)), zk.WithLogInfo(false))
+	if err != nil {
+		return nil, fmt.Errorf("connect to ZooKeeper %v: %w", c.ZooKeeperServers(), err)
+	}
+	for {
+		select {
+		case ev := <-events:
+			if ev.State == zk.StateHasSession {
+				return &ZooKeeper{conn: conn}, nil
+			}
+		case <-ctx.Done():
+			conn.Close()
+			return nil, fmt.Errorf("connect to ZooKeeper %v: %w", c.ZooKeeperServers(), ctx.Err())
+		}
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Close ends the session.
+func (z *ZooKeeper) Close() { z.conn.Close() }
+
+// Controller reads /controller and /controller_epoch.
+func (z *ZooKeeper) Controller() (ControllerState, error) {
+	s := ControllerState{Controller: -1}
+	data, _, err := z.conn.Get("/controller")
+	switch {
+	case errors.Is(err, zk.ErrNoNode):
+	case err != nil:
+		return s, fmt.Errorf("read /controller: %w", err)
+	default:
+		var v struct {
+			BrokerID int `json:"brokerid"`
+		}
+		if err := json.Unmarshal(data, &v); err != nil {
+			return s, fmt.Errorf("parse /controller %q: %w", data, err)
+		}
+		s.Controller = v.BrokerID
+	}
+	data, _, err = z.conn.Get("/controller_epoch")
+	switch {
+	case errors.Is(err, zk.ErrNoNode):
+	case err != nil:
+		return s, fmt.Errorf("read /controller_epoch: %w", err)
+	default:
+		if s.Epoch, err = strconv.Atoi(strings.TrimSpace(string(data))); err != nil {
+			return s, fmt.Errorf("parse /controller_epoch %q: %w", data, err)
+		}
+	}
+	return s, nil
+}
+
+// ControllerWatch returns a channel that fires once when /controller changes (one-shot, like
+// every ZooKeeper watch; lost across a partition, so callers poll as well).
+func (z *ZooKeeper) ControllerWatch() (<-chan zk.Event, error) {
+	_, _, ch, err := z.conn.ExistsW("/controller")
+	if err != nil {
+		return nil, fmt.Errorf("watch /controller: %w", err)
+	}
+	return ch, nil
+}
+
+// Brokers lists the registered broker ids (/brokers/ids), sorted.
+func (z *ZooKeeper) Brokers() ([]int, error) {
+	children, _, err := z.conn.Children("/brokers/ids")
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read /brokers/ids: %w", err)
+	}
+	ids := make([]int, 0, len(children))
+	for _, ch := range children {
+		id, err := strconv.Atoi(ch)
+		if err != nil {
+			return nil, fmt.Errorf("parse broker id %q: %w", ch, err)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Partitions reads the state of every partition of a topic, ordered by partition.
+func (z *ZooKeeper) Partitions(topic string) ([]PartitionState, error) {
+	path := "/brokers/topics/" + topic + "/partitions"
+	children, _, err := z.conn.Children(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	states := make([]PartitionState, 0, len(children))
+	for _, ch := range children {
+		p, err := strconv.Atoi(ch)
+		if err != nil {
+			return nil, fmt.Errorf("parse partition %q of %s: %w", ch, topic, err)
+		}
+		s, err := z.Partition(topic, p)
+		if err != nil {
+			return nil, err
+		}
+		states = append(states, s)
+	}
+	slices.SortFunc(states, func(a, b PartitionState) int { return a.Partition - b.Partition })
+	return states, nil
+}
+
+// Partition reads one partition's state.
+func (z *ZooKeeper) Partition(topic string, partition int) (PartitionState, error) {
+	path := fmt.Sprintf("/brokers/topics/%s/partitions/%d/state", topic, partition)
+	data, _, err := z.conn.Get(path)
+	if err != nil {
+		return PartitionState{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	s := PartitionState{Topic: topic, Partition: partition}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("parse %s %q: %w", path, data, err)
+	}
+	return s, nil
+}
+
+// waitFor polls cond until it returns true, an error that is not transient, or ctx ends.
+func waitFor(ctx context.Context, what string, every time.Duration, cond func() (bool, error)) error {
+	var last error
+	for {
+		ok, err := cond()
+		if ok {
+			return nil
+		}
+		var permanent *permanentError
+		if errors.As(err, &permanent) {
+			return err
+		}
+		if err != nil {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("waiting for %s: %w (last error: %v)", what, ctx.Err(), last)
+			}
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-time.After(every):
+		}
+	}
+}
+
+// WaitBrokersRegistered waits until every broker of the cluster is in /brokers/ids.
+func (c *Cluster) WaitBrokersRegistered(ctx context.Context, z *ZooKeeper) error {
+	want := make([]int, len(c.Brokers))
+	for i, b := range c.Brokers {
+		want[i] = b.ID
+	}
+	return waitFor(ctx, fmt.Sprintf("brokers %v registered in ZooKeeper", want), 100*time.Millisecond, func() (bool, error) {
+		ids, err := z.Brokers()
+		return slices.Equal(ids, want), err
+	})
+}
