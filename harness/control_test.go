@@ -1,0 +1,257 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/electionlog"
+)
+
+// One cluster serves the fault tests in turn; each subtest leaves it healthy for the next.
+func TestNodeFaults(t *testing.T) {
+	c := StartTestCluster(t, ClusterConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var elog bytes.Buffer
+	obs, err := c.Observe(ctx, time.Now(), &elog, DefaultTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := obs.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+
+	t.Run("kill controller elects another with a higher epoch", func(t *testing.T) {
+		before, _ := obs.Current()
+		old := c.Broker(before.Controller)
+		if old == nil {
+			t.Fatalf("no controller observed: %+v", before)
+		}
+		mark := len(obs.Events())
+		if err := c.KillNode(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer wcancel()
+		e, _, err := obs.WaitFor(wctx, mark, func(e electionlog.Event) bool {
+			return e.Kind == electionlog.KindController && e.Source == electionlog.SourceZooKeeper &&
+				*e.Controller >= 0 && *e.Controller != old.ID
+		})
+		if err != nil {
+			t.Fatalf("no new controller after killing %s: %v", old.Name, err)
+		}
+		if *e.ControllerEpoch <= before.Epoch {
+			t.Errorf("new controller %d has epoch %d, not above the old %d", *e.Controller, *e.ControllerEpoch, before.Epoch)
+		}
+		t.Logf("controller %d (epoch %d) killed; broker %d took over with epoch %d after %s",
+			old.ID, before.Epoch, *e.Controller, *e.ControllerEpoch, time.Duration(e.Time)-obsTime(obs, mark))
+		restart(t, ctx, c, old)
+	})
+
+	t.Run("kill leader elects one from the ISR with a higher leader epoch", func(t *testing.T) {
+		_, parts := obs.Current()
+		p := parts[DefaultTopic+"-0"]
+		old := c.Broker(*p.Leader)
+		mark := len(obs.Events())
+		if err := c.KillNode(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer wcancel()
+		e, _, err := obs.WaitFor(wctx, mark, func(e electionlog.Event) bool {
+			return e.Kind == electionlog.KindPartition && e.Source == electionlog.SourceZooKeeper &&
+				e.Key() == p.Key() && *e.Leader >= 0 && *e.Leader != old.ID
+		})
+		if err != nil {
+			t.Fatalf("no new leader for %s after killing %s: %v", p.Key(), old.Name, err)
+		}
+		if !slices.Contains(p.ISR, *e.Leader) {
+			t.Errorf("new leader %d is not in the previous ISR %v", *e.Leader, p.ISR)
+		}
+		if *e.LeaderEpoch <= *p.LeaderEpoch {
+			t.Errorf("leader epoch went from %d to %d, want higher", *p.LeaderEpoch, *e.LeaderEpoch)
+		}
+		t.Logf("%s: leader %d (epoch %d, isr %v) killed; new leader %d epoch %d isr %v",
+			p.Key(), old.ID, *p.LeaderEpoch, p.ISR, *e.Leader, *e.LeaderEpoch, e.ISR)
+		restart(t, ctx, c, old)
+	})
+
+	t.Run("partition a broker from brokers and ZooKeeper, then heal", func(t *testing.T) {
+		victim := c.Brokers[1]
+		others := append([]*Node{}, c.ZooKeepers...)
+		for _, b := range c.Brokers {
+			if b != victim {
+				others = append(others, b)
+			}
+		}
+		if err := c.Cut(ctx, []*Node{victim}, others); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range others {
+			for _, pr := range [][2]*Node{{victim, o}, {o, victim}} {
+				if r, err := c.Probe(ctx, pr[0], pr[1]); err != nil || r != Unreachable {
+					t.Errorf("during the cut %s->%s is %v (%v), want unreachable", pr[0], pr[1], r, err)
+				}
+			}
+		}
+		if r := ProbeFromClient(ctx, victim); r != Accepting {
+			t.Errorf("the client was not cut off, but %s is %v from it", victim, r)
+		}
+		if err := c.Heal(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range others {
+			for _, pr := range [][2]*Node{{victim, o}, {o, victim}} {
+				if r, err := c.Probe(ctx, pr[0], pr[1]); err != nil || r != Accepting {
+					t.Errorf("after heal %s->%s is %v (%v), want accepting", pr[0], pr[1], r, err)
+				}
+			}
+		}
+		waitHealthy(t, ctx, c)
+	})
+
+	t.Run("isolate from the client", func(t *testing.T) {
+		victim := c.Brokers[2]
+		if err := c.Cut(ctx, []*Node{victim}, []*Node{c.Client}); err != nil {
+			t.Fatal(err)
+		}
+		if r := ProbeFromClient(ctx, victim); r != Unreachable {
+			t.Errorf("client->%s is %v, want unreachable", victim, r)
+		}
+		if r, _ := c.Probe(ctx, c.Brokers[0], victim); r != Accepting {
+			t.Errorf("broker traffic was cut too: %v", r)
+		}
+		if err := c.Heal(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r := ProbeFromClient(ctx, victim); r != Accepting {
+			t.Errorf("after heal client->%s is %v", victim, r)
+		}
+	})
+
+	t.Run("pause and resume", func(t *testing.T) {
+		victim := c.Brokers[0]
+		if err := c.PauseNode(ctx, victim); err != nil {
+			t.Fatal(err)
+		}
+		// A paused JVM keeps its socket, so the kernel still accepts, but Kafka answers nothing.
+		if _, err := c.Metadata(ctx, victim, DefaultTopic); err == nil {
+			t.Errorf("paused %s still answered a metadata request", victim)
+		}
+		if err := c.PauseNode(ctx, victim); err != nil {
+			t.Errorf("pausing twice should still find it stopped: %v", err)
+		}
+		if err := c.ResumeNode(ctx, victim); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Metadata(ctx, victim, DefaultTopic); err != nil {
+			t.Errorf("resumed %s does not answer: %v", victim, err)
+		}
+	})
+
+	t.Run("packet loss drops packets, heal removes it", func(t *testing.T) {
+		victim := c.Brokers[1]
+		if err := c.Loss(ctx, 0.3, victim); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := droppedPackets(ctx, victim); err != nil || n == 0 {
+			t.Errorf("dropped packets = %d, %v; want > 0", n, err)
+		}
+		if err := c.Heal(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := droppedPackets(ctx, victim); err != nil || n != 0 {
+			t.Errorf("after heal the fault chains still count %d drops (%v): rules remain", n, err)
+		}
+	})
+
+	t.Run("delay with netem", func(t *testing.T) {
+		err := c.Delay(ctx, 300*time.Millisecond, 10*time.Millisecond, c.Brokers[2])
+		if errors.Is(err, ErrNetemUnavailable) {
+			t.Skipf("skipping: %v", err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Heal(ctx); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		ProbeFromClient(ctx, c.Brokers[2])
+		if d := time.Since(start); d > 150*time.Millisecond {
+			t.Errorf("connect still takes %s after heal", d)
+		}
+	})
+
+	t.Run("a fault that did not take effect fails its proof", func(t *testing.T) {
+		a, b := c.Brokers[0], c.Brokers[1]
+		if err := c.provePairs(ctx, [][2]*Node{{a, b}}, true); err == nil {
+			t.Error("proving a cut between two connected brokers succeeded")
+		}
+		if err := waitProbe(ctx, a, Refusing, time.Second); err == nil {
+			t.Errorf("proving a kill of the running %s succeeded", a)
+		}
+		if err := c.signalJVM(ctx, a, "CONT", true); err == nil {
+			t.Errorf("proving a pause of the running %s succeeded", a)
+		}
+		if err := c.waitDrops(ctx, a, 2*time.Second); err == nil {
+			t.Errorf("proving packet loss on %s without loss rules succeeded", a)
+		}
+	})
+
+	if t.Failed() {
+		t.Logf("election log:\n%s", elog.String())
+	}
+}
+
+func obsTime(o *Observer, mark int) time.Duration {
+	ev := o.Events()
+	if mark > 0 && mark <= len(ev) {
+		return time.Duration(ev[mark-1].Time)
+	}
+	return 0
+}
+
+func restart(t *testing.T, ctx context.Context, c *Cluster, n *Node) {
+	t.Helper()
+	if err := c.StartNode(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, ctx, c)
+}
+
+// waitHealthy waits until every broker is registered and every partition has its full ISR.
+func waitHealthy(t *testing.T, ctx context.Context, c *Cluster) {
+	t.Helper()
+	z, err := c.DialZooKeeper(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := c.WaitBrokersRegistered(wctx, z); err != nil {
+		t.Fatal(err)
+	}
+	err = waitFor(wctx, "full ISRs", 200*time.Millisecond, func() (bool, error) {
+		parts, err := z.Partitions(DefaultTopic)
+		if err != nil {
+			return false, err
+		}
+		for _, p := range parts {
+			if len(p.ISR) != len(c.Brokers) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,232 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/electionlog"
+)
+
+// Observer records every change of the controller and of the watched topics' partition state,
+// from ZooKeeper and from each broker's metadata, into an election log. ZooKeeper watches are
+// one-shot and lost across partitions, so it polls as well and uses the watch only to wake early.
+type Observer struct {
+	c        *Cluster
+	z        *ZooKeeper
+	log      *electionlog.Writer
+	start    time.Time
+	topics   []string
+	interval time.Duration
+
+	mu      sync.Mutex
+	last    map[string]electionlog.Event // by state key: what was last recorded
+	events  []electionlog.Event
+	changed chan struct{} // closed and replaced on each new event
+	err     error
+
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// Observe starts observing. start is the run's time origin (shared with the history), and the
+// log is written to w as it goes. Stop ends it.
+func (c *Cluster) Observe(ctx context.Context, start time.Time, w io.Writer, topics ...string) (*Observer, error) {
+	z, err := c.DialZooKeeper(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	o := &Observer{
+		c: c, z: z, log: electionlog.NewWriter(w), start: start, topics: topics,
+		interval: 200 * time.Millisecond, last: map[string]electionlog.Event{},
+		changed: make(chan struct{}), cancel: cancel,
+	}
+	o.pollZooKeeper() // the initial state, before returning
+	o.done.Add(2)
+	go o.zooKeeperLoop(ctx)
+	go o.metadataLoop(ctx)
+	return o, nil
+}
+
+// Stop ends observation and returns the first error writing the log.
+func (o *Observer) Stop() error {
+	o.cancel()
+	o.done.Wait()
+	o.z.Close()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// Events returns the events recorded so far.
+func (o *Observer) Events() []electionlog.Event {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.events)
+}
+
+// WaitFor waits until an event recorded from index `from` on matches, and returns it with its index.
+func (o *Observer) WaitFor(ctx context.Context, from int, match func(electionlog.Event) bool) (electionlog.Event, int, error) {
+	for {
+		o.mu.Lock()
+		for i := from; i < len(o.events); i++ {
+			if match(o.events[i]) {
+				e := o.events[i]
+				o.mu.Unlock()
+				return e, i, nil
+			}
+		}
+		from = len(o.events)
+		changed := o.changed
+		o.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return electionlog.Event{}, 0, fmt.Errorf("waiting for an election event: %w", ctx.Err())
+		}
+	}
+}
+
+// Current returns the last recorded ZooKeeper state of the controller and of each partition.
+func (o *Observer) Current() (ControllerState, map[string]electionlog.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ctl := ControllerState{Controller: -1}
+	if e, ok := o.last["zk/controller"]; ok {
+		ctl = ControllerState{Controller: *e.Controller, Epoch: *e.ControllerEpoch}
+	}
+	parts := map[string]electionlog.Event{}
+	for _, e := range o.last {
+		if e.Kind == electionlog.KindPartition && e.Source == electionlog.SourceZooKeeper {
+			parts[e.Key()] = e
+		}
+	}
+	return ctl, parts
+}
+
+// record appends e unless the state under key is unchanged.
+func (o *Observer) record(key string, e electionlog.Event) {
+	e.Time = time.Since(o.start).Nanoseconds()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	prev, seen := o.last[key]
+	if e.Kind == electionlog.KindUnreachable {
+		// Only transitions matter; an error's text varies from poll to poll.
+		if (!seen && e.Error == "") || (seen && (prev.Error == "") == (e.Error == "")) {
+			o.last[key] = e
+			return
+		}
+	} else if seen && prev.SameState(e) {
+		return
+	}
+	o.last[key] = e
+	o.events = append(o.events, e)
+	if err := o.log.Write(e); err != nil && o.err == nil {
+		o.err = err
+	}
+	close(o.changed)
+	o.changed = make(chan struct{})
+}
+
+func (o *Observer) zooKeeperLoop(ctx context.Context) {
+	defer o.done.Done()
+	for {
+		var wake <-chan struct{}
+		if ch, err := o.z.ControllerWatch(); err == nil {
+			w := make(chan struct{})
+			go func() {
+				select {
+				case <-ch:
+					close(w)
+				case <-ctx.Done():
+				}
+			}()
+			wake = w
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(o.interval):
+		}
+		o.pollZooKeeper()
+	}
+}
+
+func (o *Observer) pollZooKeeper() {
+	ctl, err := o.z.Controller()
+	if err != nil {
+		o.record("zk/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceZooKeeper, Error: err.Error()})
+		return
+	}
+	o.record("zk/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceZooKeeper})
+	o.record("zk/controller", electionlog.Event{
+		Kind: electionlog.KindController, Source: electionlog.SourceZooKeeper,
+		Controller: electionlog.Int(ctl.Controller), ControllerEpoch: electionlog.Int(ctl.Epoch),
+	})
+	for _, t := range o.topics {
+		states, err := o.z.Partitions(t)
+		if err != nil {
+			continue // the topic may be mid-creation; the next poll catches up
+		}
+		for _, s := range states {
+			o.record(fmt.Sprintf("zk/%s/%d", t, s.Partition), electionlog.Event{
+				Kind: electionlog.KindPartition, Source: electionlog.SourceZooKeeper,
+				Topic: t, Partition: electionlog.Int(s.Partition), Leader: electionlog.Int(s.Leader),
+				LeaderEpoch: electionlog.Int(s.LeaderEpoch), ISR: electionlog.SortedISR(s.ISR),
+				ControllerEpoch: electionlog.Int(s.ControllerEpoch), LeaderRecovery: s.LeaderRecovery,
+			})
+		}
+	}
+}
+
+// metadataLoop asks each broker directly for its view of leaders and ISRs, once a second.
+func (o *Observer) metadataLoop(ctx context.Context) {
+	defer o.done.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		var wg sync.WaitGroup
+		for _, b := range o.c.Brokers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o.pollMetadata(ctx, b)
+			}()
+		}
+		wg.Wait()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (o *Observer) pollMetadata(ctx context.Context, b *Node) {
+	key := "md/" + strconv.Itoa(b.ID)
+	for _, t := range o.topics {
+		parts, err := o.c.Metadata(ctx, b, t)
+		if err != nil {
+			o.record(key+"/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceMetadata, Broker: b.ID, Error: err.Error()})
+			return
+		}
+		o.record(key+"/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceMetadata, Broker: b.ID})
+		for _, p := range parts {
+			isr := make([]int, len(p.Isr))
+			for i, r := range p.Isr {
+				isr[i] = r.ID
+			}
+			o.record(fmt.Sprintf("%s/%s/%d", key, t, p.ID), electionlog.Event{
+				Kind: electionlog.KindPartition, Source: electionlog.SourceMetadata, Broker: b.ID,
+				Topic: t, Partition: electionlog.Int(p.ID), Leader: electionlog.Int(p.Leader.ID),
+				ISR: electionlog.SortedISR(isr),
+			})
+		}
+	}
+}
