@@ -1,32 +1,78 @@
 #!/bin/sh
-# Entry point of the Kafkaesque node image. The harness writes the role's config file into
-# /etc/kafkaesque before the first start; a restart reuses it and the data under /data.
+# Entry point of the Kafkaesque node image, and the supervisor of its JVM.
+#
+# PID 1 stays alive while the JVM is killed or stopped, so the node keeps its IP address and a
+# killed node's port refuses connections (as a crashed process on a live host would), and a
+# restart reuses the node's data. The harness drives it with `docker exec`:
+#   node.sh kill  - SIGKILL the JVM and keep it down      node.sh stop  - SIGTERM, keep it down
+#   node.sh start - let the supervisor start the JVM again node.sh pid   - print the JVM's pid
+# The harness writes the role's config file into /etc/kafkaesque before the first start.
 set -eu
 role="${1:-}"
-classpath='/opt/kafkaesque/libs/*'
-log4j='-Dlog4j.configuration=file:/opt/kafkaesque/log4j.properties'
-# Small heaps and the serial collector: a node shares two cores with its whole cluster.
-java_opts="${JAVA_OPTS:--Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true}"
+run_dir=/run/kafkaesque
+down="$run_dir/down"
+pid_file="$run_dir/pid"
+
+jvm_pid() { cat "$pid_file" 2>/dev/null || true; }
 
 case "$role" in
+kill|stop)
+  mkdir -p "$run_dir"; touch "$down"
+  pid=$(jvm_pid)
+  if [ -z "$pid" ]; then echo "node.sh: no JVM is running" >&2; exit 1; fi
+  if [ "$role" = kill ]; then kill -KILL "$pid"; else kill -TERM "$pid"; fi
+  exit 0 ;;
+start)
+  rm -f "$down"; exit 0 ;;
+pid)
+  pid=$(jvm_pid); [ -n "$pid" ] || exit 1; echo "$pid"; exit 0 ;;
 zookeeper)
   cfg=/etc/kafkaesque/zoo.cfg
-  [ -f "$cfg" ] || { echo "node.sh: $cfg is missing: the harness must write it" >&2; exit 64; }
-  data_dir=$(sed -n 's/^dataDir=//p' "$cfg")
-  mkdir -p "${data_dir:-/data/zookeeper}"
-  if [ -n "${ZK_MYID:-}" ]; then echo "$ZK_MYID" > "${data_dir:-/data/zookeeper}/myid"; fi
-  # shellcheck disable=SC2086
-  exec java $java_opts "$log4j" -Dzookeeper.admin.enableServer=false -cp "$classpath" \
-    org.apache.zookeeper.server.quorum.QuorumPeerMain "$cfg"
-  ;;
+  main=org.apache.zookeeper.server.quorum.QuorumPeerMain
+  extra=-Dzookeeper.admin.enableServer=false ;;
 kafka)
   cfg=/etc/kafkaesque/server.properties
-  [ -f "$cfg" ] || { echo "node.sh: $cfg is missing: the harness must write it" >&2; exit 64; }
-  # shellcheck disable=SC2086
-  exec java $java_opts "$log4j" -cp "$classpath" kafka.Kafka "$cfg"
-  ;;
+  main=kafka.Kafka
+  extra=-Dkafka.logs.dir=/data/kafka-app-logs ;;
 *)
-  echo "usage: node.sh zookeeper|kafka (got '$role')" >&2
-  exit 64
-  ;;
+  echo "usage: node.sh zookeeper|kafka|kill|stop|start|pid (got '$role')" >&2
+  exit 64 ;;
 esac
+
+[ -f "$cfg" ] || { echo "node.sh: $cfg is missing: the harness must write it" >&2; exit 64; }
+if [ "$role" = zookeeper ]; then
+  data_dir=$(sed -n 's/^dataDir=//p' "$cfg")
+  mkdir -p "${data_dir:-/data/zookeeper}"
+  if [ -n "${ZK_MYID:-}" ]; then echo "$ZK_MYID" >"${data_dir:-/data/zookeeper}/myid"; fi
+fi
+
+# Small heaps, the serial collector and C1 only: a node shares two cores with its whole cluster,
+# and fast JVM start-up matters more here than peak throughput.
+java_opts="${JAVA_OPTS:--Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true}"
+
+mkdir -p "$run_dir"
+rm -f "$down" "$pid_file"
+child=""
+on_term() {
+  if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; wait "$child" || true; fi
+  exit 143
+}
+trap on_term TERM INT
+
+while :; do
+  if [ -e "$down" ]; then sleep 0.1; continue; fi
+  echo "node.sh: starting $role" >&2
+  # shellcheck disable=SC2086
+  java $java_opts -Dlog4j.configuration=file:/opt/kafkaesque/log4j.properties $extra \
+    -cp '/opt/kafkaesque/libs/*' "$main" "$cfg" &
+  child=$!
+  echo "$child" >"$pid_file"
+  status=0
+  # wait returns early when a trapped signal arrives; loop until the JVM is really gone.
+  while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
+  rm -f "$pid_file"
+  child=""
+  echo "node.sh: $role exited with status $status" >&2
+  # A JVM that died by itself stays down too: the harness decides when a node comes back.
+  touch "$down"
+done
