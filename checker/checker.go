@@ -1,0 +1,234 @@
+// Package checker turns a Kafka history into a verdict: it finds the
+// anomalies of docs/history-format.md and names them with Jepsen's Kafka
+// vocabulary. It is pure: it reads a history and returns a Result.
+package checker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// AnomalyType names a kind of anomaly.
+type AnomalyType string
+
+// The anomaly types the checker reports.
+const (
+	LostWrite           AnomalyType = "lost-write"
+	Unseen              AnomalyType = "unseen"
+	Duplicate           AnomalyType = "duplicate"
+	InconsistentOffsets AnomalyType = "inconsistent-offsets"
+	AbortedRead         AnomalyType = "aborted-read"
+	NonmonotonicSend    AnomalyType = "nonmonotonic-send"
+	NonmonotonicPoll    AnomalyType = "nonmonotonic-poll"
+	PollSkip            AnomalyType = "poll-skip"
+	Nonlinearizable     AnomalyType = "nonlinearizable"
+)
+
+// AnomalyTypes lists every type this package can report, in report order.
+// Other checkers (for example election-log invariants) may define more.
+var AnomalyTypes = []AnomalyType{
+	LostWrite, Unseen, Duplicate, InconsistentOffsets, AbortedRead,
+	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
+}
+
+// ParseAnomalyType returns the type named s, or an error if it is unknown.
+func ParseAnomalyType(s string) (AnomalyType, error) {
+	for _, t := range AnomalyTypes {
+		if string(t) == s {
+			return t, nil
+		}
+	}
+	names := make([]string, len(AnomalyTypes))
+	for i, t := range AnomalyTypes {
+		names[i] = string(t)
+	}
+	return "", fmt.Errorf("unknown anomaly type %q (known: %s)", s, strings.Join(names, ", "))
+}
+
+// Anomaly is one occurrence of an anomaly, with the ops that show it.
+type Anomaly struct {
+	Type        AnomalyType `json:"type"`
+	Key         string      `json:"key"`               // "<topic>-<partition>"
+	Ops         []int64     `json:"ops"`               // indexes of the history lines that show it
+	Process     *int        `json:"process,omitempty"` // for per-process anomalies
+	Offsets     []int64     `json:"offsets,omitempty"`
+	Values      []string    `json:"values,omitempty"`
+	Explanation string      `json:"explanation"` // one line, for humans
+}
+
+// Validity is a tri-state verdict. It marshals to true, false or "unknown".
+type Validity int8
+
+// Verdicts.
+const (
+	Valid Validity = iota
+	Invalid
+	Unknown
+)
+
+func (v Validity) String() string {
+	switch v {
+	case Valid:
+		return "valid"
+	case Invalid:
+		return "invalid"
+	default:
+		return "unknown"
+	}
+}
+
+// MarshalJSON encodes v as true, false or "unknown".
+func (v Validity) MarshalJSON() ([]byte, error) {
+	switch v {
+	case Valid:
+		return []byte("true"), nil
+	case Invalid:
+		return []byte("false"), nil
+	default:
+		return []byte(`"unknown"`), nil
+	}
+}
+
+// UnmarshalJSON accepts true, false or "unknown".
+func (v *Validity) UnmarshalJSON(b []byte) error {
+	switch strings.TrimSpace(string(b)) {
+	case "true":
+		*v = Valid
+	case "false":
+		*v = Invalid
+	case `"unknown"`:
+		*v = Unknown
+	default:
+		return fmt.Errorf("validity: want true, false or \"unknown\", got %s", b)
+	}
+	return nil
+}
+
+// Stats describe the history and the work done checking it.
+type Stats struct {
+	Lines           int64   `json:"lines"` // ops read
+	Keys            int     `json:"keys"`
+	Values          int     `json:"values"` // distinct values sent or read
+	SendsOK         int64   `json:"sends_ok"`
+	SendsFail       int64   `json:"sends_fail"`
+	SendsInfo       int64   `json:"sends_info"`
+	PollsOK         int64   `json:"polls_ok"`
+	PollsFail       int64   `json:"polls_fail"`
+	PollsInfo       int64   `json:"polls_info"`
+	Incomplete      int64   `json:"incomplete"` // client invocations with no completion
+	NemesisOps      int64   `json:"nemesis_ops"`
+	UnsentValues    int64   `json:"unsent_values_read"` // values read that no send in the history wrote
+	LinOps          int64   `json:"linearizability_ops"`
+	LinSegments     int64   `json:"linearizability_segments"`
+	LinLargest      int     `json:"linearizability_largest_segment"`
+	LinFallback     int64   `json:"linearizability_fallback_segments"` // too large for porcupine
+	LinSeconds      float64 `json:"linearizability_seconds"`
+	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+// Result is the checker's verdict. It is written as results.json and read
+// back by reports, so fields are only ever added.
+type Result struct {
+	// Valid is Invalid if any anomaly that is not allowed occurred, else
+	// Unknown if a check could not finish (see Incomplete), else Valid.
+	Valid Validity `json:"valid"`
+	// Anomalies maps each type that occurred to its occurrences, sorted by
+	// key and first op. Allowed types are reported here too.
+	Anomalies map[AnomalyType][]Anomaly `json:"anomalies"`
+	// Allowed lists the types that were reported but did not fail the run.
+	Allowed []AnomalyType `json:"allowed,omitempty"`
+	// Incomplete says why checks could not finish (for example a timeout).
+	Incomplete []string `json:"incomplete,omitempty"`
+	// Warnings are problems with the history that did not stop the check.
+	Warnings []string `json:"warnings,omitempty"`
+	Stats    Stats    `json:"stats"`
+}
+
+// Options tune a check.
+type Options struct {
+	// Allow lists types that are reported but do not fail the verdict.
+	// Allowing Duplicate also lets the linearizability model append a
+	// send's value more than once; allowing AbortedRead lets it treat a
+	// failed send that was read as one that may have happened.
+	Allow map[AnomalyType]bool
+	// LinearizabilityTimeLimit bounds the porcupine search; zero means no
+	// limit. When it runs out the verdict is Unknown.
+	LinearizabilityTimeLimit time.Duration
+}
+
+// Check reads a history from r and checks it. A final line cut off by a
+// crash is skipped with a warning; any other bad line is an error.
+func Check(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
+	c := New(opts)
+	dec := history.NewDecoder(r)
+	for {
+		op, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Observe(op); err != nil {
+			return nil, &history.LineError{Line: dec.Line(), Err: err}
+		}
+		if op.Index%65536 == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("check: %w", ctx.Err())
+		}
+	}
+	res := c.Finish(ctx)
+	res.Warnings = append(dec.Warnings(), res.Warnings...)
+	return res, nil
+}
+
+// verdict fills Valid and Allowed from the anomalies found.
+func (r *Result) verdict(allow map[AnomalyType]bool) {
+	r.Valid = Valid
+	if len(r.Incomplete) > 0 {
+		r.Valid = Unknown
+	}
+	for t, list := range r.Anomalies {
+		if len(list) == 0 {
+			delete(r.Anomalies, t)
+			continue
+		}
+		if allow[t] {
+			r.Allowed = append(r.Allowed, t)
+			continue
+		}
+		r.Valid = Invalid
+	}
+	sort.Slice(r.Allowed, func(i, j int) bool { return r.Allowed[i] < r.Allowed[j] })
+	for _, list := range r.Anomalies {
+		sort.SliceStable(list, func(i, j int) bool {
+			if list[i].Key != list[j].Key {
+				return list[i].Key < list[j].Key
+			}
+			return firstOp(list[i]) < firstOp(list[j])
+		})
+	}
+}
+
+func firstOp(a Anomaly) int64 {
+	if len(a.Ops) == 0 {
+		return -1
+	}
+	return a.Ops[0]
+}
+
+// MarshalJSON keeps Anomalies an object even when empty.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	if r.Anomalies == nil {
+		r.Anomalies = map[AnomalyType][]Anomaly{}
+	}
+	return json.Marshal(plain(r))
+}

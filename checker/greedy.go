@@ -1,0 +1,64 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+)
+
+// greedyViolations decides the log model exactly without search. Sends
+// must take effect in rank order, each inside its interval; placing each
+// as early as possible is optimal because polls only need enough sends
+// before them. ops may be a segment whose sends should have ranks
+// start, start+1, ...; it returns one anomaly per op that cannot be
+// placed, earliest first. It also cross-checks porcupine in tests.
+func greedyViolations(ops []linOp, start int) []Anomaly {
+	var sends []*linOp
+	for i := range ops {
+		if ops[i].send {
+			sends = append(sends, &ops[i])
+		}
+	}
+	sort.Slice(sends, func(i, j int) bool { return sends[i].rank < sends[j].rank })
+	var out []Anomaly
+	// at[i] is the earliest time sends[i] can take effect; by[i] is the
+	// send whose invocation forced it.
+	at := make([]int64, len(sends))
+	by := make([]*linOp, len(sends))
+	for i, s := range sends {
+		if s.rank != start+i {
+			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{s.op}, Offsets: []int64{s.offset},
+				Explanation: fmt.Sprintf("the send acked at offset %d (op %d) overlaps no send of the offset before it", s.offset, s.op)})
+			return out
+		}
+		at[i], by[i] = s.call, s
+		if i > 0 && at[i-1] > s.call {
+			at[i], by[i] = at[i-1], by[i-1]
+		}
+		if at[i] > s.ret {
+			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{s.op, s.done, by[i].op},
+				Offsets: []int64{s.offset, by[i].offset},
+				Explanation: fmt.Sprintf("the send at offset %d (op %d) returned before the send at earlier offset %d was invoked (op %d)",
+					s.offset, s.op, by[i].offset, by[i].op)})
+		}
+	}
+	for i := range ops {
+		p := &ops[i]
+		if p.send || p.rank <= start {
+			continue
+		}
+		j := p.rank - 1 - start
+		if j >= len(sends) {
+			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{p.op}, Offsets: []int64{p.offset},
+				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the sends there were invoked", p.op, p.offset)})
+			continue
+		}
+		if at[j] > p.ret {
+			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{p.op, by[j].op},
+				Offsets: []int64{p.offset, sends[j].offset},
+				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the send at offset %d was invoked (op %d)",
+					p.op, p.offset, sends[j].offset, by[j].op)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Ops[0] < out[j].Ops[0] })
+	return out
+}

@@ -1,0 +1,183 @@
+package checker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// randomLinOps makes a small random history of sends (ranks 0..n-1) and
+// point polls, sometimes linearizable and sometimes not.
+func randomLinOps(rng *rand.Rand) []linOp {
+	n := 1 + rng.Intn(7)
+	var ops []linOp
+	clock := int64(0)
+	for r := range n {
+		clock += int64(rng.Intn(4))
+		call := clock + int64(rng.Intn(6)) - 3
+		ops = append(ops, linOp{send: true, rank: r, call: call, ret: call + int64(rng.Intn(8)), op: int64(r)})
+	}
+	for i := range rng.Intn(5) {
+		t := int64(rng.Intn(int(clock) + 10))
+		ops = append(ops, linOp{rank: 1 + rng.Intn(n), call: t, ret: t, op: int64(100 + i)})
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].call < ops[j].call })
+	return ops
+}
+
+func porcupineOK(ops []linOp, start int) bool {
+	h := make([]porcupine.Operation, len(ops))
+	for i := range ops {
+		h[i] = porcupine.Operation{Input: &ops[i], Call: ops[i].call, Return: ops[i].ret}
+	}
+	return porcupine.CheckOperations(linModel(start), h)
+}
+
+// TestGreedyAgreesWithPorcupine cross-checks the two deciders, and
+// checks that cutting at quiescent points does not change the answer.
+func TestGreedyAgreesWithPorcupine(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	legal, illegal := 0, 0
+	for i := range 5000 {
+		ops := randomLinOps(rng)
+		whole := porcupineOK(ops, 0)
+		if greedy := len(greedyViolations(ops, 0)) == 0; greedy != whole {
+			t.Fatalf("case %d: porcupine %v, greedy %v: %+v", i, whole, greedy, ops)
+		}
+		segmented := true
+		for _, s := range segments(ops) {
+			segmented = segmented && porcupineOK(s.ops, s.start)
+		}
+		if segmented != whole {
+			t.Fatalf("case %d: whole %v, segmented %v: %+v", i, whole, segmented, ops)
+		}
+		if whole {
+			legal++
+		} else {
+			illegal++
+		}
+	}
+	if legal < 500 || illegal < 500 {
+		t.Fatalf("unbalanced cases: %d legal, %d illegal", legal, illegal)
+	}
+}
+
+// FuzzCheck drives the checker with format-valid histories built from
+// arbitrary bytes: it must not panic, and its verdict must not depend on
+// whether the search used porcupine or the greedy fallback.
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add([]byte{10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		text := historyFromBytes(t, data)
+		res, err := Check(context.Background(), bytes.NewReader(text), Options{LinearizabilityTimeLimit: 5 * time.Second})
+		if err != nil {
+			t.Fatalf("valid-format history rejected: %v\n%s", err, text)
+		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Valid == Unknown {
+			return
+		}
+		for _, k := range keysOf(t, text) {
+			plan := planKey(k, Options{})
+			if len(plan.static) > 0 {
+				continue
+			}
+			byPorcupine := true
+			for _, s := range segments(plan.ops) {
+				byPorcupine = byPorcupine && porcupineOK(s.ops, s.start)
+			}
+			if byGreedy := len(greedyViolations(plan.ops, 0)) == 0; byGreedy != byPorcupine {
+				t.Fatalf("key %s: porcupine %v, greedy %v\n%s", k.name, byPorcupine, byGreedy, text)
+			}
+		}
+	})
+}
+
+// keysOf replays text into a Checker and returns its key states.
+func keysOf(t *testing.T, text []byte) []*keyState {
+	c := New(Options{})
+	dec := history.NewDecoder(bytes.NewReader(text))
+	for {
+		op, err := dec.Next()
+		if err != nil {
+			break
+		}
+		if err := c.Observe(op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out []*keyState
+	for _, k := range c.keys {
+		out = append(out, k)
+	}
+	return out
+}
+
+// historyFromBytes interprets each byte as an action of one of four
+// processes on two keys, keeping the format's invariants.
+func historyFromBytes(t *testing.T, data []byte) []byte {
+	var buf bytes.Buffer
+	w := history.NewWriter(&buf)
+	type open struct {
+		f     string
+		key   string
+		value string
+	}
+	pending := map[int]*open{}
+	idx, now, sent := int64(0), int64(0), 0
+	emit := func(op history.Op, v any) {
+		op.Index, op.Time = idx, now
+		if v != nil {
+			op.Value, _ = json.Marshal(v)
+		}
+		if err := w.Write(op); err != nil {
+			t.Fatal(err)
+		}
+		idx++
+	}
+	var values []string
+	for _, b := range data {
+		now += int64(b % 3)
+		p := int(b % 4)
+		key := []string{"t-0", "t-1"}[(b>>2)%2]
+		arg := int64(b >> 3 % 8)
+		o := pending[p]
+		switch {
+		case o == nil && b&0x40 == 0:
+			sent++
+			v := string(rune('a'+sent%26)) + string(rune('0'+sent/26%10)) + string(rune('0'+sent/260%10))
+			values = append(values, v)
+			pending[p] = &open{f: history.FSend, key: key, value: v}
+			emit(history.Op{Process: p, Type: history.Invoke, F: history.FSend}, history.SendValue{Key: key, Value: v})
+		case o == nil:
+			pending[p] = &open{f: history.FPoll}
+			emit(history.Op{Process: p, Type: history.Invoke, F: history.FPoll}, history.PollInvoke{Keys: []string{key}})
+		case b&0x30 == 0x30:
+			delete(pending, p)
+			emit(history.Op{Process: p, Type: []history.Type{history.Fail, history.Info}[b>>7], F: o.f}, nil)
+		case o.f == history.FSend:
+			delete(pending, p)
+			emit(history.Op{Process: p, Type: history.OK, F: history.FSend}, history.SendValue{Key: o.key, Value: o.value, Offset: &arg})
+		default:
+			delete(pending, p)
+			var reads []history.Read
+			for i := range int64(b>>6) + 1 {
+				if len(values) > 0 {
+					reads = append(reads, history.Read{Offset: arg + i, Value: values[(int(arg)+int(i))%len(values)]})
+				}
+			}
+			emit(history.Op{Process: p, Type: history.OK, F: history.FPoll}, history.PollResult{Reads: map[string][]history.Read{key: reads}})
+		}
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,47 @@
+package checker
+
+import (
+	"fmt"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// checkSendOrder flags a process whose acknowledged offsets for a key do
+// not increase: a later send was placed at or before an earlier one.
+func (k *keyState) checkSendOrder(process int, r *valueRecord, op int64) {
+	p := k.proc(process)
+	if p.hasAck && r.ack <= p.lastAck {
+		k.found = append(k.found, Anomaly{Type: NonmonotonicSend, Key: k.name,
+			Ops: []int64{p.lastAckOp, op}, Process: intp(process),
+			Offsets: []int64{p.lastAck, r.ack}, Values: []string{r.value},
+			Explanation: fmt.Sprintf("process %d's send acknowledged at offset %d (op %d) after its earlier send at offset %d (op %d)",
+				process, r.ack, op, p.lastAck, p.lastAckOp),
+		})
+	}
+	p.hasAck, p.lastAck, p.lastAckOp = true, r.ack, op
+}
+
+// checkPollOrder compares a poll's reads with each other and with the same
+// process's previous poll of the key. Going backwards is nonmonotonic-poll;
+// jumping forward leaves a gap that skip.go judges once all offsets are known.
+func (k *keyState) checkPollOrder(op history.Op, reads []history.Read) {
+	p := k.proc(op.Process)
+	prev, prevOp, has := p.lastPoll, p.lastPollOp, p.hasPoll
+	for _, rd := range reads {
+		if has {
+			switch {
+			case rd.Offset <= prev:
+				k.found = append(k.found, Anomaly{Type: NonmonotonicPoll, Key: k.name,
+					Ops: []int64{prevOp, op.Index}, Process: intp(op.Process),
+					Offsets: []int64{prev, rd.Offset}, Values: []string{rd.Value},
+					Explanation: fmt.Sprintf("process %d read offset %d (op %d) after reading offset %d (op %d)",
+						op.Process, rd.Offset, op.Index, prev, prevOp),
+				})
+			case rd.Offset > prev+1:
+				k.gaps = append(k.gaps, gap{process: op.Process, from: prev, to: rd.Offset, ops: [2]int64{prevOp, op.Index}})
+			}
+		}
+		prev, prevOp, has = rd.Offset, op.Index, true
+	}
+	p.lastPoll, p.lastPollOp, p.hasPoll = prev, prevOp, true
+}

@@ -1,0 +1,54 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+)
+
+// sortedOffsets returns every offset known to exist for k: read by an ok
+// poll or acknowledged to an ok send.
+func sortedOffsets(k *keyState) []int64 {
+	out := make([]int64, 0, len(k.offsets))
+	for o := range k.offsets {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// existingBetween returns the offsets of sorted strictly between from and to.
+func existingBetween(sorted []int64, from, to int64) []int64 {
+	lo := sort.Search(len(sorted), func(i int) bool { return sorted[i] > from })
+	hi := sort.Search(len(sorted), func(i int) bool { return sorted[i] >= to })
+	if lo >= hi {
+		return nil
+	}
+	return sorted[lo:hi]
+}
+
+// pollSkips judges the gaps a process's polls jumped over: a gap is a skip
+// if any offset inside it exists. Gaps over offsets nobody ever saw are
+// fine (Kafka offsets need not be dense).
+func pollSkips(k *keyState) []Anomaly {
+	if len(k.gaps) == 0 {
+		return nil
+	}
+	sorted := sortedOffsets(k)
+	var out []Anomaly
+	for _, g := range k.gaps {
+		missed := existingBetween(sorted, g.from, g.to)
+		if len(missed) == 0 {
+			continue
+		}
+		ops := []int64{g.ops[0]}
+		if g.ops[1] != g.ops[0] {
+			ops = append(ops, g.ops[1])
+		}
+		out = append(out, Anomaly{Type: PollSkip, Key: k.name, Ops: ops, Process: intp(g.process),
+			Offsets: []int64{g.from, g.to},
+			Explanation: fmt.Sprintf("process %d's polls jumped from offset %d to %d, skipping %d existing offset(s) starting at %d",
+				g.process, g.from, g.to, len(missed), missed[0]),
+		})
+	}
+	return out
+}

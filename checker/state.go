@@ -1,0 +1,347 @@
+package checker
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// sendStatus is what the history says about a value's send.
+type sendStatus uint8
+
+const (
+	unsent  sendStatus = iota // read, but no send of it in the history
+	pending                   // invoked, never completed (counts as info)
+	sentOK
+	sentFail
+	sentInfo
+)
+
+const never = math.MaxInt64 // time of an event that did not happen
+
+// appearance is one offset a value was seen at, and the first op showing it.
+type appearance struct {
+	offset int64
+	op     int64
+}
+
+// valueRecord summarises everything known about one value of one key.
+// Memory grows with these, not with the length of the history.
+type valueRecord struct {
+	value      string
+	process    int
+	status     sendStatus
+	invokeOp   int64 // -1 if unsent
+	completeOp int64 // -1 if not completed
+	invokeTime int64
+	returnTime int64 // never unless ok, fail or info
+	ack        int64 // acknowledged offset; valid when status == sentOK
+	firstRead  int64 // op of the first ok poll that read it, -1 if none
+	seen       []appearance
+}
+
+// offsetRecord is the first value observed at an offset.
+type offsetRecord struct {
+	value string
+	op    int64
+}
+
+// conflict is a further distinct value observed at an offset.
+type conflict struct {
+	offset int64
+	value  string
+	op     int64
+}
+
+// pollRecord is an ok poll of a key kept for the linearizability check.
+type pollRecord struct {
+	op         int64
+	process    int
+	returnTime int64
+	last       int64 // highest offset read
+}
+
+// gap is a range of offsets a process's polls jumped over: (from, to).
+type gap struct {
+	process  int
+	from, to int64 // exclusive bounds
+	ops      [2]int64
+}
+
+// processState is one process's view of one key.
+type processState struct {
+	hasAck, hasPoll bool
+	lastAck         int64
+	lastAckOp       int64
+	lastPoll        int64
+	lastPollOp      int64
+}
+
+// keyState accumulates one key's summaries as the history streams by.
+type keyState struct {
+	name      string
+	values    map[string]*valueRecord
+	offsets   map[int64]offsetRecord
+	conflicts []conflict
+	maxRead   int64
+	maxReadOp int64
+	polls     []pollRecord
+	gaps      []gap
+	procs     map[int]*processState
+	found     []Anomaly // anomalies detected while streaming
+}
+
+// openOp is an outstanding client invocation.
+type openOp struct {
+	op   int64
+	time int64
+	f    string
+	send *valueRecord
+	key  *keyState
+}
+
+// Checker checks a history fed to it one op at a time. Ops must be valid
+// and in order, as produced by history.Decoder. Use Check for a reader.
+type Checker struct {
+	opts  Options
+	keys  map[string]*keyState
+	open  map[int]openOp
+	stats Stats
+	start time.Time
+}
+
+// New returns a Checker with the given options.
+func New(opts Options) *Checker {
+	return &Checker{opts: opts, keys: make(map[string]*keyState), open: make(map[int]openOp), start: time.Now()}
+}
+
+func (c *Checker) key(name string) *keyState {
+	k := c.keys[name]
+	if k == nil {
+		k = &keyState{name: name, values: make(map[string]*valueRecord), offsets: make(map[int64]offsetRecord),
+			maxRead: -1, maxReadOp: -1, procs: make(map[int]*processState)}
+		c.keys[name] = k
+	}
+	return k
+}
+
+func (k *keyState) value(v string) *valueRecord {
+	r := k.values[v]
+	if r == nil {
+		r = &valueRecord{value: v, invokeOp: -1, completeOp: -1, returnTime: never, firstRead: -1}
+		k.values[v] = r
+	}
+	return r
+}
+
+func (k *keyState) proc(p int) *processState {
+	s := k.procs[p]
+	if s == nil {
+		s = &processState{}
+		k.procs[p] = s
+	}
+	return s
+}
+
+// Observe feeds the next op of the history.
+func (c *Checker) Observe(op history.Op) error {
+	c.stats.Lines++
+	if !op.IsClient() {
+		c.stats.NemesisOps++
+		return nil
+	}
+	if op.Type == history.Invoke {
+		return c.invoke(op)
+	}
+	inv, ok := c.open[op.Process]
+	if !ok {
+		return fmt.Errorf("%s completion by process %d without an invocation", op.Type, op.Process)
+	}
+	delete(c.open, op.Process)
+	if op.F == history.FSend {
+		return c.completeSend(op, inv)
+	}
+	return c.completePoll(op, inv)
+}
+
+func (c *Checker) invoke(op history.Op) error {
+	if _, busy := c.open[op.Process]; busy {
+		return fmt.Errorf("process %d invokes while an operation is outstanding", op.Process)
+	}
+	o := openOp{op: op.Index, time: op.Time, f: op.F}
+	if op.F == history.FSend {
+		sv, err := op.Send()
+		if err != nil {
+			return err
+		}
+		if sv.Key == "" {
+			return fmt.Errorf("send has no key")
+		}
+		k := c.key(sv.Key)
+		r := k.value(sv.Value)
+		if r.invokeOp >= 0 {
+			return fmt.Errorf("value %q of key %s was already sent by op %d; values must be unique per send", sv.Value, sv.Key, r.invokeOp)
+		}
+		r.invokeOp, r.invokeTime, r.process, r.status = op.Index, op.Time, op.Process, pending
+		o.send, o.key = r, k
+	}
+	c.open[op.Process] = o
+	return nil
+}
+
+func (c *Checker) completeSend(op history.Op, inv openOp) error {
+	r, k := inv.send, inv.key
+	r.completeOp = op.Index
+	r.returnTime = op.Time
+	switch op.Type {
+	case history.Fail:
+		r.status = sentFail
+		c.stats.SendsFail++
+		return nil
+	case history.Info:
+		r.status = sentInfo
+		c.stats.SendsInfo++
+		return nil
+	}
+	c.stats.SendsOK++
+	sv, err := op.Send()
+	if err != nil {
+		return err
+	}
+	if sv.Offset == nil {
+		return fmt.Errorf("ok send has no offset")
+	}
+	r.status, r.ack = sentOK, *sv.Offset
+	k.observe(r, r.ack, op.Index)
+	k.checkSendOrder(op.Process, r, op.Index)
+	return nil
+}
+
+func (c *Checker) completePoll(op history.Op, inv openOp) error {
+	switch op.Type {
+	case history.Fail:
+		c.stats.PollsFail++
+		return nil
+	case history.Info:
+		c.stats.PollsInfo++
+		return nil
+	}
+	c.stats.PollsOK++
+	pr, err := op.PollReads()
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(pr.Reads))
+	for name := range pr.Reads {
+		names = append(names, name)
+	}
+	sort.Strings(names) // deterministic anomaly order
+	for _, name := range names {
+		reads := pr.Reads[name]
+		if len(reads) == 0 {
+			continue
+		}
+		c.key(name).poll(op, reads)
+	}
+	return nil
+}
+
+// observe records that value r was seen at offset by op.
+func (k *keyState) observe(r *valueRecord, offset, op int64) {
+	if cur, ok := k.offsets[offset]; !ok {
+		k.offsets[offset] = offsetRecord{value: r.value, op: op}
+	} else if cur.value != r.value && !k.hasConflict(offset, r.value) {
+		k.conflicts = append(k.conflicts, conflict{offset: offset, value: r.value, op: op})
+	}
+	for _, a := range r.seen {
+		if a.offset == offset {
+			return
+		}
+	}
+	r.seen = append(r.seen, appearance{offset: offset, op: op})
+}
+
+func (k *keyState) hasConflict(offset int64, value string) bool {
+	for _, c := range k.conflicts {
+		if c.offset == offset && c.value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// poll records an ok poll's reads of this key.
+func (k *keyState) poll(op history.Op, reads []history.Read) {
+	last := reads[0].Offset
+	var lastRec *valueRecord
+	for _, rd := range reads {
+		r := k.value(rd.Value)
+		if r.firstRead < 0 {
+			r.firstRead = op.Index
+		}
+		k.observe(r, rd.Offset, op.Index)
+		if rd.Offset >= last {
+			last, lastRec = rd.Offset, r
+		}
+	}
+	if last > k.maxRead {
+		k.maxRead, k.maxReadOp = last, op.Index
+	}
+	k.checkPollOrder(op, reads)
+	// A poll whose highest record was acknowledged before the poll returned
+	// cannot constrain a linearization, so it need not be kept.
+	if lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= op.Time {
+		return
+	}
+	k.polls = append(k.polls, pollRecord{op: op.Index, process: op.Process, returnTime: op.Time, last: last})
+}
+
+// Finish runs the end-of-history checks and returns the verdict.
+func (c *Checker) Finish(ctx context.Context) *Result {
+	res := &Result{Anomalies: make(map[AnomalyType][]Anomaly)}
+	c.stats.Incomplete = int64(len(c.open))
+	names := make([]string, 0, len(c.keys))
+	for name := range c.keys {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	keys := make([]*keyState, len(names))
+	for i, name := range names {
+		k := c.keys[name]
+		keys[i] = k
+		c.stats.Values += len(k.values)
+		for _, r := range k.values {
+			if r.status == unsent {
+				c.stats.UnsentValues++
+			}
+		}
+		add(res, k.found)
+		add(res, lostAndUnseen(k))
+		add(res, duplicates(k))
+		add(res, inconsistentOffsets(k))
+		add(res, abortedReads(k))
+		add(res, pollSkips(k))
+	}
+	c.stats.Keys = len(keys)
+	linStart := time.Now()
+	lin := checkLinearizable(ctx, keys, c.opts, &c.stats)
+	add(res, lin.anomalies)
+	res.Incomplete = append(res.Incomplete, lin.incomplete...)
+	c.stats.LinSeconds = time.Since(linStart).Seconds()
+	c.stats.DurationSeconds = time.Since(c.start).Seconds()
+	res.Stats = c.stats
+	res.verdict(c.opts.Allow)
+	return res
+}
+
+func add(res *Result, list []Anomaly) {
+	for _, a := range list {
+		res.Anomalies[a.Type] = append(res.Anomalies[a.Type], a)
+	}
+}
+
+func intp(v int) *int { return &v }

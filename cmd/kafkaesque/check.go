@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+)
+
+// Exit statuses of check.
+const (
+	exitValid     = 0
+	exitAnomalies = 1
+	exitError     = 2
+	exitUnknown   = 3
+)
+
+// examplesPerType bounds the anomalies printed per type in the summary.
+const examplesPerType = 5
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	allow := fs.String("allow", "", "comma-separated anomaly types to report without failing the verdict")
+	limit := fs.Duration("time-limit", 60*time.Second, "time limit for the linearizability search (0 = none)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: kafkaesque check [--json] [--allow TYPE[,TYPE...]] [--time-limit D] HISTORY.jsonl")
+		fmt.Fprintln(fs.Output(), "exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (time limit hit)")
+		fs.PrintDefaults()
+	}
+	// Parse repeatedly so flags may come before or after the file.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitValid
+			}
+			return exitError // the flag package already named the problem
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != 1 {
+		fmt.Fprintf(stderr, "kafkaesque check: want exactly one history file, got %d arguments\n", len(positional))
+		fs.Usage()
+		return exitError
+	}
+	opts := checker.Options{Allow: map[checker.AnomalyType]bool{}, LinearizabilityTimeLimit: *limit}
+	if *allow != "" {
+		for _, name := range strings.Split(*allow, ",") {
+			t, err := checker.ParseAnomalyType(strings.TrimSpace(name))
+			if err != nil {
+				fmt.Fprintf(stderr, "kafkaesque check: --allow: %v\n", err)
+				return exitError
+			}
+			opts.Allow[t] = true
+		}
+	}
+	path := positional[0]
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
+		return exitError
+	}
+	defer f.Close()
+	res, err := checker.Check(ctx, f, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
+		return exitError
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "kafkaesque check: warning: %s: %s\n", path, w)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
+			return exitError
+		}
+	} else {
+		printSummary(stdout, path, res)
+	}
+	switch res.Valid {
+	case checker.Valid:
+		return exitValid
+	case checker.Invalid:
+		return exitAnomalies
+	default:
+		return exitUnknown
+	}
+}
+
+func printSummary(w io.Writer, path string, res *checker.Result) {
+	s := res.Stats
+	fmt.Fprintf(w, "%s: %s\n", path, res.Valid)
+	fmt.Fprintf(w, "  %d lines, %d keys, %d values; sends ok/fail/info %d/%d/%d, polls ok/fail/info %d/%d/%d, %d incomplete\n",
+		s.Lines, s.Keys, s.Values, s.SendsOK, s.SendsFail, s.SendsInfo, s.PollsOK, s.PollsFail, s.PollsInfo, s.Incomplete)
+	fmt.Fprintf(w, "  checked in %.2fs (linearizability %.2fs over %d ops in %d segments)\n",
+		s.DurationSeconds, s.LinSeconds, s.LinOps, s.LinSegments)
+	allowed := map[checker.AnomalyType]bool{}
+	for _, t := range res.Allowed {
+		allowed[t] = true
+	}
+	for _, t := range checker.AnomalyTypes {
+		list := res.Anomalies[t]
+		if len(list) == 0 {
+			continue
+		}
+		note := ""
+		if allowed[t] {
+			note = " (allowed)"
+		}
+		fmt.Fprintf(w, "  %s: %d%s\n", t, len(list), note)
+		for i, a := range list {
+			if i == examplesPerType {
+				fmt.Fprintf(w, "    ... %d more\n", len(list)-i)
+				break
+			}
+			fmt.Fprintf(w, "    %s ops %v: %s\n", a.Key, a.Ops, a.Explanation)
+		}
+	}
+	for _, why := range res.Incomplete {
+		fmt.Fprintf(w, "  unknown: %s\n", why)
+	}
+}
