@@ -119,7 +119,9 @@ func Start(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error) {
 		return nil, err
 	}
 	if err := c.waitReady(ctx); err != nil {
-		return nil, fmt.Errorf("cluster %s not ready: %w", c.RunID, err)
+		diagCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return nil, fmt.Errorf("cluster %s not ready: %w\n%s", c.RunID, err, c.diagnose(diagCtx))
 	}
 	return c, nil
 }
@@ -332,4 +334,29 @@ func copyLog(ctx context.Context, n *Node, path string) error {
 	}
 	_, err = io.Copy(f, rc)
 	return errors.Join(err, f.Close())
+}
+
+// diagnose describes each node's container state and the tail of its log, for start-up errors.
+func (c *Cluster) diagnose(ctx context.Context) string {
+	var b strings.Builder
+	for _, n := range c.Nodes() {
+		if n.container == nil {
+			fmt.Fprintf(&b, "%s: no container\n", n.Name)
+			continue
+		}
+		state := "unknown"
+		if st, err := n.container.State(ctx); err == nil {
+			state = string(st.Status)
+		}
+		fmt.Fprintf(&b, "%s (%s): container %s, JVM running %v; log tail:\n", n.Name, n.IP, state, c.Running(ctx, n))
+		if rc, err := n.container.Logs(ctx); err == nil {
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+			for _, l := range lines[max(0, len(lines)-8):] {
+				fmt.Fprintf(&b, "    %s\n", l)
+			}
+		}
+	}
+	return b.String()
 }

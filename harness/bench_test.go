@@ -1,0 +1,29 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// BenchmarkClusterStart measures start-up to ready (1 ZooKeeper, 3 brokers, the default topic
+// with leaders for all partitions and configs verified), and teardown separately.
+func BenchmarkClusterStart(b *testing.B) {
+	RequireDocker(b)
+	ctx := context.Background()
+	var teardown time.Duration
+	for b.Loop() {
+		c, err := Start(ctx, ClusterConfig{Name: "kq-bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		t0 := time.Now()
+		if err := c.Close(ctx, ""); err != nil {
+			b.Fatal(err)
+		}
+		teardown += time.Since(t0)
+		b.StartTimer()
+	}
+	b.ReportMetric(teardown.Seconds()/float64(b.N), "teardown-s/op")
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command (README): starts a Docker engine and builds the images when missing, runs every
+# test, then checks that no container or network of ours was left behind.
+# Extra arguments go to `go test` (e.g. -run TestNodeFaults).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/ensure-docker.sh
+images/build.sh >/dev/null
+
+# -p 1: the Docker-backed packages each start real clusters; run side by side on two cores they
+# starve each other and fault timings stop meaning anything.
+status=0
+go test -count=1 -p 1 -timeout 80m -v "$@" ./... || status=$?
+
+left=$(docker ps -aq --filter label=io.kafkaesque.managed=true; docker network ls -q --filter label=io.kafkaesque.managed=true)
+if [ -n "$left" ]; then
+  echo "scripts/test.sh: containers or networks of ours were left behind:" >&2
+  docker ps -a --filter label=io.kafkaesque.managed=true --format '  {{.Names}} {{.Status}}' >&2
+  docker network ls --filter label=io.kafkaesque.managed=true --format '  network {{.Name}}' >&2
+  status=1
+fi
+exit "$status"
