@@ -30,6 +30,12 @@ const (
 	NonmonotonicPoll    AnomalyType = "nonmonotonic-poll"
 	PollSkip            AnomalyType = "poll-skip"
 	Nonlinearizable     AnomalyType = "nonlinearizable"
+
+	// Election-log invariants (elections.go); their anomalies point at election events.
+	MultipleControllers       AnomalyType = "multiple-controllers"
+	ControllerEpochRegression AnomalyType = "controller-epoch-regression"
+	LeaderEpochRegression     AnomalyType = "leader-epoch-regression"
+	UncleanElection           AnomalyType = "unclean-election"
 )
 
 // AnomalyTypes lists every type this package can report, in report order.
@@ -37,6 +43,7 @@ const (
 var AnomalyTypes = []AnomalyType{
 	LostWrite, Unseen, Duplicate, InconsistentOffsets, AbortedRead,
 	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
+	MultipleControllers, ControllerEpochRegression, LeaderEpochRegression, UncleanElection,
 }
 
 // ParseAnomalyType returns the type named s, or an error if it is unknown.
@@ -62,6 +69,8 @@ type Anomaly struct {
 	Offsets     []int64     `json:"offsets,omitempty"`
 	Values      []string    `json:"values,omitempty"`
 	Explanation string      `json:"explanation"` // one line, for humans
+	// Events are indexes into the election log, for election-log anomalies.
+	Events []int `json:"events,omitempty"`
 }
 
 // Validity is a tri-state verdict. It marshals to true, false or "unknown".
@@ -150,6 +159,9 @@ type Result struct {
 	// Warnings are problems with the history that did not stop the check.
 	Warnings []string `json:"warnings,omitempty"`
 	Stats    Stats    `json:"stats"`
+	// Faults measures each injected fault's unavailability (unavailability.go), when a run's
+	// election log was checked along with its history.
+	Faults []FaultImpact `json:"faults,omitempty"`
 }
 
 // Options tune a check.

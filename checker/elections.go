@@ -1,0 +1,134 @@
+package checker
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/kafkaesque/kafkaesque/electionlog"
+)
+
+// ElectionOptions tune the election-log checks.
+type ElectionOptions struct {
+	// UncleanEnabled says unclean.leader.election.enable was true: unclean elections are then
+	// reported but expected, and the caller should allow UncleanElection.
+	UncleanEnabled bool
+}
+
+// CheckElections checks the election log's invariants, using only what ZooKeeper recorded
+// (brokers' metadata can lag and is not authoritative):
+//   - at most one controller per controller epoch;
+//   - controller epochs and, per partition, leader epochs never decrease;
+//   - a new leader comes from the previous ISR (else an unclean election).
+//
+// The log is sampled by polling, so states that lasted less than a poll can be missed. An
+// election whose leader epoch jumped by more than one is not judged for cleanliness, since the
+// ISR it was chosen from was not observed; one marked leader_recovery_state=1 by Kafka always is.
+func CheckElections(events []electionlog.Event, opts ElectionOptions) []Anomaly {
+	var out []Anomaly
+	controllers := map[int]map[int]int{} // epoch -> controller -> first event
+	lastCtlEpoch, lastCtlEvent := -1, -1
+	type partState struct {
+		event int
+		e     electionlog.Event
+	}
+	parts := map[string]partState{}
+	for i, e := range events {
+		if e.Source != electionlog.SourceZooKeeper {
+			continue
+		}
+		switch e.Kind {
+		case electionlog.KindController:
+			if e.Controller == nil || e.ControllerEpoch == nil {
+				continue
+			}
+			epoch := *e.ControllerEpoch
+			if *e.Controller >= 0 {
+				if controllers[epoch] == nil {
+					controllers[epoch] = map[int]int{}
+				}
+				if _, seen := controllers[epoch][*e.Controller]; !seen {
+					controllers[epoch][*e.Controller] = i
+				}
+			}
+			if epoch < lastCtlEpoch {
+				out = append(out, Anomaly{
+					Type: ControllerEpochRegression, Events: []int{lastCtlEvent, i},
+					Explanation: fmt.Sprintf("/controller_epoch went from %d back to %d", lastCtlEpoch, epoch),
+				})
+			}
+			if epoch >= lastCtlEpoch {
+				lastCtlEpoch, lastCtlEvent = epoch, i
+			}
+		case electionlog.KindPartition:
+			if e.Leader == nil || e.LeaderEpoch == nil {
+				continue
+			}
+			key := e.Key()
+			prev, seen := parts[key]
+			parts[key] = partState{event: i, e: e}
+			if !seen {
+				continue
+			}
+			pe := prev.e
+			if *e.LeaderEpoch < *pe.LeaderEpoch {
+				out = append(out, Anomaly{
+					Type: LeaderEpochRegression, Key: key, Events: []int{prev.event, i},
+					Explanation: fmt.Sprintf("leader epoch of %s went from %d back to %d", key, *pe.LeaderEpoch, *e.LeaderEpoch),
+				})
+				continue
+			}
+			marked := e.LeaderRecovery == 1 && pe.LeaderRecovery != 1
+			changed := *e.Leader >= 0 && *e.Leader != *pe.Leader
+			judgeable := *e.LeaderEpoch == *pe.LeaderEpoch+1
+			outsideISR := changed && judgeable && !slices.Contains(pe.ISR, *e.Leader)
+			if marked || outsideISR {
+				why := fmt.Sprintf("broker %d became leader of %s (epoch %d) but was not in the previous ISR %v",
+					*e.Leader, key, *e.LeaderEpoch, pe.ISR)
+				if !outsideISR {
+					why = fmt.Sprintf("Kafka marked %s's election of broker %d (epoch %d) as unclean (leader_recovery_state=1)",
+						key, *e.Leader, *e.LeaderEpoch)
+				}
+				if opts.UncleanEnabled {
+					why += "; expected: unclean.leader.election.enable=true"
+				}
+				out = append(out, Anomaly{Type: UncleanElection, Key: key, Events: []int{prev.event, i}, Explanation: why})
+			}
+		}
+	}
+	epochs := make([]int, 0, len(controllers))
+	for epoch := range controllers {
+		epochs = append(epochs, epoch)
+	}
+	sort.Ints(epochs)
+	for _, epoch := range epochs {
+		if len(controllers[epoch]) < 2 {
+			continue
+		}
+		var ids, evs []int
+		for id, ev := range controllers[epoch] {
+			ids = append(ids, id)
+			evs = append(evs, ev)
+		}
+		sort.Ints(ids)
+		sort.Ints(evs)
+		out = append(out, Anomaly{
+			Type: MultipleControllers, Events: evs,
+			Explanation: fmt.Sprintf("controller epoch %d was held by brokers %v", epoch, ids),
+		})
+	}
+	return out
+}
+
+// AddElections merges election-log anomalies into a history result and recomputes its verdict.
+// allow is the run's allowed set (UncleanElection belongs in it when unclean election is enabled).
+func (r *Result) AddElections(anomalies []Anomaly, allow map[AnomalyType]bool) {
+	if r.Anomalies == nil {
+		r.Anomalies = map[AnomalyType][]Anomaly{}
+	}
+	for _, a := range anomalies {
+		r.Anomalies[a.Type] = append(r.Anomalies[a.Type], a)
+	}
+	r.Allowed = nil
+	r.verdict(allow)
+}

@@ -1,0 +1,169 @@
+package checker
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// FaultImpact is one injected fault and how long it took the cluster to recover from it.
+// Durations are seconds from the fault's invocation; nil means it did not happen during the run
+// (or does not apply: a fault with no partition has no new leader to wait for).
+type FaultImpact struct {
+	Fault     string   `json:"fault"`
+	Nodes     []string `json:"nodes,omitempty"`
+	Key       string   `json:"key,omitempty"` // the partition a leader fault aimed at
+	InvokeOp  int64    `json:"invoke_op"`
+	Start     int64    `json:"start"`         // ns since the run began
+	Recovered *int64   `json:"end,omitempty"` // ns: when its recovery completed
+	Error     string   `json:"error,omitempty"`
+	// NewControllerAfter: until /controller named a live broker other than the fault's target.
+	NewControllerAfter *float64 `json:"new_controller_after_s,omitempty"`
+	// NewLeaderAfter: until Key had a leader other than the one it had when the fault began.
+	NewLeaderAfter *float64 `json:"new_leader_after_s,omitempty"`
+	// SendsOKAfter: until a send invoked after the fault began (to Key, if any) was acknowledged.
+	SendsOKAfter *float64 `json:"sends_ok_after_s,omitempty"`
+}
+
+// nemesisValue is the part of a nemesis op's value that unavailability needs.
+type nemesisValue struct {
+	Fault     string   `json:"fault"`
+	Nodes     []string `json:"nodes"`
+	Partition string   `json:"partition"`
+}
+
+// MeasureUnavailability reads a history (a second pass, streaming) and the election log, and
+// measures for each injected fault how long until a new controller, a new leader of the partition
+// it aimed at, and the first acknowledged send. Faults are the nemesis' completed injections;
+// recover and heal-all ops close them.
+func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpact, error) {
+	dec := history.NewDecoder(r)
+	var faults []FaultImpact
+	open := map[string]int{} // fault name -> index in faults awaiting recovery
+	invokeTime := map[int]int64{}
+	pendingNemesis := int64(-1)
+	var pendingStart int64
+	for {
+		op, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return faults, err
+		}
+		if op.Process == history.NemesisProcess {
+			if op.Type == history.Invoke {
+				pendingNemesis, pendingStart = op.Index, op.Time
+				continue
+			}
+			var v nemesisValue
+			_ = json.Unmarshal(op.Value, &v) // free-form: what is missing stays empty
+			switch op.F {
+			case "recover":
+				if i, ok := open[v.Fault]; ok {
+					t := op.Time
+					faults[i].Recovered = &t
+					delete(open, v.Fault)
+				}
+			case "heal-all":
+				for name, i := range open {
+					t := op.Time
+					faults[i].Recovered = &t
+					delete(open, name)
+				}
+			default:
+				if v.Fault == "" {
+					v.Fault = op.F
+				}
+				faults = append(faults, FaultImpact{
+					Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition,
+					InvokeOp: pendingNemesis, Start: pendingStart, Error: op.Error,
+				})
+				if op.Error == "" {
+					open[v.Fault] = len(faults) - 1
+				}
+			}
+			continue
+		}
+		if op.F != history.FSend {
+			continue
+		}
+		if op.Type == history.Invoke {
+			invokeTime[op.Process] = op.Time
+			continue
+		}
+		if op.Type != history.OK {
+			continue
+		}
+		sv, err := op.Send()
+		if err != nil {
+			continue
+		}
+		invoked := invokeTime[op.Process]
+		for i := range faults {
+			f := &faults[i]
+			if f.Error != "" || f.SendsOKAfter != nil || invoked < f.Start || (f.Key != "" && sv.Key != f.Key) {
+				continue
+			}
+			f.SendsOKAfter = seconds(op.Time - f.Start)
+		}
+	}
+	for i := range faults {
+		if faults[i].Error == "" {
+			measureElections(&faults[i], events)
+		}
+	}
+	return faults, nil
+}
+
+func measureElections(f *FaultImpact, events []electionlog.Event) {
+	targets := map[int]bool{}
+	for _, n := range f.Nodes {
+		if id, ok := brokerID(n); ok {
+			targets[id] = true
+		}
+	}
+	ctlBefore, leaderBefore := -1, -1
+	for _, e := range events {
+		if e.Source != electionlog.SourceZooKeeper {
+			continue
+		}
+		before := e.Time <= f.Start
+		switch {
+		case e.Kind == electionlog.KindController && e.Controller != nil:
+			if before {
+				ctlBefore = *e.Controller
+			} else if f.NewControllerAfter == nil && ctlBefore >= 0 && targets[ctlBefore] &&
+				*e.Controller >= 0 && *e.Controller != ctlBefore {
+				f.NewControllerAfter = seconds(e.Time - f.Start)
+			}
+		case e.Kind == electionlog.KindPartition && f.Key != "" && e.Key() == f.Key && e.Leader != nil:
+			if before {
+				leaderBefore = *e.Leader
+			} else if f.NewLeaderAfter == nil && *e.Leader >= 0 && *e.Leader != leaderBefore {
+				f.NewLeaderAfter = seconds(e.Time - f.Start)
+			}
+		}
+	}
+}
+
+// brokerID reads the broker id out of a harness node name ("kafka3" is broker 3).
+func brokerID(node string) (int, bool) {
+	rest, ok := strings.CutPrefix(node, "kafka")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.Atoi(rest)
+	return id, err == nil
+}
+
+func seconds(ns int64) *float64 {
+	s := float64(ns) / 1e9
+	return &s
+}
+
