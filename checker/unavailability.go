@@ -166,4 +166,3 @@ func seconds(ns int64) *float64 {
 	s := float64(ns) / 1e9
 	return &s
 }
-
