@@ -1,0 +1,109 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// drainMaxWait is short: after recovery the data is there, and an empty
+// fetch only means a partition is behind, worth asking again soon.
+const drainMaxWait = 100 * time.Millisecond
+
+// PartitionDrain is how far the drain read one partition.
+type PartitionDrain struct {
+	Key           string
+	Earliest      int64 // log start offset when the drain began; -1 if never learned
+	HighWatermark int64 // highest high watermark seen, the drain's target; -1 if never learned
+	Next          int64 // next offset the drain would have read
+	Polls         int   // poll ops recorded for this partition
+	Complete      bool  // Next reached HighWatermark
+}
+
+// DrainResult reports a drain per partition.
+type DrainResult struct {
+	Partitions []PartitionDrain
+	Incomplete []string // keys of partitions that did not reach their high watermark
+}
+
+// ErrDrainIncomplete is wrapped by Drain's error when some partition was
+// not read up to its high watermark in time.
+var ErrDrainIncomplete = errors.New("drain incomplete")
+
+// Drain reads every partition from its earliest offset up to its high
+// watermark, with one fresh client (and fresh process ids) per partition,
+// recording normal poll ops. Failed reads are retried until limit passes.
+// Call it after Run has returned and the cluster has recovered. The result
+// is valid even when the error is non-nil; the error wraps
+// ErrDrainIncomplete when partitions fell short, or is a recording error.
+func (q *Queue) Drain(ctx context.Context, limit time.Duration) (DrainResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	rng := rand.New(rand.NewSource(q.drainSeed))
+	res := DrainResult{Partitions: make([]PartitionDrain, q.cfg.Partitions)}
+	errs := make([]error, q.cfg.Partitions)
+	var wg sync.WaitGroup
+	for p := range q.cfg.Partitions {
+		seed := rng.Int63()
+		wg.Go(func() {
+			res.Partitions[p], errs[p] = q.drainPartition(ctx, p, rand.New(rand.NewSource(seed)))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	var short []string
+	for _, pd := range res.Partitions {
+		if !pd.Complete {
+			res.Incomplete = append(res.Incomplete, pd.Key)
+			short = append(short, fmt.Sprintf("%s at %d of [%d, %d)", pd.Key, pd.Next, pd.Earliest, pd.HighWatermark))
+		}
+	}
+	if len(short) > 0 {
+		return res, fmt.Errorf("%w after %s: %s", ErrDrainIncomplete, limit, strings.Join(short, "; "))
+	}
+	return res, nil
+}
+
+// drainPartition reads one partition; it returns an error only when the
+// history could not be recorded.
+func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Rand) (PartitionDrain, error) {
+	pd := PartitionDrain{Key: Key(q.cfg.Topic, partition), Earliest: -1, HighWatermark: -1, Next: -1}
+	for ctx.Err() == nil {
+		opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
+		earliest, hwm, err := offsetRange(opCtx, q.client, q.cfg.Topic, partition)
+		cancel()
+		if err == nil {
+			pd.Earliest, pd.HighWatermark, pd.Next = earliest, hwm, earliest
+			break
+		}
+		sleepJitter(ctx, rng, errorBackoff)
+	}
+	if pd.HighWatermark < 0 {
+		return pd, nil
+	}
+	proc := q.cfg.Processes.Next()
+	for pd.Next < pd.HighWatermark && ctx.Err() == nil {
+		typ, hwm, err := q.poll(ctx, proc, partition, &pd.Next, drainMaxWait)
+		if err != nil {
+			return pd, fmt.Errorf("drain %s: %w", pd.Key, err)
+		}
+		pd.Polls++
+		// The watermark can still rise after recovery, when a follower
+		// catches up on records appended before the faults ended.
+		pd.HighWatermark = max(pd.HighWatermark, hwm)
+		if typ != history.OK {
+			proc = q.cfg.Processes.Next()
+			sleepJitter(ctx, rng, errorBackoff)
+		}
+	}
+	pd.Complete = pd.Next >= pd.HighWatermark
+	return pd, nil
+}

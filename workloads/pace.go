@@ -1,0 +1,60 @@
+package workloads
+
+import (
+	"context"
+	"math/rand"
+	"time"
+)
+
+// pacer spaces one client's ops to a rate. It schedules against the start
+// time rather than the previous op, so a slow op is caught up on, not lost.
+type pacer struct {
+	interval time.Duration // 0: no limit
+	next     time.Time
+}
+
+func newPacer(perSecond float64) *pacer {
+	p := &pacer{next: time.Now()}
+	if perSecond > 0 {
+		p.interval = time.Duration(float64(time.Second) / perSecond)
+	}
+	return p
+}
+
+// wait blocks until the next op may start; false once ctx is done.
+func (p *pacer) wait(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if p.interval == 0 {
+		return true
+	}
+	now := time.Now()
+	if p.next.Before(now.Add(-time.Second)) {
+		p.next = now // after a long stall, do not burst to catch up
+	}
+	d := time.Until(p.next)
+	p.next = p.next.Add(p.interval)
+	return sleep(ctx, d)
+}
+
+// sleep waits d or until ctx is done; false if ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sleepJitter waits between d/2 and 3d/2, so clients that failed together
+// do not retry in lockstep.
+func sleepJitter(ctx context.Context, rng *rand.Rand, d time.Duration) bool {
+	return sleep(ctx, d/2+time.Duration(rng.Int63n(int64(d)+1)))
+}

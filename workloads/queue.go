@@ -1,0 +1,294 @@
+// Package workloads drives Kafka clients against a cluster and records what
+// they did in a history (docs/history-format.md). The queue workload sends
+// unique values to partitions and polls them back.
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/segmentio/kafka-go"
+)
+
+// RecordsPerProduceRequest is the queue workload's batching: every send is
+// one record in one Produce request, so the broker's BaseOffset is that
+// record's offset. Baseline mirrors it.
+const RecordsPerProduceRequest = 1
+
+// QueueAllowed are the checker anomalies a queue run must allow,
+// each with a one-line reason for the run directory.
+func QueueAllowed() map[checker.AnomalyType]string {
+	return map[checker.AnomalyType]string{
+		checker.Duplicate: "kafka-go's producer is not idempotent (no producer id or sequence numbers), so a send the client or transport repeats can be appended twice",
+	}
+}
+
+// Defaults for the zero values of QueueConfig.
+const (
+	DefaultOpTimeout = 5 * time.Second
+	// errorBackoff is the pause after an info or fail, so a dead leader
+	// does not turn the history into a stream of refused dials.
+	errorBackoff = 100 * time.Millisecond
+	// pollMaxWait is how long a broker may hold a poll with no new records.
+	pollMaxWait = 250 * time.Millisecond
+)
+
+// QueueConfig configures the queue workload.
+type QueueConfig struct {
+	Bootstrap  []string // broker addresses, host:port
+	Topic      string
+	Partitions int  // partitions 0..Partitions-1 of Topic are used
+	Acks       Acks // required; the zero value is rejected
+	Producers  int
+	Consumers  int
+	// MaxSends caps the number of sends invoked by all producers together;
+	// 0 means no cap (Run then lasts until ctx ends).
+	MaxSends int
+	// Rate limits each producer to this many sends per second; 0 means no limit.
+	Rate float64
+	// OpTimeout bounds every client operation; default DefaultOpTimeout.
+	OpTimeout time.Duration
+	// Processes allocates process ids; nil means the queue has its own.
+	// Share one allocator between all workloads of a run.
+	Processes *ProcessIDs
+}
+
+func (c QueueConfig) withDefaults() (QueueConfig, error) {
+	if c.OpTimeout == 0 {
+		c.OpTimeout = DefaultOpTimeout
+	}
+	if c.Processes == nil {
+		c.Processes = new(ProcessIDs)
+	}
+	switch {
+	case len(c.Bootstrap) == 0:
+		return c, errors.New("queue config: no bootstrap servers")
+	case c.Topic == "":
+		return c, errors.New("queue config: no topic")
+	case c.Partitions < 1:
+		return c, fmt.Errorf("queue config: Partitions must be >= 1, got %d", c.Partitions)
+	case !c.Acks.Valid():
+		return c, fmt.Errorf("queue config: acks %s: set it to 0, 1 or all", c.Acks)
+	case c.Producers < 0 || c.Consumers < 0:
+		return c, fmt.Errorf("queue config: negative client count (producers %d, consumers %d)", c.Producers, c.Consumers)
+	case c.MaxSends < 0 || c.Rate < 0 || c.OpTimeout < 0:
+		return c, errors.New("queue config: MaxSends, Rate and OpTimeout must not be negative")
+	}
+	return c, nil
+}
+
+// Queue is the queue workload. Run it once, then Drain, then Close.
+type Queue struct {
+	cfg       QueueConfig
+	rec       *history.Recorder
+	client    *kafka.Client
+	transport *kafka.Transport
+	// Seeds of the clients' own rands, drawn from the caller's rng up front
+	// because a *rand.Rand is not safe for concurrent use.
+	producerSeeds, consumerSeeds []int64
+	drainSeed                    int64
+
+	sends atomic.Int64 // sends invoked, for MaxSends and unique values
+	stats counters
+	ran   sync.Once
+}
+
+// NewQueue checks cfg and prepares the workload. rng seeds every client's
+// choices (partitions, backoff jitter).
+func NewQueue(cfg QueueConfig, rec *history.Recorder, rng *rand.Rand) (*Queue, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || rng == nil {
+		return nil, errors.New("new queue: recorder and rng are required")
+	}
+	q := &Queue{cfg: cfg, rec: rec}
+	q.client, q.transport = newClient(cfg.Bootstrap, cfg.Topic, cfg.OpTimeout)
+	for range cfg.Producers {
+		q.producerSeeds = append(q.producerSeeds, rng.Int63())
+	}
+	for range cfg.Consumers {
+		q.consumerSeeds = append(q.consumerSeeds, rng.Int63())
+	}
+	q.drainSeed = rng.Int63()
+	return q, nil
+}
+
+// Config returns the effective configuration, defaults filled in.
+func (q *Queue) Config() QueueConfig { return q.cfg }
+
+// Stats returns a snapshot of the counters; safe to call at any time.
+func (q *Queue) Stats() Stats {
+	s := Stats{Send: q.stats.send.snapshot(), Poll: q.stats.poll.snapshot(), Processes: q.cfg.Processes.Allocated()}
+	if start := q.stats.start.Load(); start != 0 {
+		s.Elapsed = time.Since(time.Unix(0, start))
+	}
+	return s
+}
+
+// Close releases the clients' idle connections.
+func (q *Queue) Close() error {
+	q.transport.CloseIdleConnections()
+	return nil
+}
+
+// Run drives the producers and consumers until ctx ends or MaxSends sends
+// have been invoked. When it returns every client has stopped and every op
+// it invoked is completed (a send cut off by ctx as info). The error is
+// non-nil only if the history could not be recorded.
+func (q *Queue) Run(ctx context.Context) error {
+	first := false
+	q.ran.Do(func() { first = true })
+	if !first {
+		return errors.New("queue: Run called twice")
+	}
+	q.stats.start.CompareAndSwap(0, time.Now().UnixNano())
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	consumerCtx, stopConsumers := context.WithCancel(ctx)
+	defer stopConsumers()
+
+	var recordErr error
+	var once sync.Once
+	fail := func(err error) { once.Do(func() { recordErr = err; cancel(err) }) }
+
+	var producers, consumers sync.WaitGroup
+	for i, seed := range q.producerSeeds {
+		producers.Go(func() {
+			if err := q.produce(ctx, i, rand.New(rand.NewSource(seed))); err != nil {
+				fail(err)
+			}
+		})
+	}
+	for _, seed := range q.consumerSeeds {
+		consumers.Go(func() {
+			if err := q.consume(consumerCtx, rand.New(rand.NewSource(seed))); err != nil {
+				fail(err)
+			}
+		})
+	}
+	producers.Wait()
+	if q.cfg.Producers > 0 {
+		stopConsumers() // MaxSends reached or ctx ended: the run is over
+	}
+	consumers.Wait()
+	return recordErr
+}
+
+// produce is one producer's loop: pick a partition, send the next unique
+// value, repeat. It returns only a recording error.
+func (q *Queue) produce(ctx context.Context, producer int, rng *rand.Rand) error {
+	pace := newPacer(q.cfg.Rate)
+	proc := q.cfg.Processes.Next()
+	for pace.wait(ctx) {
+		n := q.sends.Add(1)
+		if q.cfg.MaxSends > 0 && n > int64(q.cfg.MaxSends) {
+			return nil
+		}
+		typ, err := q.send(ctx, proc, rng.Intn(q.cfg.Partitions), "v"+strconv.FormatInt(n, 10))
+		if err != nil {
+			return fmt.Errorf("producer %d: %w", producer, err)
+		}
+		if typ != history.OK {
+			proc = q.cfg.Processes.Next()
+			sleepJitter(ctx, rng, errorBackoff)
+		}
+	}
+	return nil
+}
+
+// send records and performs one send.
+func (q *Queue) send(ctx context.Context, proc, partition int, value string) (history.Type, error) {
+	key := Key(q.cfg.Topic, partition)
+	inv, err := q.rec.Invoke(proc, history.FSend, history.SendValue{Key: key, Value: value})
+	if err != nil {
+		return "", fmt.Errorf("record send invoke: %w", err)
+	}
+	q.stats.send.invoked.Add(1)
+	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
+	offset, sendErr := produceOne(opCtx, q.client, q.cfg.Topic, partition, q.cfg.Acks, value)
+	cancel()
+	typ := classifySend(sendErr)
+	done := history.SendValue{Key: key, Value: value}
+	msg := ""
+	if typ == history.OK {
+		done.Offset = &offset
+	} else {
+		msg = sendErr.Error()
+	}
+	if _, err := q.rec.Complete(inv, typ, done, msg); err != nil {
+		return "", fmt.Errorf("record send completion: %w", err)
+	}
+	q.stats.send.complete(typ)
+	return typ, nil
+}
+
+// consume is one consumer's loop: poll a random partition from where this
+// consumer last read it. Positions survive process changes: they belong to
+// the consumer, and starting over would make polls go backwards.
+func (q *Queue) consume(ctx context.Context, rng *rand.Rand) error {
+	positions := make([]int64, q.cfg.Partitions)
+	proc := q.cfg.Processes.Next()
+	for ctx.Err() == nil {
+		p := rng.Intn(q.cfg.Partitions)
+		typ, _, err := q.poll(ctx, proc, p, &positions[p], pollMaxWait)
+		if err != nil {
+			return err
+		}
+		if typ != history.OK {
+			proc = q.cfg.Processes.Next()
+			sleepJitter(ctx, rng, errorBackoff)
+		}
+	}
+	return nil
+}
+
+// poll records and performs one fetch of partition from *position, and
+// advances *position past what it read. After OffsetOutOfRange (recorded as
+// fail) it moves *position to the partition's earliest offset, never past
+// data it has not read. It returns the completion type and, for ok polls,
+// the partition's high watermark as the broker reported it (else -1). A
+// failed poll returns Fail with a nil error; the error is for recording
+// failures only.
+func (q *Queue) poll(ctx context.Context, proc, partition int, position *int64, maxWait time.Duration) (history.Type, int64, error) {
+	key := Key(q.cfg.Topic, partition)
+	inv, err := q.rec.Invoke(proc, history.FPoll, history.PollInvoke{Keys: []string{key}})
+	if err != nil {
+		return "", -1, fmt.Errorf("record poll invoke: %w", err)
+	}
+	q.stats.poll.invoked.Add(1)
+	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
+	defer cancel()
+	reads, hwm, fetchErr := fetchFrom(opCtx, q.client, q.cfg.Topic, partition, *position, maxWait)
+	if fetchErr != nil {
+		// Reads have no side effects, so a failed fetch is a definite fail.
+		if _, err := q.rec.Complete(inv, history.Fail, nil, fetchErr.Error()); err != nil {
+			return "", -1, fmt.Errorf("record poll completion: %w", err)
+		}
+		q.stats.poll.complete(history.Fail)
+		if isOffsetOutOfRange(fetchErr) {
+			if earliest, _, err := offsetRange(opCtx, q.client, q.cfg.Topic, partition); err == nil {
+				*position = earliest
+			} // else: the next poll of this partition fails again and retries the reset
+		}
+		return history.Fail, -1, nil
+	}
+	res := history.PollResult{Reads: map[string][]history.Read{key: reads}}
+	if _, err := q.rec.Complete(inv, history.OK, res, ""); err != nil {
+		return "", -1, fmt.Errorf("record poll completion: %w", err)
+	}
+	q.stats.poll.complete(history.OK)
+	if len(reads) > 0 {
+		*position = reads[len(reads)-1].Offset + 1
+	}
+	return history.OK, hwm, nil
+}

@@ -1,0 +1,67 @@
+package workloads
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// OpCounts counts the ops of one kind (send or poll).
+type OpCounts struct {
+	Invoked, OK, Info, Fail int64
+}
+
+// Completed is OK + Info + Fail.
+func (c OpCounts) Completed() int64 { return c.OK + c.Info + c.Fail }
+
+// Stats is a snapshot of a workload's progress.
+type Stats struct {
+	Elapsed   time.Duration // since Run began; zero before
+	Send      OpCounts
+	Poll      OpCounts
+	Processes int // process ids handed out by the run's allocator
+}
+
+// Completed is the number of completed client ops.
+func (s Stats) Completed() int64 { return s.Send.Completed() + s.Poll.Completed() }
+
+// OpsPerSecond is the mean completion rate since Run began. For a rate over
+// a window, subtract two snapshots.
+func (s Stats) OpsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Completed()) / s.Elapsed.Seconds()
+}
+
+type opCounters struct{ invoked, ok, info, fail atomic.Int64 }
+
+func (c *opCounters) complete(typ history.Type) {
+	switch typ {
+	case history.OK:
+		c.ok.Add(1)
+	case history.Info:
+		c.info.Add(1)
+	default:
+		c.fail.Add(1)
+	}
+}
+
+func (c *opCounters) snapshot() OpCounts {
+	return OpCounts{Invoked: c.invoked.Load(), OK: c.ok.Load(), Info: c.info.Load(), Fail: c.fail.Load()}
+}
+
+// counters are updated by every client and read by Stats concurrently.
+type counters struct {
+	start atomic.Int64 // unix nanoseconds when Run began, 0 before
+	send  opCounters
+	poll  opCounters
+}
+
+func (c *counters) of(f string) *opCounters {
+	if f == history.FSend {
+		return &c.send
+	}
+	return &c.poll
+}
