@@ -86,3 +86,14 @@ func notSent(err error) bool {
 // isOffsetOutOfRange reports whether a fetch asked for an offset the
 // partition does not have.
 func isOffsetOutOfRange(err error) bool { return errors.Is(err, kafka.OffsetOutOfRange) }
+
+// retriable reports whether a send should try again, as kafka-go's Writer does: a broker error
+// that Kafka marks temporary, or any transport error (the leader may have moved).
+func retriable(err error) bool {
+	var be *brokerError
+	if errors.As(err, &be) {
+		var code kafka.Error
+		return errors.As(be.err, &code) && code.Temporary()
+	}
+	return !errors.Is(err, errNoAcknowledgement)
+}

@@ -92,3 +92,24 @@ func TestOffsetOutOfRange(t *testing.T) {
 		t.Error("NotLeaderForPartition taken for OffsetOutOfRange")
 	}
 }
+
+func TestRetriable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"not leader: the leader moved", &brokerError{kafka.NotLeaderForPartition}, true},
+		{"not enough replicas: the ISR may grow back", &brokerError{kafka.NotEnoughReplicas}, true},
+		{"broker request timeout", &brokerError{kafka.RequestTimedOut}, true},
+		{"message too large never succeeds", &brokerError{kafka.MessageSizeTooLarge}, false},
+		{"invalid record never succeeds", &brokerError{kafka.InvalidRecord}, false},
+		{"connection refused: a dead leader", produceErr(syscall.ECONNREFUSED), true},
+		{"client-side timeout", produceErr(context.DeadlineExceeded), true},
+		{"acks=0 has nothing to retry", errNoAcknowledgement, false},
+	} {
+		if got := retriable(tc.err); got != tc.want {
+			t.Errorf("%s: retriable(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}

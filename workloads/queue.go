@@ -27,13 +27,14 @@ const RecordsPerProduceRequest = 1
 // each with a one-line reason for the run directory.
 func QueueAllowed() map[checker.AnomalyType]string {
 	return map[checker.AnomalyType]string{
-		checker.Duplicate: "kafka-go's producer is not idempotent (no producer id or sequence numbers), so a send the client or transport repeats can be appended twice",
+		checker.Duplicate: "kafka-go's producer is not idempotent (no producer id or sequence numbers): like kafka-go's Writer, a send retries after an ambiguous error, so one value can be appended twice",
 	}
 }
 
 // Defaults for the zero values of QueueConfig.
 const (
-	DefaultOpTimeout = 5 * time.Second
+	DefaultOpTimeout    = 5 * time.Second
+	DefaultSendAttempts = 3
 	// errorBackoff is the pause after an info or fail, so a dead leader
 	// does not turn the history into a stream of refused dials.
 	errorBackoff = 100 * time.Millisecond
@@ -54,8 +55,12 @@ type QueueConfig struct {
 	MaxSends int
 	// Rate limits each producer to this many sends per second; 0 means no limit.
 	Rate float64
-	// OpTimeout bounds every client operation; default DefaultOpTimeout.
+	// OpTimeout bounds every client operation, a send's retries included; default DefaultOpTimeout.
 	OpTimeout time.Duration
+	// SendAttempts is how many times one send tries before it gives up, as kafka-go's Writer
+	// retries (MaxAttempts) after retriable errors; default DefaultSendAttempts. Retries are
+	// why duplicates are expected: an attempt that timed out may still have been appended.
+	SendAttempts int
 	// Processes allocates process ids; nil means the queue has its own.
 	// Share one allocator between all workloads of a run.
 	Processes *ProcessIDs
@@ -64,6 +69,9 @@ type QueueConfig struct {
 func (c QueueConfig) withDefaults() (QueueConfig, error) {
 	if c.OpTimeout == 0 {
 		c.OpTimeout = DefaultOpTimeout
+	}
+	if c.SendAttempts == 0 {
+		c.SendAttempts = DefaultSendAttempts
 	}
 	if c.Processes == nil {
 		c.Processes = new(ProcessIDs)
@@ -194,7 +202,7 @@ func (q *Queue) produce(ctx context.Context, producer int, rng *rand.Rand) error
 		if q.cfg.MaxSends > 0 && n > int64(q.cfg.MaxSends) {
 			return nil
 		}
-		typ, err := q.send(ctx, proc, rng.Intn(q.cfg.Partitions), "v"+strconv.FormatInt(n, 10))
+		typ, err := q.send(ctx, rng, proc, rng.Intn(q.cfg.Partitions), "v"+strconv.FormatInt(n, 10))
 		if err != nil {
 			return fmt.Errorf("producer %d: %w", producer, err)
 		}
@@ -207,7 +215,7 @@ func (q *Queue) produce(ctx context.Context, producer int, rng *rand.Rand) error
 }
 
 // send records and performs one send.
-func (q *Queue) send(ctx context.Context, proc, partition int, value string) (history.Type, error) {
+func (q *Queue) send(ctx context.Context, rng *rand.Rand, proc, partition int, value string) (history.Type, error) {
 	key := Key(q.cfg.Topic, partition)
 	inv, err := q.rec.Invoke(proc, history.FSend, history.SendValue{Key: key, Value: value})
 	if err != nil {
@@ -215,9 +223,8 @@ func (q *Queue) send(ctx context.Context, proc, partition int, value string) (hi
 	}
 	q.stats.send.invoked.Add(1)
 	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
-	offset, sendErr := produceOne(opCtx, q.client, q.cfg.Topic, partition, q.cfg.Acks, value)
+	offset, typ, sendErr := q.produceWithRetries(opCtx, rng, partition, value)
 	cancel()
-	typ := classifySend(sendErr)
 	done := history.SendValue{Key: key, Value: value}
 	msg := ""
 	if typ == history.OK {
@@ -230,6 +237,30 @@ func (q *Queue) send(ctx context.Context, proc, partition int, value string) (hi
 	}
 	q.stats.send.complete(typ)
 	return typ, nil
+}
+
+// produceWithRetries tries one send up to SendAttempts times while its error is retriable and
+// time remains. The outcome is ok if an attempt was acknowledged; otherwise info if any attempt
+// may have been appended, and fail only if none was.
+func (q *Queue) produceWithRetries(ctx context.Context, rng *rand.Rand, partition int, value string) (int64, history.Type, error) {
+	outcome := history.Fail
+	var errs []error
+	for attempt := 1; attempt <= q.cfg.SendAttempts; attempt++ {
+		offset, err := produceOne(ctx, q.client, q.cfg.Topic, partition, q.cfg.Acks, value)
+		typ := classifySend(err)
+		if typ == history.OK {
+			return offset, history.OK, nil
+		}
+		if typ == history.Info {
+			outcome = history.Info
+		}
+		errs = append(errs, fmt.Errorf("attempt %d: %w", attempt, err))
+		if !retriable(err) || ctx.Err() != nil {
+			break
+		}
+		sleepJitter(ctx, rng, errorBackoff)
+	}
+	return 0, outcome, errors.Join(errs...)
 }
 
 // consume is one consumer's loop: poll a random partition from where this

@@ -92,6 +92,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else {
 		printSummary(stdout, path, res)
 	}
+	return exitCode(res)
+}
+
+// exitCode maps a verdict to the exit status shared by check and run.
+func exitCode(res *checker.Result) int {
 	switch res.Valid {
 	case checker.Valid:
 		return exitValid
@@ -128,10 +133,35 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 				fmt.Fprintf(w, "    ... %d more\n", len(list)-i)
 				break
 			}
+			if len(a.Ops) == 0 && len(a.Events) > 0 {
+				fmt.Fprintf(w, "    %s election events %v: %s\n", a.Key, a.Events, a.Explanation)
+				continue
+			}
 			fmt.Fprintf(w, "    %s ops %v: %s\n", a.Key, a.Ops, a.Explanation)
 		}
 	}
 	for _, why := range res.Incomplete {
 		fmt.Fprintf(w, "  unknown: %s\n", why)
 	}
+	if len(res.Faults) > 0 {
+		fmt.Fprintf(w, "  faults (seconds from injection until: new controller / new leader / sends ok):\n")
+		for _, f := range res.Faults {
+			fmt.Fprintf(w, "    %-20s %-22s %s / %s / %s%s\n", f.Fault, strings.Join(f.Nodes, ",")+" "+f.Key,
+				secs(f.NewControllerAfter), secs(f.NewLeaderAfter), secs(f.SendsOKAfter), errNote(f.Error))
+		}
+	}
+}
+
+func secs(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", *p)
+}
+
+func errNote(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " (failed: " + e + ")"
 }

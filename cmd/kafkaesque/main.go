@@ -22,6 +22,7 @@ var commands []command
 
 func init() {
 	commands = []command{
+		{name: "run", summary: "start a cluster, run a workload under faults, check it, write a run directory", run: runRun},
 		{name: "check", summary: "check a history file for anomalies", run: runCheck},
 		{name: "help", summary: "show this help", run: runHelp},
 	}

@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/nemesis"
+)
+
+// nemesisCluster presents a Cluster to the nemesis over node names, so the nemesis package
+// needs nothing from the harness but this small interface.
+type nemesisCluster struct {
+	c *Cluster
+	z *ZooKeeper
+}
+
+var _ nemesis.Cluster = (*nemesisCluster)(nil)
+
+// ForNemesis adapts the cluster to nemesis.Cluster. z is used for controller and leader
+// look-ups; the caller keeps ownership of it.
+func (c *Cluster) ForNemesis(z *ZooKeeper) nemesis.Cluster { return &nemesisCluster{c: c, z: z} }
+
+func (n *nemesisCluster) node(name string) (*Node, error) {
+	if name == n.c.Client.Name {
+		return n.c.Client, nil
+	}
+	if node := n.c.Node(name); node != nil {
+		return node, nil
+	}
+	return nil, fmt.Errorf("no node named %q", name)
+}
+
+func (n *nemesisCluster) nodes(names []string) ([]*Node, error) {
+	out := make([]*Node, len(names))
+	for i, name := range names {
+		node, err := n.node(name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = node
+	}
+	return out, nil
+}
+
+func (n *nemesisCluster) Brokers() []string    { return names(n.c.Brokers) }
+func (n *nemesisCluster) ZooKeepers() []string { return names(n.c.ZooKeepers) }
+
+func (n *nemesisCluster) Controller(ctx context.Context) (string, error) {
+	s, err := n.z.Controller()
+	if err != nil {
+		return "", err
+	}
+	b := n.c.Broker(s.Controller)
+	if b == nil {
+		return "", fmt.Errorf("no controller elected (/controller names %d)", s.Controller)
+	}
+	return b.Name, nil
+}
+
+func (n *nemesisCluster) PartitionLeader(ctx context.Context, topic string, partition int) (string, error) {
+	s, err := n.z.Partition(topic, partition)
+	if err != nil {
+		return "", err
+	}
+	b := n.c.Broker(s.Leader)
+	if b == nil {
+		return "", fmt.Errorf("%s-%d has no leader (leader %d)", topic, partition, s.Leader)
+	}
+	return b.Name, nil
+}
+
+func (n *nemesisCluster) ZooKeeperLeader(ctx context.Context) (string, error) {
+	return n.c.ZooKeeperLeader(ctx)
+}
+
+func (n *nemesisCluster) Kill(ctx context.Context, name string) error {
+	return n.do(name, func(node *Node) error { return n.c.KillNode(ctx, node) })
+}
+
+func (n *nemesisCluster) Start(ctx context.Context, name string) error {
+	return n.do(name, func(node *Node) error { return n.c.StartNode(ctx, node) })
+}
+
+func (n *nemesisCluster) Pause(ctx context.Context, name string) error {
+	return n.do(name, func(node *Node) error { return n.c.PauseNode(ctx, node) })
+}
+
+func (n *nemesisCluster) Resume(ctx context.Context, name string) error {
+	return n.do(name, func(node *Node) error { return n.c.ResumeNode(ctx, node) })
+}
+
+func (n *nemesisCluster) Cut(ctx context.Context, a, b []string) error {
+	an, err := n.nodes(a)
+	if err != nil {
+		return err
+	}
+	bn, err := n.nodes(b)
+	if err != nil {
+		return err
+	}
+	return n.c.Cut(ctx, an, bn)
+}
+
+func (n *nemesisCluster) Loss(ctx context.Context, p float64, names ...string) error {
+	nodes, err := n.nodes(names)
+	if err != nil {
+		return err
+	}
+	return n.c.Loss(ctx, p, nodes...)
+}
+
+func (n *nemesisCluster) Delay(ctx context.Context, delay, jitter time.Duration, names ...string) error {
+	nodes, err := n.nodes(names)
+	if err != nil {
+		return err
+	}
+	return n.c.Delay(ctx, delay, jitter, nodes...)
+}
+
+func (n *nemesisCluster) NetemAvailable(ctx context.Context) error { return n.c.NetemAvailable(ctx) }
+func (n *nemesisCluster) Heal(ctx context.Context) error           { return n.c.Heal(ctx) }
+
+func (n *nemesisCluster) do(name string, f func(*Node) error) error {
+	node, err := n.node(name)
+	if err != nil {
+		return err
+	}
+	return f(node)
+}
+
+// ZooKeeperLeader asks each ZooKeeper node for its mode (the srvr four-letter word) and returns
+// the leader's name; a single node reports standalone and is its own leader.
+func (c *Cluster) ZooKeeperLeader(ctx context.Context) (string, error) {
+	var errs []error
+	for _, z := range c.ZooKeepers {
+		mode, err := zooKeeperMode(ctx, z)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if mode == "leader" || mode == "standalone" {
+			return z.Name, nil
+		}
+	}
+	return "", fmt.Errorf("no ZooKeeper leader found: %w", errors.Join(errs...))
+}
+
+func zooKeeperMode(ctx context.Context, z *Node) (string, error) {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", z.Addr())
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", z.Name, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write([]byte("srvr")); err != nil {
+		return "", fmt.Errorf("%s: srvr: %w", z.Name, err)
+	}
+	sc := bufio.NewScanner(conn)
+	for sc.Scan() {
+		if mode, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
+			return strings.TrimSpace(mode), nil
+		}
+	}
+	return "", fmt.Errorf("%s: srvr gave no mode (%v)", z.Name, sc.Err())
+}

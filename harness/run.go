@@ -1,0 +1,226 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/nemesis"
+	"github.com/kafkaesque/kafkaesque/workloads"
+)
+
+// RunSpec is one chaos run: cluster + workload + nemesis + time limit + seed.
+type RunSpec struct {
+	Cluster  ClusterConfig
+	Workload WorkloadSpec
+	// Faults are nemesis fault names (nemesis.All lists them); empty means no faults.
+	Faults   []string
+	Schedule nemesis.ScheduleOptions
+	// TimeLimit is the length of the fault phase; default 60s.
+	TimeLimit time.Duration
+	Seed      int64
+	// OutDir is the run directory itself; it must not exist yet or be empty.
+	OutDir string
+	// RecoveryLimit bounds the wait for the cluster to heal after the fault phase; default 60s.
+	RecoveryLimit time.Duration
+	// DrainLimit bounds the final drain; default 60s.
+	DrainLimit time.Duration
+	// CheckTimeLimit bounds the linearizability search; default 60s.
+	CheckTimeLimit time.Duration
+	// Command reproduces the run, for the run directory (the CLI fills it in).
+	Command string
+	// Progress receives live progress lines; nil discards them.
+	Progress io.Writer
+}
+
+// WorkloadSpec configures the queue workload and its topic.
+type WorkloadSpec struct {
+	Topic             string
+	Partitions        int
+	ReplicationFactor int
+	Acks              workloads.Acks
+	Producers         int
+	Consumers         int
+	// MaxSends caps the number of sends; 0 means only the time limit bounds them.
+	MaxSends int
+	// Rate caps each producer's sends per second; 0 means as fast as acks allow.
+	Rate float64
+}
+
+// Files of a run directory.
+const (
+	HistoryFile   = "history.jsonl"
+	ElectionsFile = "elections.jsonl"
+	ResultsFile   = "results.json"
+	ConfigFile    = "config.json"
+	NodeLogsDir   = "nodes"
+)
+
+// RunResult is what a run produced.
+type RunResult struct {
+	Dir    string
+	Result *checker.Result
+	// Drain says which partitions the final drain could not read to their high watermark.
+	Drain workloads.DrainResult
+}
+
+// RunConfig is written to config.json: everything needed to understand and repeat the run.
+type RunConfig struct {
+	Spec     RunSpec                     `json:"spec"`
+	Seed     int64                       `json:"seed"`
+	Command  string                      `json:"command,omitempty"`
+	Allowed  map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
+	RunID    string                      `json:"run_id,omitempty"`
+	Started  time.Time                   `json:"started"`
+	Cluster  ClusterConfig               `json:"cluster"` // effective, defaults filled in
+	Topology map[string]string           `json:"topology,omitempty"` // node -> IP
+}
+
+func (s RunSpec) withDefaults() (RunSpec, error) {
+	if s.TimeLimit == 0 {
+		s.TimeLimit = 60 * time.Second
+	}
+	if s.RecoveryLimit == 0 {
+		s.RecoveryLimit = 60 * time.Second
+	}
+	if s.DrainLimit == 0 {
+		s.DrainLimit = 60 * time.Second
+	}
+	if s.CheckTimeLimit == 0 {
+		s.CheckTimeLimit = 60 * time.Second
+	}
+	w := &s.Workload
+	if w.Topic == "" {
+		w.Topic = DefaultTopic
+	}
+	if w.Partitions == 0 {
+		w.Partitions = 3
+	}
+	brokers := s.Cluster.Brokers
+	if brokers == 0 {
+		brokers = 3
+	}
+	if w.ReplicationFactor == 0 {
+		w.ReplicationFactor = min(3, brokers)
+	}
+	if w.Producers == 0 {
+		w.Producers = 3
+	}
+	if w.Consumers == 0 {
+		w.Consumers = 2
+	}
+	if !w.Acks.Valid() {
+		return s, fmt.Errorf("run spec: invalid acks %d", w.Acks)
+	}
+	if s.OutDir == "" {
+		return s, errors.New("run spec: OutDir is required")
+	}
+	if _, err := nemesis.Lookup(s.Faults); err != nil {
+		return s, err
+	}
+	s.Cluster.Topics = []TopicSpec{{Name: w.Topic, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor}}
+	return s, nil
+}
+
+// nemesisConfig tells the faults about the run's topic and the brokers' session timeout.
+func (s RunSpec) nemesisConfig() nemesis.Config {
+	session := 6 * time.Second
+	if ms, err := strconv.Atoi(s.Cluster.BrokerConfig["zookeeper.session.timeout.ms"]); err == nil {
+		session = time.Duration(ms) * time.Millisecond
+	}
+	return nemesis.Config{Topic: s.Workload.Topic, Partitions: s.Workload.Partitions, BrokerSessionTimeout: session}
+}
+
+// RunChaos runs a chaos run and writes its run directory as it goes: config.json first, then
+// history.jsonl and elections.jsonl while the run lasts, node logs, and results.json last. The
+// directory is kept whatever happens, including a panic.
+func RunChaos(ctx context.Context, spec RunSpec) (res *RunResult, err error) {
+	spec, err = spec.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	faults, err := spec.nemesisConfig().Lookup(spec.Faults)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareDir(spec.OutDir); err != nil {
+		return nil, err
+	}
+	r := &runner{spec: spec, faults: faults, progress: spec.Progress}
+	if r.progress == nil {
+		r.progress = io.Discard
+	}
+	return r.run(ctx)
+}
+
+func prepareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("run directory: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("run directory: %w", err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("run directory %s is not empty: refusing to mix two runs", dir)
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// CheckRunDir checks a run directory's history and election log and returns the verdict,
+// without writing anything. allow is the set of anomaly types that do not fail the verdict.
+func CheckRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]bool, uncleanEnabled bool, linLimit time.Duration) (*checker.Result, error) {
+	open := func() (*os.File, error) { return os.Open(filepath.Join(dir, HistoryFile)) }
+	f, err := open()
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	res, err := checker.Check(ctx, f, checker.Options{Allow: allow, LinearizabilityTimeLimit: linLimit})
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", HistoryFile, err)
+	}
+	ef, err := os.Open(filepath.Join(dir, ElectionsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		res.Warnings = append(res.Warnings, "no election log: election invariants not checked")
+		return res, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	events, err := electionlog.Read(ef)
+	ef.Close()
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", ElectionsFile, err)
+	}
+	res.AddElections(checker.CheckElections(events, checker.ElectionOptions{UncleanEnabled: uncleanEnabled}), allow)
+	f, err = open()
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	defer f.Close()
+	if res.Faults, err = checker.MeasureUnavailability(f, events); err != nil {
+		return nil, fmt.Errorf("measure unavailability: %w", err)
+	}
+	return res, nil
+}
+

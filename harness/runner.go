@@ -1,0 +1,247 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/nemesis"
+	"github.com/kafkaesque/kafkaesque/workloads"
+)
+
+type runner struct {
+	spec     RunSpec
+	faults   []nemesis.Fault
+	progress io.Writer
+	start    time.Time
+}
+
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintf(r.progress, "[%6.1fs] %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
+	spec := r.spec
+	dir := spec.OutDir
+	r.start = time.Now()
+	allowed := map[checker.AnomalyType]string{}
+	for t, why := range workloads.QueueAllowed() {
+		allowed[t] = why
+	}
+	if spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true" {
+		allowed[checker.UncleanElection] = "unclean.leader.election.enable=true: out-of-ISR leaders are configured, not a bug"
+	}
+	cfgRecord := RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Allowed: allowed, Started: time.Now().UTC()}
+	if err := writeJSON(filepath.Join(dir, ConfigFile), cfgRecord); err != nil {
+		return nil, err
+	}
+	r.logf("run directory %s, seed %d", dir, spec.Seed)
+
+	cluster, err := Start(ctx, spec.Cluster)
+	if err != nil {
+		return nil, fmt.Errorf("start cluster: %w", err)
+	}
+	// Node logs are collected and the cluster removed whatever happens, a panic included.
+	defer func() {
+		p := recover()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		if cerr := cluster.Close(cctx, filepath.Join(dir, NodeLogsDir)); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close cluster: %w", cerr))
+		}
+		if p != nil {
+			panic(p)
+		}
+	}()
+	cfgRecord.RunID, cfgRecord.Cluster, cfgRecord.Topology = cluster.RunID, cluster.Config, map[string]string{}
+	for _, n := range cluster.Nodes() {
+		cfgRecord.Topology[n.Name] = n.IP.String()
+	}
+	if err := writeJSON(filepath.Join(dir, ConfigFile), cfgRecord); err != nil {
+		return nil, err
+	}
+	r.logf("cluster %s ready: brokers %v", cluster.RunID, cluster.BootstrapServers())
+
+	z, err := cluster.DialZooKeeper(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	nc := cluster.ForNemesis(z)
+	for _, f := range r.faults {
+		if err := f.Available(ctx, nc); err != nil {
+			return nil, fmt.Errorf("fault %s is not available on this cluster: %w", f.Name(), err)
+		}
+	}
+
+	histFile, err := os.Create(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		return nil, fmt.Errorf("create history: %w", err)
+	}
+	defer histFile.Close()
+	elecFile, err := os.Create(filepath.Join(dir, ElectionsFile))
+	if err != nil {
+		return nil, fmt.Errorf("create election log: %w", err)
+	}
+	defer elecFile.Close()
+
+	runStart := time.Now()
+	rec := history.NewRecorder(history.NewWriter(histFile), runStart)
+	obs, err := cluster.Observe(ctx, runStart, elecFile, spec.Workload.Topic)
+	if err != nil {
+		return nil, err
+	}
+	obsStopped := false
+	defer func() {
+		if !obsStopped {
+			_ = obs.Stop()
+		}
+	}()
+
+	// One seeded source: the schedule, the nemesis' targets and the workload's choices all
+	// derive from it, so a seed replays the same decisions.
+	rng := rand.New(rand.NewSource(spec.Seed))
+	schedule := nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+	queue, err := workloads.NewQueue(workloads.QueueConfig{
+		Bootstrap: cluster.BootstrapServers(), Topic: spec.Workload.Topic, Partitions: spec.Workload.Partitions,
+		Acks: spec.Workload.Acks, Producers: spec.Workload.Producers, Consumers: spec.Workload.Consumers,
+		MaxSends: spec.Workload.MaxSends, Rate: spec.Workload.Rate,
+	}, rec, rand.New(rand.NewSource(rng.Int63())))
+	if err != nil {
+		return nil, err
+	}
+	defer queue.Close()
+	nemesisRng := rand.New(rand.NewSource(rng.Int63()))
+	nem := nemesis.NewRunner(nc, rec, schedule, nemesisRng)
+
+	r.logf("fault phase: %s, faults %v", spec.TimeLimit, spec.Faults)
+	phaseCtx, cancelPhase := context.WithTimeout(ctx, spec.TimeLimit)
+	var wg sync.WaitGroup
+	var workErr, nemErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); workErr = queue.Run(phaseCtx) }()
+	go func() { defer wg.Done(); nemErr = nem.Run(phaseCtx) }()
+	stopProgress := r.reportProgress(queue, nem)
+	wg.Wait()
+	cancelPhase()
+	stopProgress()
+	if nemErr != nil {
+		return nil, fmt.Errorf("nemesis: %w", nemErr)
+	}
+	if workErr != nil && !errors.Is(workErr, context.DeadlineExceeded) && !errors.Is(workErr, context.Canceled) {
+		return nil, fmt.Errorf("workload: %w", workErr)
+	}
+
+	r.logf("healed; waiting up to %s for the cluster to recover", spec.RecoveryLimit)
+	var warnings []string
+	if err := r.waitRecovered(ctx, cluster, z); err != nil {
+		warnings = append(warnings, fmt.Sprintf("cluster did not fully recover within %s: %v", spec.RecoveryLimit, err))
+		r.logf("warning: %s", warnings[len(warnings)-1])
+	}
+	r.logf("draining every partition (limit %s)", spec.DrainLimit)
+	drain, err := queue.Drain(ctx, spec.DrainLimit)
+	if err != nil {
+		warnings = append(warnings, fmt.Sprintf("drain incomplete: %v", err))
+		r.logf("warning: %s", warnings[len(warnings)-1])
+	}
+	if err := obs.Stop(); err != nil {
+		return nil, err
+	}
+	obsStopped = true
+	if err := histFile.Sync(); err != nil {
+		return nil, fmt.Errorf("sync history: %w", err)
+	}
+
+	r.logf("checking")
+	allow := map[checker.AnomalyType]bool{}
+	for t := range allowed {
+		allow[t] = true
+	}
+	unclean := spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true"
+	result, err := CheckRunDir(ctx, dir, allow, unclean, spec.CheckTimeLimit)
+	if err != nil {
+		return nil, err
+	}
+	result.Warnings = append(result.Warnings, warnings...)
+	if err := writeJSON(filepath.Join(dir, ResultsFile), result); err != nil {
+		return nil, err
+	}
+	r.logf("verdict: %s (%s)", result.Valid, summarize(result))
+	return &RunResult{Dir: dir, Result: result, Drain: drain}, nil
+}
+
+// waitRecovered waits until every broker is registered and every partition of the topic has
+// a leader and a full ISR again.
+func (r *runner) waitRecovered(ctx context.Context, c *Cluster, z *ZooKeeper) error {
+	ctx, cancel := context.WithTimeout(ctx, r.spec.RecoveryLimit)
+	defer cancel()
+	if err := c.WaitBrokersRegistered(ctx, z); err != nil {
+		return err
+	}
+	return waitFor(ctx, "every partition led, with a full ISR", 250*time.Millisecond, func() (bool, error) {
+		parts, err := z.Partitions(r.spec.Workload.Topic)
+		if err != nil {
+			return false, err
+		}
+		for _, p := range parts {
+			if p.Leader < 0 || len(p.ISR) < r.spec.Workload.ReplicationFactor {
+				return false, fmt.Errorf("%s-%d: leader %d, isr %v", p.Topic, p.Partition, p.Leader, p.ISR)
+			}
+		}
+		return len(parts) > 0, nil
+	})
+}
+
+// reportProgress prints ops/s, errors and the faults in effect every few seconds.
+func (r *runner) reportProgress(q *workloads.Queue, nem *nemesis.Runner) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		var last workloads.Stats
+		lastAt := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				s := q.Stats()
+				rate := float64(s.Completed()-last.Completed()) / now.Sub(lastAt).Seconds()
+				active := nem.Active()
+				faults := "none"
+				if len(active) > 0 {
+					faults = strings.Join(active, ",")
+				}
+				r.logf("%.0f ops/s | send ok %d info %d fail %d | poll ok %d fail %d | faults: %s",
+					rate, s.Send.OK, s.Send.Info, s.Send.Fail, s.Poll.OK, s.Poll.Fail+s.Poll.Info, faults)
+				last, lastAt = s, now
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func summarize(res *checker.Result) string {
+	if len(res.Anomalies) == 0 {
+		return "no anomalies"
+	}
+	var parts []string
+	for _, t := range checker.AnomalyTypes {
+		if n := len(res.Anomalies[t]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", t, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
