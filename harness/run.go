@@ -74,14 +74,14 @@ type RunResult struct {
 
 // RunConfig is written to config.json: everything needed to understand and repeat the run.
 type RunConfig struct {
-	Spec     RunSpec                     `json:"spec"`
-	Seed     int64                       `json:"seed"`
-	Command  string                      `json:"command,omitempty"`
+	Spec     RunSpec                        `json:"spec"`
+	Seed     int64                          `json:"seed"`
+	Command  string                         `json:"command,omitempty"`
 	Allowed  map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
-	RunID    string                      `json:"run_id,omitempty"`
-	Started  time.Time                   `json:"started"`
-	Cluster  ClusterConfig               `json:"cluster"` // effective, defaults filled in
-	Topology map[string]string           `json:"topology,omitempty"` // node -> IP
+	RunID    string                         `json:"run_id,omitempty"`
+	Started  time.Time                      `json:"started"`
+	Cluster  ClusterConfig                  `json:"cluster"`            // effective, defaults filled in
+	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
 }
 
 func (s RunSpec) withDefaults() (RunSpec, error) {
@@ -223,4 +223,3 @@ func CheckRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]
 	}
 	return res, nil
 }
-

@@ -24,6 +24,8 @@ func init() {
 	commands = []command{
 		{name: "run", summary: "start a cluster, run a workload under faults, check it, write a run directory", run: runRun},
 		{name: "check", summary: "check a history file for anomalies", run: runCheck},
+		{name: "report", summary: "write a run directory's HTML report (checking it first if needed)", run: runReport},
+		{name: "serve", summary: "serve a results directory on localhost for browsing", run: runServe},
 		{name: "help", summary: "show this help", run: runHelp},
 	}
 }
