@@ -38,7 +38,7 @@ type RunSpec struct {
 	// Command reproduces the run, for the run directory (the CLI fills it in).
 	Command string
 	// Progress receives live progress lines; nil discards them.
-	Progress io.Writer
+	Progress io.Writer `json:"-"`
 }
 
 // WorkloadSpec configures the queue workload and its topic.

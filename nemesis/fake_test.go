@@ -1,0 +1,192 @@
+package nemesis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Node states in the fake.
+const (
+	running = "running"
+	paused  = "paused"
+	killed  = "killed"
+)
+
+// fakeCluster is an in-memory Cluster that models node states and network faults, and records
+// every mutating call.
+type fakeCluster struct {
+	mu         sync.Mutex
+	brokers    []string
+	zooKeepers []string
+	controller string
+	leaders    map[int]string // partition of the topic -> leader node
+	zkLeader   string
+	state      map[string]string
+	cuts       [][2][]string
+	degraded   []string // nodes with loss or delay
+	calls      []string
+
+	// Injected failures.
+	controllerErr error
+	netemErr      error
+	healErr       error
+	failStart     int // the next n Starts fail without effect
+}
+
+func newFakeCluster(brokers, zooKeepers int) *fakeCluster {
+	f := &fakeCluster{leaders: map[int]string{}, state: map[string]string{}}
+	for i := 1; i <= brokers; i++ {
+		f.brokers = append(f.brokers, fmt.Sprintf("kafka%d", i))
+	}
+	for i := 1; i <= zooKeepers; i++ {
+		f.zooKeepers = append(f.zooKeepers, fmt.Sprintf("zk%d", i))
+	}
+	for _, n := range slices.Concat(f.brokers, f.zooKeepers) {
+		f.state[n] = running
+	}
+	f.controller = f.brokers[len(f.brokers)-1]
+	for p := range 3 {
+		f.leaders[p] = f.brokers[p%len(f.brokers)]
+	}
+	f.zkLeader = f.zooKeepers[len(f.zooKeepers)-1]
+	return f
+}
+
+func (f *fakeCluster) call(format string, args ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+}
+
+// Calls returns the mutating calls so far, e.g. "kill kafka2".
+func (f *fakeCluster) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// Healthy reports what is still wrong: nodes not running, cuts, degraded links.
+func (f *fakeCluster) Healthy() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var errs []error
+	for _, n := range slices.Concat(f.zooKeepers, f.brokers) {
+		if f.state[n] != running {
+			errs = append(errs, fmt.Errorf("%s is %s", n, f.state[n]))
+		}
+	}
+	if len(f.cuts) > 0 || len(f.degraded) > 0 {
+		errs = append(errs, fmt.Errorf("network faults remain: cuts %v, degraded %v", f.cuts, f.degraded))
+	}
+	return errors.Join(errs...)
+}
+
+func (f *fakeCluster) Brokers() []string    { return slices.Clone(f.brokers) }
+func (f *fakeCluster) ZooKeepers() []string { return slices.Clone(f.zooKeepers) }
+
+func (f *fakeCluster) Controller(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.controller, f.controllerErr
+}
+
+func (f *fakeCluster) PartitionLeader(_ context.Context, topic string, partition int) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if topic != defaultTopic {
+		return "", fmt.Errorf("no topic %q", topic)
+	}
+	leader, ok := f.leaders[partition]
+	if !ok {
+		return "", fmt.Errorf("no partition %s-%d", topic, partition)
+	}
+	return leader, nil
+}
+
+func (f *fakeCluster) ZooKeeperLeader(context.Context) (string, error) {
+	if len(f.zooKeepers) < 3 {
+		return "", errors.New("standalone ZooKeeper has no leader")
+	}
+	return f.zkLeader, nil
+}
+
+// transition moves node from one of the states in from to state to, like the harness's proofs.
+func (f *fakeCluster) transition(op, node, to string, from ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("%s %s", op, node)
+	st, ok := f.state[node]
+	if !ok {
+		return fmt.Errorf("%s %s: no such node", op, node)
+	}
+	if !slices.Contains(from, st) {
+		return fmt.Errorf("%s %s: node is %s", op, node, st)
+	}
+	if op == "start" && f.failStart > 0 {
+		f.failStart--
+		return fmt.Errorf("start %s did not take effect", node)
+	}
+	f.state[node] = to
+	return nil
+}
+
+func (f *fakeCluster) Kill(_ context.Context, node string) error {
+	return f.transition("kill", node, killed, running, paused)
+}
+func (f *fakeCluster) Start(_ context.Context, node string) error {
+	return f.transition("start", node, running, killed, running)
+}
+func (f *fakeCluster) Pause(_ context.Context, node string) error {
+	return f.transition("pause", node, paused, running, paused)
+}
+func (f *fakeCluster) Resume(_ context.Context, node string) error {
+	return f.transition("resume", node, running, running, paused)
+}
+
+func (f *fakeCluster) Cut(_ context.Context, a, b []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("cut %s | %s", strings.Join(a, ","), strings.Join(b, ","))
+	for _, n := range a {
+		if slices.Contains(b, n) {
+			return fmt.Errorf("cut: %s on both sides", n)
+		}
+	}
+	f.cuts = append(f.cuts, [2][]string{slices.Clone(a), slices.Clone(b)})
+	return nil
+}
+
+func (f *fakeCluster) Loss(_ context.Context, p float64, nodes ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("loss %v %s", p, strings.Join(nodes, ","))
+	f.degraded = append(f.degraded, nodes...)
+	return nil
+}
+
+func (f *fakeCluster) Delay(_ context.Context, delay, jitter time.Duration, nodes ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("delay %s %s %s", delay, jitter, strings.Join(nodes, ","))
+	if f.netemErr != nil {
+		return f.netemErr
+	}
+	f.degraded = append(f.degraded, nodes...)
+	return nil
+}
+
+func (f *fakeCluster) NetemAvailable(context.Context) error { return f.netemErr }
+
+func (f *fakeCluster) Heal(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("heal")
+	if f.healErr != nil {
+		return f.healErr
+	}
+	f.cuts, f.degraded = nil, nil
+	return nil
+}

@@ -1,0 +1,194 @@
+// Package nemesis injects faults into a Kafka cluster on a seeded schedule and records each
+// injection and recovery in the history as nemesis (process -1) operations.
+//
+// It works over node names through the small Cluster interface, so it does not depend on the
+// harness (the harness depends on it for its run loop).
+package nemesis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Cluster is what faults need from a cluster. Nodes are named "zk1", "kafka2", ...; "client" is the test process.
+type Cluster interface {
+	Brokers() []string                                                                // broker node names
+	ZooKeepers() []string                                                             // ZooKeeper node names
+	Controller(ctx context.Context) (string, error)                                   // node name of the current controller (ZooKeeper /controller)
+	PartitionLeader(ctx context.Context, topic string, partition int) (string, error) // from ZooKeeper partition state
+	ZooKeeperLeader(ctx context.Context) (string, error)                              // the ensemble leader (srvr "Mode: leader")
+	Kill(ctx context.Context, node string) error
+	Start(ctx context.Context, node string) error
+	Pause(ctx context.Context, node string) error
+	Resume(ctx context.Context, node string) error
+	Cut(ctx context.Context, a, b []string) error
+	Loss(ctx context.Context, p float64, nodes ...string) error
+	Delay(ctx context.Context, delay, jitter time.Duration, nodes ...string) error
+	NetemAvailable(ctx context.Context) error
+	Heal(ctx context.Context) error
+}
+
+// ClientNode is the name of the test process as a party to network cuts.
+const ClientNode = "client"
+
+// Fault is one kind of fault. Its name is also its CLI name.
+type Fault interface {
+	Name() string
+	// Describe is a one-line description for `kafkaesque run --help`.
+	Describe() string
+	// Available says why the fault cannot run against this cluster, or nil.
+	Available(ctx context.Context, c Cluster) error
+	// Inject picks its targets (with rng, from the cluster's current state) and applies the
+	// fault. On error the Injection still describes what was attempted, and is Recoverable when
+	// the fault may have partly taken effect.
+	Inject(ctx context.Context, c Cluster, rng *rand.Rand) (Injection, error)
+}
+
+// Injection is what one Inject did to which nodes. It is the value of the nemesis info op.
+type Injection struct {
+	Fault  string   `json:"fault"`
+	Action string   `json:"action,omitempty"` // kill, pause, cut, loss, delay
+	Nodes  []string `json:"nodes,omitempty"`  // the nodes the fault was applied to (for cuts: one side)
+	From   []string `json:"from,omitempty"`   // cuts: the side Nodes were cut off from
+	// Partition is the topic-partition ("kafkaesque-0") whose leader a leader fault targeted,
+	// so an analysis can measure the time until it has a new leader.
+	Partition string  `json:"partition,omitempty"`
+	Loss      float64 `json:"loss,omitempty"`      // loss: fraction of packets dropped
+	DelayMS   int64   `json:"delay_ms,omitempty"`  // delay: added latency
+	JitterMS  int64   `json:"jitter_ms,omitempty"` // delay: its jitter
+
+	recover func(ctx context.Context) error
+}
+
+// Recoverable reports whether the injection has something to undo.
+func (in Injection) Recoverable() bool { return in.recover != nil }
+
+// Recover undoes the injection: starts a killed node, resumes a paused one, or heals the network.
+func (in Injection) Recover(ctx context.Context) error {
+	if in.recover == nil {
+		return nil
+	}
+	if err := in.recover(ctx); err != nil {
+		return fmt.Errorf("recover %s: %w", in.Fault, err)
+	}
+	return nil
+}
+
+// String is a short description for progress output, e.g. "kill-leader kafka2 (kafkaesque-0)".
+func (in Injection) String() string {
+	s := in.Fault
+	if len(in.Nodes) > 0 {
+		s += " " + strings.Join(in.Nodes, ",")
+	}
+	if len(in.From) > 0 {
+		s += " | " + strings.Join(in.From, ",")
+	}
+	if in.Partition != "" {
+		s += " (" + in.Partition + ")"
+	}
+	return s
+}
+
+// Config is what faults need to know about the run.
+type Config struct {
+	// Topic is the run's topic; leader faults pick one of its partitions. Default "kafkaesque".
+	Topic string
+	// Partitions is the topic's partition count. Default 3.
+	Partitions int
+	// BrokerSessionTimeout is the brokers' zookeeper.session.timeout.ms. A killed broker is
+	// restarted only after its old session has expired: until then its ephemeral
+	// /brokers/ids/<id> still exists, and Kafka exits at start-up finding it. Default 6 s, the
+	// harness's setting.
+	BrokerSessionTimeout time.Duration
+}
+
+// The harness's default topic, so a zero Config matches a default cluster.
+const (
+	defaultTopic      = "kafkaesque"
+	defaultPartitions = 3
+	defaultSession    = 6 * time.Second
+)
+
+func (cfg Config) withDefaults() Config {
+	if cfg.Topic == "" {
+		cfg.Topic = defaultTopic
+	}
+	if cfg.Partitions <= 0 {
+		cfg.Partitions = defaultPartitions
+	}
+	if cfg.BrokerSessionTimeout <= 0 {
+		cfg.BrokerSessionTimeout = defaultSession
+	}
+	return cfg
+}
+
+// registry lists every fault's constructor. Faults are values built from the run's Config.
+var registry = []func(Config) Fault{
+	killControllerFault, killLeaderFault, killRandomFault, killZooKeeperLeaderFault,
+	pauseControllerFault, pauseLeaderFault,
+	isolateLeaderFault, isolateControllerFault, isolateBrokerFault, isolateZooKeeperFault,
+	partitionMajorityFault,
+	netemDelayFault, netemLossFault,
+}
+
+// All returns every fault for the default Config, sorted by name.
+func All() []Fault { return Config{}.All() }
+
+// Lookup returns the named faults for the default Config.
+func Lookup(names []string) ([]Fault, error) { return Config{}.Lookup(names) }
+
+// All returns every fault for cfg, sorted by name.
+func (cfg Config) All() []Fault {
+	cfg = cfg.withDefaults()
+	faults := make([]Fault, len(registry))
+	for i, mk := range registry {
+		faults[i] = mk(cfg)
+	}
+	slices.SortFunc(faults, func(a, b Fault) int { return strings.Compare(a.Name(), b.Name()) })
+	return faults
+}
+
+// Lookup returns the named faults for cfg, in the order given, without duplicates. An unknown
+// name is an error listing the valid ones.
+func (cfg Config) Lookup(names []string) ([]Fault, error) {
+	all := cfg.All()
+	var out []Fault
+	seen := map[string]bool{}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(all, func(f Fault) bool { return f.Name() == name })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown fault %q (valid: %s)", name, strings.Join(Names(all), ", "))
+		}
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
+}
+
+// Names returns the faults' names.
+func Names(faults []Fault) []string {
+	names := make([]string, len(faults))
+	for i, f := range faults {
+		names[i] = f.Name()
+	}
+	return names
+}
+
+// CheckAvailable returns an error naming each fault that cannot run against c, and why.
+func CheckAvailable(ctx context.Context, c Cluster, faults []Fault) error {
+	var errs []error
+	for _, f := range faults {
+		if err := f.Available(ctx, c); err != nil {
+			errs = append(errs, fmt.Errorf("fault %s unavailable: %w", f.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,131 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/harness"
+	"github.com/kafkaesque/kafkaesque/nemesis"
+	"github.com/kafkaesque/kafkaesque/workloads"
+)
+
+// config is a cluster and workload configuration under test.
+type config struct {
+	acks           workloads.Acks
+	minISR         int
+	uncleanEnabled bool
+}
+
+// safe is the configuration Kafka's own replication tests assert loses nothing: RF 3,
+// min.insync.replicas 2, acks=all, unclean election off.
+var safe = config{acks: workloads.AcksAll, minISR: 2}
+
+func spec(c config, faults []string, limit time.Duration, sched nemesis.ScheduleOptions, seed int64) harness.RunSpec {
+	return harness.RunSpec{
+		Cluster: harness.ClusterConfig{BrokerConfig: map[string]string{
+			"min.insync.replicas":            strconv.Itoa(c.minISR),
+			"unclean.leader.election.enable": strconv.FormatBool(c.uncleanEnabled),
+		}},
+		Workload:  harness.WorkloadSpec{Partitions: 3, ReplicationFactor: 3, Acks: c.acks, Producers: 3, Consumers: 2},
+		Faults:    faults,
+		Schedule:  sched,
+		TimeLimit: limit,
+		Seed:      seed,
+	}
+}
+
+// assertFaultsTookEffect fails the test unless every fault in the history was injected without
+// error: a scenario whose faults did nothing proves nothing.
+func assertFaultsTookEffect(t *testing.T, res *harness.RunResult, want []string) {
+	t.Helper()
+	injected := map[string]int{}
+	for _, f := range res.Result.Faults {
+		if f.Error != "" {
+			t.Errorf("fault %s on %v failed: %s", f.Fault, f.Nodes, f.Error)
+			continue
+		}
+		injected[f.Fault]++
+		t.Logf("fault %-18s nodes %v key %s: new controller after %s, new leader after %s, sends ok after %s",
+			f.Fault, f.Nodes, f.Key, secs(f.NewControllerAfter), secs(f.NewLeaderAfter), secs(f.SendsOKAfter))
+	}
+	for _, name := range want {
+		if injected[name] == 0 {
+			t.Errorf("fault %s was never injected", name)
+		}
+	}
+}
+
+func secs(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fs", *p)
+}
+
+func count(res *harness.RunResult, types ...checker.AnomalyType) int {
+	n := 0
+	for _, t := range types {
+		n += len(res.Result.Anomalies[t])
+	}
+	return n
+}
+
+// Negative controls: in the safe configuration no acknowledged write may be lost.
+func TestSafeConfigurationLosesNothing(t *testing.T) {
+	sched := nemesis.ScheduleOptions{HoldMin: 10 * time.Second, HoldMax: 12 * time.Second,
+		RestMin: 5 * time.Second, RestMax: 6 * time.Second, Warmup: 3 * time.Second}
+	for _, fault := range []string{"kill-controller", "kill-leader", "isolate-leader", "partition-majority"} {
+		t.Run(fault, func(t *testing.T) {
+			res := harness.Run(t, spec(safe, []string{fault}, 35*time.Second, sched, 1))
+			r := res.Result
+			assertFaultsTookEffect(t, res, []string{fault})
+			if r.Stats.SendsOK < 500 {
+				t.Errorf("only %d acknowledged sends: the workload did not run", r.Stats.SendsOK)
+			}
+			if n := count(res, checker.LostWrite, checker.Unseen); n != 0 {
+				t.Errorf("%d lost or unseen acknowledged writes in the safe configuration", n)
+			}
+			if r.Valid != checker.Valid {
+				t.Errorf("verdict %s, want valid; anomalies: %v", r.Valid, anomalyCounts(r))
+			}
+			t.Logf("%d sends ok, %d info, %d fail; %d polls ok; allowed %v; run dir %s",
+				r.Stats.SendsOK, r.Stats.SendsInfo, r.Stats.SendsFail, r.Stats.PollsOK, r.Allowed, res.Dir)
+		})
+	}
+}
+
+func anomalyCounts(r *checker.Result) map[checker.AnomalyType]int {
+	out := map[checker.AnomalyType]int{}
+	for t, list := range r.Anomalies {
+		out[t] = len(list)
+	}
+	return out
+}
+
+// lossCaught asserts the run is invalid because of lost acknowledged writes.
+func lossCaught(t *testing.T, res *harness.RunResult) {
+	t.Helper()
+	r := res.Result
+	losses := count(res, checker.LostWrite, checker.Unseen, checker.InconsistentOffsets)
+	t.Logf("verdict %s; anomalies %v; %d sends ok; run dir %s", r.Valid, anomalyCounts(r), r.Stats.SendsOK, res.Dir)
+	if losses == 0 {
+		t.Errorf("no lost-write, unseen or inconsistent-offsets: the harness missed a documented loss")
+	}
+	if r.Valid != checker.Invalid {
+		t.Errorf("verdict %s, want invalid", r.Valid)
+	}
+}
+
+// Positive control: with acks=1 a leader cut off from the other brokers and ZooKeeper, but still
+// reachable by producers, acknowledges writes no follower ever gets; a new leader is elected
+// from the followers and the old leader truncates them away when the cut heals.
+func TestAcksOneIsolatedLeaderLosesWrites(t *testing.T) {
+	sched := nemesis.ScheduleOptions{HoldMin: 15 * time.Second, HoldMax: 15 * time.Second,
+		RestMin: 10 * time.Second, RestMax: 10 * time.Second, Warmup: 3 * time.Second}
+	res := harness.Run(t, spec(config{acks: workloads.AcksLeader, minISR: 1}, []string{"isolate-leader"}, 25*time.Second, sched, 1))
+	assertFaultsTookEffect(t, res, []string{"isolate-leader"})
+	lossCaught(t, res)
+}
