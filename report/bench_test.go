@@ -1,0 +1,52 @@
+package report
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/history/historygen"
+)
+
+// BenchmarkReport1M renders the report of a 1,000,000-line run directory:
+//
+//	go test ./report/ -run '^$' -bench BenchmarkReport1M -benchtime 3x
+func BenchmarkReport1M(b *testing.B) {
+	dir := b.TempDir()
+	hf, err := os.Create(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := historygen.Generate(hf, historygen.Default(1_000_000)); err != nil {
+		b.Fatal(err)
+	}
+	hf.Close()
+	ef, err := os.Create(filepath.Join(dir, ElectionsFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ew := electionlog.NewWriter(ef)
+	_ = ew.Write(electionlog.Event{Time: 1, Kind: electionlog.KindController, Source: electionlog.SourceZooKeeper, Controller: electionlog.Int(1), ControllerEpoch: electionlog.Int(1)})
+	for p := range 8 {
+		_ = ew.Write(electionlog.Event{Time: 2, Kind: electionlog.KindPartition, Source: electionlog.SourceZooKeeper, Topic: "t",
+			Partition: electionlog.Int(p), Leader: electionlog.Int(p%3 + 1), LeaderEpoch: electionlog.Int(0), ISR: []int{1, 2, 3}})
+	}
+	ef.Close()
+	writeConfig(b, dir)
+	writeResults(b, dir, map[checker.AnomalyType]bool{})
+	b.ResetTimer()
+	for b.Loop() {
+		if err := Write(context.Background(), dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	st, err := os.Stat(filepath.Join(dir, ReportFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.Size())/1e6, "MB-index.html")
+}

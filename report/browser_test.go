@@ -1,0 +1,111 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromiumPath finds headless Chromium, skipping the test without it (failing under CI=true,
+// where scripts/test.sh installs it).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (apt-get install -y chromium); CI=true requires the browser test")
+	}
+	t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser test")
+	return ""
+}
+
+// consoleLine matches Chromium's log line for a page's console message or uncaught error.
+var consoleLine = regexp.MustCompile(`:CONSOLE[:(]`)
+
+// runChromium loads a file headlessly and returns the console messages it logged. extra
+// selects the output (--dump-dom or --screenshot=...).
+func runChromium(t *testing.T, chromium, page string, extra ...string) (stdout []byte, console []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir(), "--enable-logging=stderr", "--v=0"}, extra...)
+	args = append(args, "file://"+page)
+	cmd := exec.CommandContext(ctx, chromium, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %s: %v\n%s", page, err, errOut.String())
+	}
+	for _, line := range strings.Split(errOut.String(), "\n") {
+		if consoleLine.MatchString(line) {
+			console = append(console, line)
+		}
+	}
+	return out.Bytes(), console
+}
+
+func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
+	chromium := chromiumPath(t)
+	// A page that does log an error proves the detection works on this Chromium.
+	control := filepath.Join(t.TempDir(), "control.html")
+	if err := os.WriteFile(control, []byte(`<!DOCTYPE html><p>x</p><script>undefinedFunction()</script>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, console := runChromium(t, chromium, control, "--dump-dom"); len(console) == 0 {
+		t.Fatal("the control page's uncaught error was not detected: console detection is broken")
+	}
+
+	dir := syntheticRun(t)
+	if err := Write(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteIndex(filepath.Dir(dir)); err != nil {
+		t.Fatal(err)
+	}
+	links, _ := filepath.Glob(filepath.Join(dir, LinVizDir, "*.html"))
+	if len(links) == 0 {
+		t.Fatal("no linearizability visualization written")
+	}
+	pages := []string{filepath.Join(dir, ReportFile), filepath.Join(filepath.Dir(dir), ReportFile), links[0]}
+	for _, page := range pages {
+		dom, console := runChromium(t, chromium, page, "--dump-dom")
+		if len(console) > 0 {
+			t.Errorf("%s logged to the console:\n%s", page, strings.Join(console, "\n"))
+		}
+		if len(dom) == 0 {
+			t.Errorf("%s: empty DOM", page)
+		}
+		if page == pages[0] && bytes.Contains(dom, []byte("<script>alert(1)")) {
+			t.Errorf("the report's DOM contains the payload as markup")
+		}
+	}
+}
+
+// TestScreenshot saves a screenshot of the synthetic run's report when KAFKAESQUE_SCREENSHOT
+// names the output file: KAFKAESQUE_SCREENSHOT=$PWD/docs/report-screenshot.png go test ./report/ -run Screenshot
+func TestScreenshot(t *testing.T) {
+	out := os.Getenv("KAFKAESQUE_SCREENSHOT")
+	if out == "" {
+		t.Skip("set KAFKAESQUE_SCREENSHOT=/abs/path.png to take a screenshot")
+	}
+	chromium := chromiumPath(t)
+	dir := syntheticRun(t)
+	if err := Write(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	_, console := runChromium(t, chromium, filepath.Join(dir, ReportFile), "--screenshot="+out, "--window-size=1280,2400", "--hide-scrollbars")
+	if len(console) > 0 {
+		t.Errorf("console: %s", strings.Join(console, "\n"))
+	}
+}

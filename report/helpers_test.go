@@ -1,0 +1,258 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// xssValue is a payload value the report must show as text.
+const xssValue = `<script>alert(1)</script>`
+
+// syntheticRun writes a realistic 30-second run directory: three partitions, a broker kill
+// during which partition 1 loses the writes its lone in-sync leader acknowledged (the first of
+// them is xssValue), and a network partition. It returns the directory.
+func syntheticRun(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	hf, err := os.Create(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := os.Create(filepath.Join(dir, ElectionsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := func(s float64) int64 { return int64(s * 1e9) }
+	ew := electionlog.NewWriter(ef)
+	event := func(at float64, topicPart, leader, epoch int, isr []int, recovering bool) {
+		e := electionlog.Event{Time: sec(at), Kind: electionlog.KindPartition, Source: electionlog.SourceZooKeeper,
+			Topic: "jepsen", Partition: electionlog.Int(topicPart), Leader: electionlog.Int(leader), LeaderEpoch: electionlog.Int(epoch), ISR: isr}
+		if recovering {
+			e.LeaderRecovery = 1
+		}
+		if err := ew.Write(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	controller := func(at float64, id, epoch int) {
+		if err := ew.Write(electionlog.Event{Time: sec(at), Kind: electionlog.KindController, Source: electionlog.SourceZooKeeper,
+			Controller: electionlog.Int(id), ControllerEpoch: electionlog.Int(epoch)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	controller(0.01, 2, 1)
+	for p := range 3 {
+		event(0.02, p, p+1, 0, []int{1, 2, 3}, false)
+	}
+	event(7.0, 1, 2, 0, []int{2}, false)     // followers fall behind
+	controller(8.3, 1, 2)                    // kafka2 (the controller) is killed at 8.0s
+	event(8.4, 1, 3, 1, []int{3}, true)      // unclean: 3 was not in the ISR
+	event(8.45, 0, 1, 0, []int{1, 3}, false) // kafka2 leaves the other ISRs
+	event(8.45, 2, 3, 0, []int{1, 3}, false)
+	event(15.0, 1, 3, 1, []int{1, 2, 3}, false) // recovered
+	event(15.2, 0, 1, 0, []int{1, 2, 3}, false)
+	event(15.2, 2, 3, 0, []int{1, 2, 3}, false)
+	event(18.5, 2, 1, 1, []int{1}, false) // kafka3 partitioned away
+	event(23.0, 2, 1, 1, []int{1, 2, 3}, false)
+	ef.Close()
+
+	hw := history.NewWriter(hf)
+	var index int64
+	write := func(at int64, process int, typ history.Type, f string, value any, errMsg string) history.Op {
+		op := history.Op{Index: index, Time: at, Process: process, Type: typ, F: f, Error: errMsg}
+		if value != nil {
+			op.Value, _ = json.Marshal(value)
+		}
+		if err := hw.Write(op); err != nil {
+			t.Fatal(err)
+		}
+		index++
+		return op
+	}
+	type nemesisOp struct {
+		at      float64
+		f       string
+		value   map[string]any
+		applied bool
+	}
+	nemesis := []nemesisOp{
+		{at: 8.0, f: "kill", value: map[string]any{"fault": "kill", "nodes": []string{"kafka2"}}},
+		{at: 14.0, f: "recover", value: map[string]any{"fault": "kill", "nodes": []string{"kafka2"}}},
+		{at: 18.0, f: "partition", value: map[string]any{"fault": "partition", "nodes": []string{"kafka3"}, "partition": "jepsen-2"}},
+		{at: 28.0, f: "heal-all", value: map[string]any{}},
+	}
+	rng := rand.New(rand.NewSource(7))
+	logs := make([][]string, 3)
+	positions := [2][3]int{}
+	truncated := false
+	lossFrom := -1
+	next := 0
+	xssSent := false
+	inFault := func(s float64) bool { return (s >= 8.0 && s < 9.5) || (s >= 18.0 && s < 19.0) }
+	for now := sec(0.1); now < sec(29.5); now += sec(0.004) {
+		s := float64(now) / 1e9
+		for i := range nemesis {
+			n := &nemesis[i]
+			if !n.applied && s >= n.at {
+				n.applied = true
+				inv := write(now, history.NemesisProcess, history.Invoke, n.f, map[string]any{"fault": n.value["fault"]}, "")
+				write(inv.Time+sec(0.15), history.NemesisProcess, history.Info, n.f, n.value, "")
+			}
+		}
+		if !truncated && s >= 8.4 {
+			truncated = true
+			logs[1] = logs[1][:lossFrom]
+		}
+		if lossFrom < 0 && s >= 7.0 {
+			lossFrom = len(logs[1])
+		}
+		process := int(now/sec(0.004)) % 5
+		lat := sec(0.0008 + rng.Float64()*0.003)
+		if inFault(s) {
+			lat += sec(rng.Float64() * 0.4)
+		}
+		if process < 3 { // producer
+			key := rng.Intn(3)
+			value := fmt.Sprintf("v%d", next)
+			next++
+			if key == 1 && s >= 7.0 && !xssSent {
+				value, xssSent = xssValue, true
+			}
+			k := fmt.Sprintf("jepsen-%d", key)
+			write(now, process, history.Invoke, history.FSend, history.SendValue{Key: k, Value: value}, "")
+			switch {
+			case inFault(s) && rng.Float64() < 0.3:
+				write(now+lat, process, history.Fail, history.FSend, history.SendValue{Key: k, Value: value}, "NOT_LEADER_OR_FOLLOWER")
+			case inFault(s) && rng.Float64() < 0.2:
+				logs[key] = append(logs[key], value)
+				write(now+lat, process, history.Info, history.FSend, history.SendValue{Key: k, Value: value}, "request timed out")
+			default:
+				logs[key] = append(logs[key], value)
+				off := int64(len(logs[key]) - 1)
+				write(now+lat, process, history.OK, history.FSend, history.SendValue{Key: k, Value: value, Offset: &off}, "")
+			}
+			continue
+		}
+		consumer := process - 3
+		keys := []string{"jepsen-0", "jepsen-1", "jepsen-2"}
+		write(now, process, history.Invoke, history.FPoll, history.PollInvoke{Keys: keys}, "")
+		if s >= 7.0 && s < 8.5 || inFault(s) && rng.Float64() < 0.3 {
+			write(now+lat, process, history.Fail, history.FPoll, nil, "fetch timed out")
+			continue
+		}
+		reads := map[string][]history.Read{}
+		for key := range 3 {
+			var rs []history.Read
+			for len(rs) < 6 && positions[consumer][key] < len(logs[key]) {
+				off := positions[consumer][key]
+				rs = append(rs, history.Read{Offset: int64(off), Value: logs[key][off]})
+				positions[consumer][key]++
+			}
+			reads[keys[key]] = rs
+		}
+		write(now+lat, process, history.OK, history.FPoll, history.PollResult{Reads: reads}, "")
+	}
+	// Drain: both consumers read every partition to its end.
+	now := sec(29.6)
+	for consumer := range 2 {
+		for key := range 3 {
+			for positions[consumer][key] < len(logs[key]) {
+				k := fmt.Sprintf("jepsen-%d", key)
+				write(now, 3+consumer, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{k}}, "")
+				var rs []history.Read
+				for len(rs) < 50 && positions[consumer][key] < len(logs[key]) {
+					off := positions[consumer][key]
+					rs = append(rs, history.Read{Offset: int64(off), Value: logs[key][off]})
+					positions[consumer][key]++
+				}
+				write(now+sec(0.002), 3+consumer, history.OK, history.FPoll, history.PollResult{Reads: map[string][]history.Read{k: rs}}, "")
+				now += sec(0.003)
+			}
+		}
+	}
+	hf.Close()
+	writeConfig(t, dir)
+	writeResults(t, dir, map[checker.AnomalyType]bool{checker.Duplicate: true})
+	if err := os.MkdirAll(filepath.Join(dir, NodeLogsDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"kafka1", "kafka2", "kafka3", "zk1"} {
+		if err := os.WriteFile(filepath.Join(dir, NodeLogsDir, n+".log"), []byte("log of "+n+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func writeConfig(t testing.TB, dir string) {
+	t.Helper()
+	cfg := map[string]any{
+		"spec": map[string]any{
+			"Cluster":   map[string]any{"Brokers": 3, "ZooKeepers": 1},
+			"Workload":  map[string]any{"Topic": "jepsen", "Partitions": 3, "ReplicationFactor": 3, "Acks": "all", "Producers": 3, "Consumers": 2},
+			"Faults":    []string{"kill", "partition"},
+			"TimeLimit": int64(30 * time.Second),
+			"Seed":      42,
+		},
+		"seed":    42,
+		"command": "kafkaesque run --seed 42 --faults kill,partition --time-limit 30s --out results/run-42",
+		"allowed": map[string]string{"duplicate": "producer retries without idempotence may write a value twice"},
+		"run_id":  "run-42",
+		"started": time.Date(2025, 11, 20, 9, 30, 0, 0, time.UTC),
+		"cluster": map[string]any{"Brokers": 3, "ZooKeepers": 1, "Image": "kafkaesque-node:3.9",
+			"BrokerConfig": map[string]string{"min.insync.replicas": "2", "unclean.leader.election.enable": "false"}},
+		"topology": map[string]string{"kafka1": "10.199.1.11", "kafka2": "10.199.1.12", "kafka3": "10.199.1.13", "zk1": "10.199.1.2"},
+	}
+	data, _ := json.MarshalIndent(cfg, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeResults checks the directory's history and election log as the harness does and writes
+// results.json.
+func writeResults(t testing.TB, dir string, allow map[checker.AnomalyType]bool) *checker.Result {
+	t.Helper()
+	ctx := context.Background()
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := checker.Check(ctx, f, checker.Options{Allow: allow, LinearizabilityTimeLimit: time.Minute})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if events, ok, err := loadEvents(dir); err != nil {
+		t.Fatal(err)
+	} else if ok {
+		res.AddElections(checker.CheckElections(events, checker.ElectionOptions{}), allow)
+		f, err := os.Open(filepath.Join(dir, HistoryFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Faults, err = checker.MeasureUnavailability(f, events)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ResultsFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}

@@ -1,0 +1,108 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+)
+
+// indexRow is one run in results/index.html.
+type indexRow struct {
+	Name         string
+	Href         string
+	Started      string
+	sortTime     time.Time
+	Verdict      string
+	VerdictClass string
+	Anomalies    []keyValue
+	Params       string
+}
+
+// WriteIndex writes resultsDir/index.html listing every run directory in it, newest first.
+// A directory counts as a run if it holds results.json, config.json or history.jsonl.
+func WriteIndex(resultsDir string) error {
+	entries, err := os.ReadDir(resultsDir)
+	if err != nil {
+		return fmt.Errorf("results index: %w", err)
+	}
+	var rows []indexRow
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(resultsDir, e.Name())
+		if row, ok := indexEntry(dir, e.Name()); ok {
+			rows = append(rows, row)
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].sortTime.Equal(rows[j].sortTime) {
+			return rows[i].sortTime.After(rows[j].sortTime)
+		}
+		return rows[i].Name > rows[j].Name
+	})
+	var page bytes.Buffer
+	view := struct {
+		Title     string
+		Generated string
+		Runs      []indexRow
+	}{"Kafkaesque runs", time.Now().UTC().Format(time.RFC3339), rows}
+	if err := pageTemplates.ExecuteTemplate(&page, "index.html.tmpl", view); err != nil {
+		return fmt.Errorf("render results index: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(resultsDir, ReportFile), page.Bytes())
+}
+
+func indexEntry(dir, name string) (indexRow, bool) {
+	row := indexRow{Name: name, Href: name + "/", Verdict: "not checked", VerdictClass: "verdict-none"}
+	found := false
+	for _, f := range []string{ResultsFile, ConfigFile, HistoryFile} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			found = true
+			if row.sortTime.IsZero() || st.ModTime().Before(row.sortTime) {
+				row.sortTime = st.ModTime()
+			}
+		}
+	}
+	if !found {
+		return row, false
+	}
+	if _, err := os.Stat(filepath.Join(dir, ReportFile)); err == nil {
+		row.Href = name + "/" + ReportFile
+	}
+	if cfg, err := loadConfig(dir); err == nil && cfg != nil {
+		if !cfg.Started.IsZero() {
+			row.sortTime = cfg.Started
+		}
+		cl := cfg.effectiveCluster()
+		w := cfg.Spec.Workload
+		faults := strings.Join(cfg.Spec.Faults, ",")
+		if faults == "" {
+			faults = "none"
+		}
+		row.Params = fmt.Sprintf("%d brokers · %d partitions RF %d acks=%s · faults %s · %s · seed %d",
+			cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
+	}
+	row.Started = row.sortTime.UTC().Format("2006-01-02 15:04:05")
+	if res, err := LoadResult(dir); err == nil {
+		row.Verdict, row.VerdictClass = res.Valid.String(), "verdict-"+res.Valid.String()
+		allowed := map[checker.AnomalyType]bool{}
+		for _, t := range res.Allowed {
+			allowed[t] = true
+		}
+		for _, t := range anomalyOrder(res) {
+			label := string(t)
+			if allowed[t] {
+				label += " (allowed)"
+			}
+			row.Anomalies = append(row.Anomalies, keyValue{label, fmt.Sprint(len(res.Anomalies[t]))})
+		}
+	}
+	return row, true
+}

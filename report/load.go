@@ -1,0 +1,162 @@
+// Package report renders a run directory as a self-contained HTML report (index.html), a JUnit
+// file for CI (junit.xml) and porcupine visualizations of keys that are not linearizable. It
+// reads only the run directory's files: data flows history -> checker -> report.
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/electionlog"
+)
+
+// Files of a run directory (the harness writes them; the names are the contract).
+const (
+	HistoryFile   = "history.jsonl"
+	ElectionsFile = "elections.jsonl"
+	ResultsFile   = "results.json"
+	ConfigFile    = "config.json"
+	NodeLogsDir   = "nodes"
+	ReportFile    = "index.html"
+	JUnitFile     = "junit.xml"
+	LinVizDir     = "linearizability"
+)
+
+// runConfig is the part of harness.RunConfig the report shows. It is decoded leniently: a run
+// that crashed early may have written only some of it.
+type runConfig struct {
+	Spec struct {
+		Cluster  clusterConfig `json:"Cluster"`
+		Workload struct {
+			Topic             string
+			Partitions        int
+			ReplicationFactor int
+			Acks              json.RawMessage
+			Producers         int
+			Consumers         int
+			MaxSends          int
+			Rate              float64
+		} `json:"Workload"`
+		Faults    []string
+		TimeLimit time.Duration
+		Seed      int64
+		Command   string
+	} `json:"spec"`
+	Seed     int64             `json:"seed"`
+	Command  string            `json:"command"`
+	Allowed  map[string]string `json:"allowed"`
+	RunID    string            `json:"run_id"`
+	Started  time.Time         `json:"started"`
+	Cluster  clusterConfig     `json:"cluster"`
+	Topology map[string]string `json:"topology"`
+}
+
+type clusterConfig struct {
+	Name         string
+	Image        string
+	ZooKeepers   int
+	Brokers      int
+	BrokerConfig map[string]string
+}
+
+// acks renders the workload's acks setting, which marshals as text ("all") or a number.
+func (c *runConfig) acks() string {
+	raw := c.Spec.Workload.Acks
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// command is the command that reproduces the run.
+func (c *runConfig) command() string {
+	if c.Command != "" {
+		return c.Command
+	}
+	return c.Spec.Command
+}
+
+// effectiveCluster prefers the effective cluster config over the requested one.
+func (c *runConfig) effectiveCluster() clusterConfig {
+	if c.Cluster.Brokers > 0 || len(c.Cluster.BrokerConfig) > 0 {
+		return c.Cluster
+	}
+	return c.Spec.Cluster
+}
+
+// run is everything the report needs, loaded from a run directory.
+type run struct {
+	dir       string
+	config    *runConfig // nil when config.json is missing
+	result    *checker.Result
+	events    []electionlog.Event
+	hasEvents bool
+	scan      *historyScan
+	problems  []string // files that could not be read; shown in the report
+}
+
+// loadConfig reads config.json; a missing file is not an error.
+func loadConfig(dir string) (*runConfig, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ConfigFile, err)
+	}
+	var c runConfig
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", ConfigFile, err)
+	}
+	return &c, nil
+}
+
+// LoadResult reads a run directory's results.json.
+func LoadResult(dir string) (*checker.Result, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ResultsFile, err)
+	}
+	var res checker.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", ResultsFile, err)
+	}
+	return &res, nil
+}
+
+// loadEvents reads the election log; ok is false when there is none.
+func loadEvents(dir string) (events []electionlog.Event, ok bool, err error) {
+	f, err := os.Open(filepath.Join(dir, ElectionsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("open %s: %w", ElectionsFile, err)
+	}
+	defer f.Close()
+	events, err = electionlog.Read(f)
+	if err != nil {
+		return events, true, fmt.Errorf("read %s: %w", ElectionsFile, err)
+	}
+	return events, true, nil
+}
+
+// nodeLogs lists nodes/*.log, relative to the run directory.
+func nodeLogs(dir string) []string {
+	matches, _ := filepath.Glob(filepath.Join(dir, NodeLogsDir, "*"))
+	var out []string
+	for _, m := range matches {
+		if rel, err := filepath.Rel(dir, m); err == nil {
+			out = append(out, filepath.ToSlash(rel))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// Nemesis op names for undoing faults (nemesis.FRecover and nemesis.FHealAll; the report does
+// not import nemesis).
+const (
+	fRecover = "recover"
+	fHealAll = "heal-all"
+)
+
+// Completion classes, used for colours.
+const (
+	classOK uint8 = iota
+	classInfo
+	classFail
+)
+
+// completion is one finished client op, kept compactly so a million-op run costs ~12 MB.
+type completion struct {
+	invoke int64 // ns
+	done   int64 // ns
+	send   bool
+	class  uint8
+}
+
+// faultBand is one injected fault, from its info op until its recovery.
+type faultBand struct {
+	Fault     string
+	Nodes     []string
+	Partition string
+	InvokeOp  int64
+	Start     int64 // ns: the injection's completion
+	End       int64 // ns: recover, heal-all, or the end of the run
+	Ended     string
+	Error     string // a failed injection: shown, no band
+}
+
+// historyScan is what one streaming pass over history.jsonl keeps.
+type historyScan struct {
+	ops         map[int64]history.Op // the ops examples need, with their partners
+	partner     map[int64]int64      // wanted op -> its invocation or completion
+	completions []completion
+	faults      []faultBand
+	end         int64 // time of the last op
+	lines       int64
+	warnings    []string
+}
+
+// nemesisValue is the part of a nemesis op's value the report shows.
+type nemesisValue struct {
+	Fault     string   `json:"fault"`
+	Nodes     []string `json:"nodes"`
+	Partition string   `json:"partition"`
+}
+
+// scanHistory streams the history once. want names the op indexes to keep; an invocation or
+// completion whose partner is wanted is kept too, so examples show both halves.
+func scanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*historyScan, error) {
+	s := &historyScan{ops: make(map[int64]history.Op), partner: make(map[int64]int64)}
+	dec := history.NewDecoder(r)
+	lastInvoke := make(map[int]history.Op) // process -> its outstanding invocation
+	open := make(map[string]int)           // fault name -> index in s.faults awaiting recovery
+	for {
+		op, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", HistoryFile, err)
+		}
+		if op.Index%65536 == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("read %s: %w", HistoryFile, ctx.Err())
+		}
+		s.lines++
+		s.end = max(s.end, op.Time)
+		if want[op.Index] {
+			s.ops[op.Index] = op
+		}
+		if op.Type == history.Invoke {
+			if want[op.Index] {
+				lastInvoke[op.Process] = op
+			} else {
+				// Only the index and time are needed unless the op is wanted: skip the value.
+				lastInvoke[op.Process] = history.Op{Index: op.Index, Time: op.Time, Process: op.Process, F: op.F}
+			}
+			continue
+		}
+		inv := lastInvoke[op.Process]
+		delete(lastInvoke, op.Process)
+		if want[inv.Index] || want[op.Index] {
+			s.partner[inv.Index], s.partner[op.Index] = op.Index, inv.Index
+		}
+		if want[inv.Index] {
+			s.ops[op.Index] = op
+		}
+		if want[op.Index] && !want[inv.Index] && op.Process == inv.Process {
+			inv.Type = history.Invoke
+			s.ops[inv.Index] = inv // compact: time and process, no value (the completion repeats it)
+		}
+		if op.Process == history.NemesisProcess {
+			s.nemesis(op, inv, open)
+			continue
+		}
+		c := completion{invoke: inv.Time, done: op.Time, send: op.F == history.FSend}
+		switch op.Type {
+		case history.Info:
+			c.class = classInfo
+		case history.Fail:
+			c.class = classFail
+		}
+		s.completions = append(s.completions, c)
+	}
+	for _, i := range open {
+		s.faults[i].End = s.end
+		s.faults[i].Ended = "end of run"
+	}
+	s.warnings = dec.Warnings()
+	return s, nil
+}
+
+func (s *historyScan) nemesis(op, inv history.Op, open map[string]int) {
+	var v nemesisValue
+	_ = json.Unmarshal(op.Value, &v) // free-form: whatever is missing stays empty
+	switch op.F {
+	case fRecover:
+		if i, ok := open[v.Fault]; ok {
+			s.faults[i].End, s.faults[i].Ended = op.Time, fRecover
+			delete(open, v.Fault)
+		}
+	case fHealAll:
+		for name, i := range open {
+			s.faults[i].End, s.faults[i].Ended = op.Time, fHealAll
+			delete(open, name)
+		}
+	default:
+		if v.Fault == "" {
+			v.Fault = op.F
+		}
+		s.faults = append(s.faults, faultBand{Fault: v.Fault, Nodes: v.Nodes, Partition: v.Partition,
+			InvokeOp: inv.Index, Start: op.Time, End: op.Time, Error: op.Error})
+		if op.Error == "" {
+			if prev, ok := open[v.Fault]; ok { // injected again without a recovery: close the first
+				s.faults[prev].End, s.faults[prev].Ended = op.Time, "re-injected"
+			}
+			open[v.Fault] = len(s.faults) - 1
+		}
+	}
+}

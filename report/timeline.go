@@ -1,0 +1,175 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kafkaesque/kafkaesque/electionlog"
+)
+
+// partitionState is a partition's leader, epoch and ISR from some time on.
+type partitionState struct {
+	Time     int64
+	Leader   int
+	Epoch    int
+	ISR      []int
+	Recovery int
+}
+
+// partitionTimelines groups partition events by key. ZooKeeper is authoritative; brokers'
+// metadata is used only when the log has no ZooKeeper partition events at all.
+func partitionTimelines(events []electionlog.Event) map[string][]partitionState {
+	out := map[string][]partitionState{}
+	for _, source := range []electionlog.Source{electionlog.SourceZooKeeper, electionlog.SourceMetadata} {
+		for _, e := range events {
+			if e.Kind != electionlog.KindPartition || e.Source != source || e.Partition == nil {
+				continue
+			}
+			st := partitionState{Time: e.Time, Leader: electionlog.NoLeader, Epoch: -1, ISR: electionlog.SortedISR(e.ISR), Recovery: e.LeaderRecovery}
+			if e.Leader != nil {
+				st.Leader = *e.Leader
+			}
+			if e.LeaderEpoch != nil {
+				st.Epoch = *e.LeaderEpoch
+			}
+			list := out[e.Key()]
+			if n := len(list); n > 0 && sameState(list[n-1], st) {
+				continue // a metadata poll of another broker repeating what is known
+			}
+			out[e.Key()] = append(list, st)
+		}
+		if len(out) > 0 {
+			break
+		}
+	}
+	return out
+}
+
+func sameState(a, b partitionState) bool {
+	return a.Leader == b.Leader && a.Epoch == b.Epoch && slices.Equal(a.ISR, b.ISR) && a.Recovery == b.Recovery
+}
+
+// stateAt returns the state in effect at t.
+func stateAt(states []partitionState, t int64) (partitionState, bool) {
+	i := sort.Search(len(states), func(i int) bool { return states[i].Time > t })
+	if i == 0 {
+		return partitionState{}, false
+	}
+	return states[i-1], true
+}
+
+// sortPartitionKeys orders "topic-N" keys by topic, then partition number.
+func sortPartitionKeys(keys []string) {
+	split := func(k string) (string, int) {
+		i := strings.LastIndexByte(k, '-')
+		if i < 0 {
+			return k, -1
+		}
+		n, err := strconv.Atoi(k[i+1:])
+		if err != nil {
+			return k, -1
+		}
+		return k[:i], n
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		ti, pi := split(keys[i])
+		tj, pj := split(keys[j])
+		if ti != tj {
+			return ti < tj
+		}
+		return pi < pj
+	})
+}
+
+// timelinePlot draws one row per partition: leader segments coloured by broker, an ISR strip
+// under them (shrunk or empty ISRs stand out), and controller changes as vertical lines.
+func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]string) svgPlot {
+	const rowH, headH = 24, 16
+	timelines := partitionTimelines(events)
+	keys := sortedKeys(timelines)
+	sortPartitionKeys(keys)
+	end := s.end
+	for _, e := range events {
+		end = max(end, e.Time)
+	}
+	ax := newTimeAxis(end)
+	height := plotTop + headH + rowH*max(len(keys), 1) + plotBottom
+	p := svgPlot{ID: "timeline", Title: "Partition leaders and ISRs (controller changes marked)", Width: plotWidth, Height: height,
+		Legend: []legendItem{{"isr-full", "full ISR"}, {"isr-short", "shrunk ISR"}, {"ldr-none", "no leader"}, {"ctl", "controller change"}}}
+	top, bottom := float64(plotTop), float64(height-plotBottom)
+	p.Bands = bands(s.faults, kinds, ax, top, bottom)
+	p.XTicks = ax.ticks()
+	if len(keys) == 0 {
+		p.Texts = append(p.Texts, svgText{X: plotLeft + 10, Y: top + headH + 14, Text: "no partition events in the election log", Class: "note"})
+	}
+	for row, key := range keys {
+		y := top + headH + float64(row*rowH)
+		p.Texts = append(p.Texts, svgText{X: plotLeft - 6, Y: y + 12, Text: key, Class: "rowlabel"})
+		states := timelines[key]
+		fullISR := 0
+		for _, st := range states {
+			fullISR = max(fullISR, len(st.ISR))
+		}
+		for i, st := range states {
+			until := end
+			if i+1 < len(states) {
+				until = states[i+1].Time
+			}
+			x1, x2 := ax.x(st.Time), ax.x(until)
+			w := round1(max(x2-x1, 0.5))
+			class := "ldr ldr-none"
+			if st.Leader >= 0 {
+				class = fmt.Sprintf("ldr ldr-%d", st.Leader%8)
+			}
+			title := fmt.Sprintf("%s: leader %s, epoch %d, ISR %v from %.2fs to %.2fs", key, brokerName(st.Leader), st.Epoch, st.ISR, secondsOf(st.Time), secondsOf(until))
+			if st.Recovery == 1 {
+				title += " (unclean: leader recovering)"
+			}
+			p.Rects = append(p.Rects, svgRect{X: x1, Y: y, W: w, H: 14, Class: class, Title: title})
+			isrClass := "isr-full"
+			switch {
+			case len(st.ISR) == 0:
+				isrClass = "isr-empty"
+			case len(st.ISR) < fullISR:
+				isrClass = "isr-short"
+			}
+			p.Rects = append(p.Rects, svgRect{X: x1, Y: y + 15, W: w, H: 5, Class: isrClass, Title: title})
+			if w >= 14 && st.Leader >= 0 {
+				p.Texts = append(p.Texts, svgText{X: x1 + 3, Y: y + 11, Text: strconv.Itoa(st.Leader), Class: "ldrlabel"})
+			}
+		}
+	}
+	prev := -2
+	for _, e := range events {
+		if e.Kind != electionlog.KindController || e.Source != electionlog.SourceZooKeeper || e.Controller == nil || *e.Controller == prev {
+			continue
+		}
+		prev = *e.Controller
+		x := ax.x(e.Time)
+		epoch := -1
+		if e.ControllerEpoch != nil {
+			epoch = *e.ControllerEpoch
+		}
+		p.Lines = append(p.Lines, svgLine{X1: x, Y1: top, X2: x, Y2: bottom, Class: "ctl",
+			Title: fmt.Sprintf("controller: %s (epoch %d) at %.2fs", brokerName(*e.Controller), epoch, secondsOf(e.Time))})
+		p.Texts = append(p.Texts, svgText{X: x + 2, Y: top + 10, Text: "C" + controllerLabel(*e.Controller), Class: "ctllabel"})
+	}
+	return p
+}
+
+func brokerName(id int) string {
+	if id < 0 {
+		return "none"
+	}
+	return "broker " + strconv.Itoa(id)
+}
+
+func controllerLabel(id int) string {
+	if id < 0 {
+		return "-"
+	}
+	return strconv.Itoa(id)
+}
