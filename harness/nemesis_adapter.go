@@ -74,6 +74,22 @@ func (n *nemesisCluster) PartitionLeader(ctx context.Context, topic string, part
 	return b.Name, nil
 }
 
+func (n *nemesisCluster) PartitionISR(ctx context.Context, topic string, partition int) ([]string, error) {
+	s, err := n.z.Partition(topic, partition)
+	if err != nil {
+		return nil, err
+	}
+	isr := make([]string, 0, len(s.ISR))
+	for _, id := range s.ISR {
+		b := n.c.Broker(id)
+		if b == nil {
+			return nil, fmt.Errorf("%s-%d: ISR names unknown broker %d", topic, partition, id)
+		}
+		isr = append(isr, b.Name)
+	}
+	return isr, nil
+}
+
 func (n *nemesisCluster) ZooKeeperLeader(ctx context.Context) (string, error) {
 	return n.c.ZooKeeperLeader(ctx)
 }

@@ -136,7 +136,12 @@ func (s RunSpec) nemesisConfig() nemesis.Config {
 	if ms, err := strconv.Atoi(s.Cluster.BrokerConfig["zookeeper.session.timeout.ms"]); err == nil {
 		session = time.Duration(ms) * time.Millisecond
 	}
-	return nemesis.Config{Topic: s.Workload.Topic, Partitions: s.Workload.Partitions, BrokerSessionTimeout: session}
+	lag := 10 * time.Second
+	if ms, err := strconv.Atoi(s.Cluster.BrokerConfig["replica.lag.time.max.ms"]); err == nil {
+		lag = time.Duration(ms) * time.Millisecond
+	}
+	return nemesis.Config{Topic: s.Workload.Topic, Partitions: s.Workload.Partitions,
+		BrokerSessionTimeout: session, ReplicaLagTime: lag}
 }
 
 // RunChaos runs a chaos run and writes its run directory as it goes: config.json first, then

@@ -15,6 +15,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
+	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
@@ -175,7 +176,12 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	if err := writeJSON(filepath.Join(dir, ResultsFile), result); err != nil {
 		return nil, err
 	}
-	r.logf("verdict: %s (%s)", result.Valid, summarize(result))
+	if err := report.Write(ctx, dir); err != nil {
+		r.logf("warning: writing the HTML report: %v", err)
+	} else if err := report.WriteIndex(filepath.Dir(dir)); err != nil {
+		r.logf("warning: writing the results index: %v", err)
+	}
+	r.logf("verdict: %s (%s); report %s", result.Valid, summarize(result), filepath.Join(dir, report.ReportFile))
 	return &RunResult{Dir: dir, Result: result, Drain: drain}, nil
 }
 

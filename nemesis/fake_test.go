@@ -106,6 +106,26 @@ func (f *fakeCluster) PartitionLeader(_ context.Context, topic string, partition
 	return leader, nil
 }
 
+// PartitionISR models the leader shrinking the ISR: every live broker except those cut off.
+func (f *fakeCluster) PartitionISR(_ context.Context, topic string, partition int) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.leaders[partition]; !ok || topic != defaultTopic {
+		return nil, fmt.Errorf("no partition %s-%d", topic, partition)
+	}
+	var isr []string
+	for _, b := range f.brokers {
+		cut := false
+		for _, c := range f.cuts {
+			cut = cut || slices.Contains(c[0], b)
+		}
+		if f.state[b] == running && !cut {
+			isr = append(isr, b)
+		}
+	}
+	return isr, nil
+}
+
 func (f *fakeCluster) ZooKeeperLeader(context.Context) (string, error) {
 	if len(f.zooKeepers) < 3 {
 		return "", errors.New("standalone ZooKeeper has no leader")

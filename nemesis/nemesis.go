@@ -21,6 +21,7 @@ type Cluster interface {
 	ZooKeepers() []string                                                             // ZooKeeper node names
 	Controller(ctx context.Context) (string, error)                                   // node name of the current controller (ZooKeeper /controller)
 	PartitionLeader(ctx context.Context, topic string, partition int) (string, error) // from ZooKeeper partition state
+	PartitionISR(ctx context.Context, topic string, partition int) ([]string, error)  // from ZooKeeper partition state
 	ZooKeeperLeader(ctx context.Context) (string, error)                              // the ensemble leader (srvr "Mode: leader")
 	Kill(ctx context.Context, node string) error
 	Start(ctx context.Context, node string) error
@@ -105,6 +106,9 @@ type Config struct {
 	// /brokers/ids/<id> still exists, and Kafka exits at start-up finding it. Default 6 s, the
 	// harness's setting.
 	BrokerSessionTimeout time.Duration
+	// ReplicaLagTime is the brokers' replica.lag.time.max.ms: how long a cut-off follower stays
+	// in the ISR. Default 10 s, the harness's setting.
+	ReplicaLagTime time.Duration
 }
 
 // The harness's default topic, so a zero Config matches a default cluster.
@@ -124,6 +128,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.BrokerSessionTimeout <= 0 {
 		cfg.BrokerSessionTimeout = defaultSession
 	}
+	if cfg.ReplicaLagTime <= 0 {
+		cfg.ReplicaLagTime = 10 * time.Second
+	}
 	return cfg
 }
 
@@ -132,7 +139,7 @@ var registry = []func(Config) Fault{
 	killControllerFault, killLeaderFault, killRandomFault, killZooKeeperLeaderFault,
 	pauseControllerFault, pauseLeaderFault,
 	isolateLeaderFault, isolateControllerFault, isolateBrokerFault, isolateZooKeeperFault,
-	partitionMajorityFault,
+	partitionMajorityFault, killISRFaultOf,
 	netemDelayFault, netemLossFault,
 }
 

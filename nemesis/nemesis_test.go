@@ -16,7 +16,7 @@ var testConfig = Config{BrokerSessionTimeout: time.Millisecond}
 
 var allNames = []string{
 	"isolate-broker", "isolate-controller", "isolate-leader", "isolate-zk",
-	"kill-controller", "kill-leader", "kill-random", "kill-zk-leader",
+	"kill-controller", "kill-isr", "kill-leader", "kill-random", "kill-zk-leader",
 	"netem-delay", "netem-loss", "partition-majority", "pause-controller", "pause-leader",
 }
 
@@ -236,5 +236,38 @@ func TestKillRecoveryWaitsForSessionExpiry(t *testing.T) {
 	inj, _ := faults[0].Inject(ctx, c, rand.New(rand.NewSource(1)))
 	if err := inj.Recover(cctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("recovery with an ended context = %v, want it canceled", err)
+	}
+}
+
+// TestKillISRLeavesOnlyTheStaleFollower: the stranded follower leaves the ISR first, then every
+// ISR member dies and the cut heals; recovery brings the ISR back.
+func TestKillISRLeavesOnlyTheStaleFollower(t *testing.T) {
+	ctx := context.Background()
+	faults, err := Config{BrokerSessionTimeout: 50 * time.Millisecond, ReplicaLagTime: time.Millisecond}.Lookup([]string{"kill-isr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newFakeCluster(3, 1)
+	inj, err := faults[0].Inject(ctx, c, rand.New(rand.NewSource(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inj.From) != 1 || len(inj.Nodes) != 2 || slices.Contains(inj.Nodes, inj.From[0]) {
+		t.Fatalf("injection %+v: want one stale follower and the two other brokers killed", inj)
+	}
+	calls := c.Calls()
+	want := []string{"cut " + inj.From[0] + " | " + strings.Join(without(c.Brokers(), inj.From[0]), ","),
+		"kill " + inj.Nodes[0], "kill " + inj.Nodes[1], "heal"}
+	if !slices.Equal(calls, want) {
+		t.Fatalf("calls %v, want %v", calls, want)
+	}
+	if isr, _ := c.PartitionISR(ctx, defaultTopic, 0); !slices.Equal(isr, inj.From) {
+		t.Errorf("after injection the live ISR is %v, want only the stale follower %v", isr, inj.From)
+	}
+	if err := inj.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Healthy(); err != nil {
+		t.Error(err)
 	}
 }

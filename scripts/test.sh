@@ -7,6 +7,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/ensure-docker.sh
 images/build.sh >/dev/null
+# The report's browser test loads pages in headless Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing Debian's chromium for the report's browser test" >&2
+  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+fi
 
 # -p 1: the Docker-backed packages each start real clusters; run side by side on two cores they
 # starve each other and fault timings stop meaning anything.
