@@ -92,6 +92,9 @@ func TestFaultsInjectAndRecover(t *testing.T) {
 	ctx := context.Background()
 	zks := []string{"zk1", "zk2", "zk3"}
 	for _, name := range allNames {
+		if name == "kill-isr" {
+			continue // a multi-step fault: TestKillISRLeavesOnlyTheStaleFollower
+		}
 		t.Run(name, func(t *testing.T) {
 			c := newFakeCluster(5, 3)
 			c.controller = "kafka4"
