@@ -80,6 +80,7 @@ type Cluster struct {
 	mu        sync.Mutex
 	closed    bool
 	netFaults map[string]bool // node name -> has fault rules installed
+	netemErr  *error          // the netem probe's answer, once it gave a definite one
 }
 
 // Start creates and starts a cluster, then waits until it is ready: every broker registered in
@@ -349,14 +350,26 @@ func (c *Cluster) diagnose(ctx context.Context) string {
 			state = string(st.Status)
 		}
 		fmt.Fprintf(&b, "%s (%s): container %s, JVM running %v; log tail:\n", n.Name, n.IP, state, c.Running(ctx, n))
-		if rc, err := n.container.Logs(ctx); err == nil {
-			data, _ := io.ReadAll(rc)
-			rc.Close()
-			lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-			for _, l := range lines[max(0, len(lines)-8):] {
-				fmt.Fprintf(&b, "    %s\n", l)
-			}
-		}
+		b.WriteString(c.logTail(ctx, n, 8))
+	}
+	return b.String()
+}
+
+// logTail returns the last lines of a node's output, indented, for error messages.
+func (c *Cluster) logTail(ctx context.Context, n *Node, lines int) string {
+	if n.container == nil {
+		return "    (no container)\n"
+	}
+	rc, err := n.container.Logs(ctx)
+	if err != nil {
+		return fmt.Sprintf("    (logs unavailable: %v)\n", err)
+	}
+	defer rc.Close()
+	data, _ := io.ReadAll(rc)
+	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	var b strings.Builder
+	for _, l := range all[max(0, len(all)-lines):] {
+		fmt.Fprintf(&b, "    %s\n", l)
 	}
 	return b.String()
 }

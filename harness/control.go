@@ -145,16 +145,30 @@ func (c *Cluster) StopNode(ctx context.Context, n *Node) error {
 }
 
 // StartNode starts a killed or stopped node again with its data intact, and waits until its
-// port accepts connections. A broker may still be registering in ZooKeeper when it returns; use
-// WaitBrokersRegistered for that.
+// port accepts connections. A JVM that exits during start-up (a broker whose old ZooKeeper
+// session still holds its id, say) fails it at once, with the node's last log lines. A broker
+// may still be registering in ZooKeeper when it returns; use WaitBrokersRegistered for that.
 func (c *Cluster) StartNode(ctx context.Context, n *Node) error {
 	if _, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "start"); err != nil {
 		return fmt.Errorf("start %s: %w", n.Name, err)
 	}
-	if err := waitProbe(ctx, n, Accepting, 60*time.Second); err != nil {
-		return fmt.Errorf("start %s did not take effect: %w", n.Name, err)
+	begun := time.Now()
+	launched := false
+	for {
+		if ProbeFromClient(ctx, n) == Accepting {
+			return nil
+		}
+		switch running := c.Running(ctx, n); {
+		case running:
+			launched = true
+		case launched || time.Since(begun) > 5*time.Second:
+			return fmt.Errorf("start %s: the JVM exited during start-up; last log lines:\n%s", n.Name, c.logTail(ctx, n, 12))
+		}
+		if time.Since(begun) > 60*time.Second || ctx.Err() != nil {
+			return fmt.Errorf("start %s did not take effect: port %s not accepting after %s", n.Name, n.Addr(), time.Since(begun).Round(time.Second))
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	return nil
 }
 
 // Running reports whether the node's JVM is alive (paused counts as alive).

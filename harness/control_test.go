@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +81,24 @@ func TestNodeFaults(t *testing.T) {
 		t.Logf("%s: leader %d (epoch %d, isr %v) killed; new leader %d epoch %d isr %v",
 			p.Key(), old.ID, *p.LeaderEpoch, p.ISR, *e.Leader, *e.LeaderEpoch, e.ISR)
 		restart(t, ctx, c, old)
+	})
+
+	t.Run("a broker restarted within its old session fails fast and says why", func(t *testing.T) {
+		victim := c.Brokers[2]
+		if err := c.KillNode(ctx, victim); err != nil {
+			t.Fatal(err)
+		}
+		begun := time.Now()
+		err := c.StartNode(ctx, victim)
+		if err == nil {
+			t.Fatalf("%s restarted although its old ZooKeeper session still holds its broker id", victim)
+		}
+		if time.Since(begun) > 20*time.Second || !strings.Contains(err.Error(), "exited during start-up") {
+			t.Errorf("after %s: %v; want a fast error naming the exit", time.Since(begun).Round(time.Second), err)
+		}
+		t.Logf("as expected: %.300s", err)
+		time.Sleep(8 * time.Second) // the 6 s session expires
+		restart(t, ctx, c, victim)
 	})
 
 	t.Run("partition a broker from brokers and ZooKeeper, then heal", func(t *testing.T) {

@@ -190,25 +190,27 @@ func (c *Cluster) Delay(ctx context.Context, delay, jitter time.Duration, nodes 
 	return nil
 }
 
-var netemOnce = struct {
-	sync.Once
-	err error
-}{}
-
-// NetemAvailable reports whether tc netem works on this kernel (probed once, inside a node).
+// NetemAvailable reports whether tc netem works on this kernel, probed inside a node. A definite
+// answer is kept for the cluster's life; a probe that failed for another reason is retried.
 func (c *Cluster) NetemAvailable(ctx context.Context) error {
-	netemOnce.Do(func() {
-		n := c.Brokers[0]
-		out, err := n.exec(ctx, "sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root")
-		if err != nil {
-			if strings.Contains(out, "unknown") || strings.Contains(out, "not supported") {
-				netemOnce.err = ErrNetemUnavailable
-				return
-			}
-			netemOnce.err = fmt.Errorf("probe tc netem: %w", err)
-		}
-	})
-	return netemOnce.err
+	c.mu.Lock()
+	known := c.netemErr
+	c.mu.Unlock()
+	if known != nil {
+		return *known
+	}
+	out, err := c.Brokers[0].exec(ctx, "sh", "-c", "tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root")
+	switch {
+	case err == nil:
+	case strings.Contains(out, "unknown") || strings.Contains(out, "not supported"):
+		err = ErrNetemUnavailable
+	default:
+		return fmt.Errorf("probe tc netem: %w", err)
+	}
+	c.mu.Lock()
+	c.netemErr = &err
+	c.mu.Unlock()
+	return err
 }
 
 // Heal removes every network fault (cuts, loss, delay) from every node, and proves it: every node
