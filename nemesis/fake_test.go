@@ -20,16 +20,17 @@ const (
 // fakeCluster is an in-memory Cluster that models node states and network faults, and records
 // every mutating call.
 type fakeCluster struct {
-	mu         sync.Mutex
-	brokers    []string
-	zooKeepers []string
-	controller string
-	leaders    map[int]string // partition of the topic -> leader node
-	zkLeader   string
-	state      map[string]string
-	cuts       [][2][]string
-	degraded   []string // nodes with loss or delay
-	calls      []string
+	mu           sync.Mutex
+	brokers      []string
+	zooKeepers   []string
+	controller   string
+	leaders      map[int]string // partition of the topic -> leader node
+	zkLeader     string
+	coordinators map[string]string // group -> coordinator node
+	state        map[string]string
+	cuts         [][2][]string
+	degraded     []string // nodes with loss or delay
+	calls        []string
 
 	// Injected failures.
 	controllerErr error
@@ -124,6 +125,16 @@ func (f *fakeCluster) PartitionISR(_ context.Context, topic string, partition in
 		}
 	}
 	return isr, nil
+}
+
+func (f *fakeCluster) GroupCoordinator(_ context.Context, group string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	node, ok := f.coordinators[group]
+	if !ok {
+		return "", fmt.Errorf("group %s: coordinator not available", group)
+	}
+	return node, nil
 }
 
 func (f *fakeCluster) ZooKeeperLeader(context.Context) (string, error) {

@@ -45,9 +45,15 @@ func (f killISRFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 	if err != nil {
 		return inj, fmt.Errorf("find the leader of %s: %w", inj.Partition, err)
 	}
-	followers := without(isr, leader)
+	// The leader shrinks the ISR through the controller (AlterPartition), so the follower cut
+	// off must not be the controller, or the shrink never commits.
+	controller, err := c.Controller(ctx)
+	if err != nil {
+		return inj, fmt.Errorf("find the controller: %w", err)
+	}
+	followers := without(isr, leader, controller)
 	if len(followers) == 0 {
-		return inj, fmt.Errorf("%s has no follower in its ISR %v", inj.Partition, isr)
+		return inj, fmt.Errorf("%s has no follower in its ISR %v other than the controller %s", inj.Partition, isr, controller)
 	}
 	stale := followers[rng.Intn(len(followers))]
 	inj.From = []string{stale}

@@ -23,6 +23,7 @@ type Cluster interface {
 	PartitionLeader(ctx context.Context, topic string, partition int) (string, error) // from ZooKeeper partition state
 	PartitionISR(ctx context.Context, topic string, partition int) ([]string, error)  // from ZooKeeper partition state
 	ZooKeeperLeader(ctx context.Context) (string, error)                              // the ensemble leader (srvr "Mode: leader")
+	GroupCoordinator(ctx context.Context, group string) (string, error)               // node name of the group's coordinator (FindCoordinator)
 	Kill(ctx context.Context, node string) error
 	Start(ctx context.Context, node string) error
 	Pause(ctx context.Context, node string) error
@@ -62,6 +63,11 @@ type Injection struct {
 	Loss      float64 `json:"loss,omitempty"`      // loss: fraction of packets dropped
 	DelayMS   int64   `json:"delay_ms,omitempty"`  // delay: added latency
 	JitterMS  int64   `json:"jitter_ms,omitempty"` // delay: its jitter
+	// Group is the consumer group a coordinator or group-leader fault aimed at.
+	Group string `json:"group,omitempty"`
+	// Member and Process name the group-leader consumer that kill-group-leader crashed.
+	Member  string `json:"member,omitempty"`
+	Process *int   `json:"process,omitempty"`
 
 	recover func(ctx context.Context) error
 }
@@ -92,6 +98,9 @@ func (in Injection) String() string {
 	if in.Partition != "" {
 		s += " (" + in.Partition + ")"
 	}
+	if in.Group != "" {
+		s += " (group " + in.Group + ")"
+	}
 	return s
 }
 
@@ -109,6 +118,10 @@ type Config struct {
 	// ReplicaLagTime is the brokers' replica.lag.time.max.ms: how long a cut-off follower stays
 	// in the ISR. Default 10 s, the harness's setting.
 	ReplicaLagTime time.Duration
+	// Group is the consumer group of the group workload; coordinator faults need it.
+	Group string
+	// Members is the group workload's consumers; kill-group-leader needs it.
+	Members GroupMembers
 }
 
 // The harness's default topic, so a zero Config matches a default cluster.
@@ -150,6 +163,7 @@ func All() []Fault { return Config{}.All() }
 func Lookup(names []string) ([]Fault, error) { return Config{}.Lookup(names) }
 
 // All returns every fault for cfg, sorted by name.
+// It leaves out the consumer-group faults (GroupFaults).
 func (cfg Config) All() []Fault {
 	cfg = cfg.withDefaults()
 	faults := make([]Fault, len(registry))
@@ -163,7 +177,7 @@ func (cfg Config) All() []Fault {
 // Lookup returns the named faults for cfg, in the order given, without duplicates. An unknown
 // name is an error listing the valid ones.
 func (cfg Config) Lookup(names []string) ([]Fault, error) {
-	all := cfg.All()
+	all := append(cfg.All(), cfg.GroupFaults()...)
 	var out []Fault
 	seen := map[string]bool{}
 	for _, name := range names {

@@ -1,0 +1,128 @@
+package nemesis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"time"
+)
+
+// GroupMembers is the group workload's consumers as the nemesis sees them. The consumers live
+// in the test process, not the cluster, so the harness hands this handle to the faults through
+// Config.Members.
+type GroupMembers interface {
+	// CrashLeader crashes the consumer that leads the group now, as a killed process would: it
+	// stops without leaving the group. It returns the crashed member's id and process.
+	CrashLeader(ctx context.Context) (member string, process int, err error)
+	// Restart starts a consumer in place of the crashed member, under a new process id and
+	// with no member id, as a restarted process would.
+	Restart(ctx context.Context, member string) error
+}
+
+// GroupFaults returns the consumer-group faults for cfg, sorted by name. They need the group
+// workload: Available says so when cfg has no Group or Members.
+func (cfg Config) GroupFaults() []Fault {
+	cfg = cfg.withDefaults()
+	faults := []Fault{
+		coordinatorFault{"isolate-coordinator", "cut the consumer group's coordinator off from the other brokers and ZooKeeper; the client still reaches it", "cut", cfg},
+		coordinatorFault{"kill-coordinator", "SIGKILL the consumer group's coordinator (FindCoordinator); restart it once its ZooKeeper session has expired", string(actionKill), cfg},
+		groupLeaderFault{cfg},
+		coordinatorFault{"pause-coordinator", "SIGSTOP the consumer group's coordinator; SIGCONT it after the hold", string(actionPause), cfg},
+	}
+	slices.SortFunc(faults, func(a, b Fault) int { return strings.Compare(a.Name(), b.Name()) })
+	return faults
+}
+
+// GroupFaults returns the consumer-group faults for the default Config.
+func GroupFaults() []Fault { return Config{}.GroupFaults() }
+
+// coordinatorFault kills, pauses or isolates the broker that coordinates the run's group.
+type coordinatorFault struct {
+	name, description, action string
+	cfg                       Config
+}
+
+func (f coordinatorFault) Name() string     { return f.name }
+func (f coordinatorFault) Describe() string { return f.description }
+
+func (f coordinatorFault) Available(_ context.Context, c Cluster) error {
+	if f.cfg.Group == "" {
+		return errors.New("needs a consumer group (run the group workload)")
+	}
+	if len(c.Brokers()) == 0 {
+		return errors.New("the cluster has no brokers")
+	}
+	if f.action == "cut" && len(c.ZooKeepers()) == 0 {
+		return errors.New("the cluster has no ZooKeeper nodes")
+	}
+	return nil
+}
+
+func (f coordinatorFault) Inject(ctx context.Context, c Cluster, _ *rand.Rand) (Injection, error) {
+	inj := Injection{Fault: f.name, Action: f.action, Group: f.cfg.Group}
+	node, err := c.GroupCoordinator(ctx, f.cfg.Group)
+	if err != nil {
+		return inj, fmt.Errorf("find the coordinator of group %s: %w", f.cfg.Group, err)
+	}
+	if node == "" {
+		return inj, fmt.Errorf("group %s has no coordinator", f.cfg.Group)
+	}
+	if f.action == "cut" {
+		inj.Nodes = []string{node}
+		inj.From = sorted(append(without(c.Brokers(), node), c.ZooKeepers()...))
+		return cut(ctx, c, inj)
+	}
+	inj.Nodes = []string{node}
+	apply, undo := c.Kill, c.Start
+	if f.action == string(actionPause) {
+		apply, undo = c.Pause, c.Resume
+	}
+	var killedAt time.Time
+	if f.action == string(actionKill) {
+		// As kill-controller: wait out the old ZooKeeper session before the restart.
+		expired := f.cfg.BrokerSessionTimeout * 5 / 4
+		undo = func(ctx context.Context, node string) error {
+			if !sleepUntil(ctx, killedAt.Add(expired)) {
+				return fmt.Errorf("waiting for %s's ZooKeeper session to expire: %w", node, context.Cause(ctx))
+			}
+			return c.Start(ctx, node)
+		}
+	}
+	// Set before applying: a failed kill or pause may still have taken effect.
+	inj.recover = func(ctx context.Context) error { return undo(ctx, node) }
+	err = apply(ctx, node)
+	killedAt = time.Now()
+	if err != nil {
+		return inj, fmt.Errorf("%s %s: %w", f.action, node, err)
+	}
+	return inj, nil
+}
+
+// groupLeaderFault crashes the consumer that leads the group (it assigns the partitions).
+type groupLeaderFault struct{ cfg Config }
+
+func (groupLeaderFault) Name() string { return "kill-group-leader" }
+func (groupLeaderFault) Describe() string {
+	return "crash the consumer that leads the group (no LeaveGroup); restart it under a new process id after the hold"
+}
+
+func (f groupLeaderFault) Available(context.Context, Cluster) error {
+	if f.cfg.Members == nil || f.cfg.Group == "" {
+		return errors.New("needs the group workload's consumers (run the group workload)")
+	}
+	return nil
+}
+
+func (f groupLeaderFault) Inject(ctx context.Context, _ Cluster, _ *rand.Rand) (Injection, error) {
+	inj := Injection{Fault: f.Name(), Action: "crash-consumer", Group: f.cfg.Group}
+	member, process, err := f.cfg.Members.CrashLeader(ctx)
+	if err != nil {
+		return inj, fmt.Errorf("crash the leader of group %s: %w", f.cfg.Group, err)
+	}
+	inj.Member, inj.Process = member, &process
+	inj.recover = func(ctx context.Context) error { return f.cfg.Members.Restart(ctx, member) }
+	return inj, nil
+}
