@@ -44,6 +44,7 @@ var AnomalyTypes = []AnomalyType{
 	LostWrite, Unseen, Duplicate, InconsistentOffsets, AbortedRead,
 	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
 	MultipleControllers, ControllerEpochRegression, LeaderEpochRegression, UncleanElection,
+	GroupUnconsumed, GroupSharedPartition, GroupCommitRegression, GroupResumeSkip,
 }
 
 // ParseAnomalyType returns the type named s, or an error if it is unknown.
@@ -162,6 +163,8 @@ type Result struct {
 	// Faults measures each injected fault's unavailability (unavailability.go), when a run's
 	// election log was checked along with its history.
 	Faults []FaultImpact `json:"faults,omitempty"`
+	// Group describes the consumer-group ops (group.go), for histories of the group workload.
+	Group *GroupStats `json:"group,omitempty"`
 }
 
 // Options tune a check.

@@ -154,6 +154,9 @@ func (c *Checker) Observe(op history.Op) error {
 		c.stats.NemesisOps++
 		return nil
 	}
+	if op.F != history.FSend && op.F != history.FPoll {
+		return nil // consumer-group ops: checked by CheckGroup
+	}
 	if op.Type == history.Invoke {
 		return c.invoke(op)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/nemesis"
+	"github.com/segmentio/kafka-go"
 )
 
 // nemesisCluster presents a Cluster to the nemesis over node names, so the nemesis package
@@ -92,6 +93,28 @@ func (n *nemesisCluster) PartitionISR(ctx context.Context, topic string, partiti
 
 func (n *nemesisCluster) ZooKeeperLeader(ctx context.Context) (string, error) {
 	return n.c.ZooKeeperLeader(ctx)
+}
+
+// GroupCoordinator asks the brokers (FindCoordinator) which one coordinates group.
+func (n *nemesisCluster) GroupCoordinator(ctx context.Context, group string) (string, error) {
+	transport := &kafka.Transport{DialTimeout: 3 * time.Second}
+	defer transport.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(n.c.BootstrapServers()...), Timeout: 5 * time.Second, Transport: transport}
+	res, err := client.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: group, KeyType: kafka.CoordinatorKeyTypeConsumer})
+	if err != nil {
+		return "", fmt.Errorf("find coordinator of group %s: %w", group, err)
+	}
+	if res.Error != nil {
+		return "", fmt.Errorf("find coordinator of group %s: %w", group, res.Error)
+	}
+	if res.Coordinator == nil {
+		return "", fmt.Errorf("find coordinator of group %s: no coordinator in the response", group)
+	}
+	b := n.c.Broker(res.Coordinator.NodeID)
+	if b == nil {
+		return "", fmt.Errorf("group %s: coordinator is unknown broker %d", group, res.Coordinator.NodeID)
+	}
+	return b.Name, nil
 }
 
 func (n *nemesisCluster) Kill(ctx context.Context, name string) error {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
@@ -41,8 +42,19 @@ type RunSpec struct {
 	Progress io.Writer `json:"-"`
 }
 
-// WorkloadSpec configures the queue workload and its topic.
+// Workload names.
+const (
+	WorkloadQueue = "queue" // producers and partition-polling consumers (the default)
+	WorkloadGroup = "group" // the queue's producers and consumers in one consumer group
+)
+
+// WorkloadNames lists the valid WorkloadSpec.Name values.
+var WorkloadNames = []string{WorkloadQueue, WorkloadGroup}
+
+// WorkloadSpec configures the workload and its topic.
 type WorkloadSpec struct {
+	// Name is "queue" (default) or "group".
+	Name              string `json:"name"`
 	Topic             string
 	Partitions        int
 	ReplicationFactor int
@@ -98,6 +110,13 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 		s.CheckTimeLimit = 60 * time.Second
 	}
 	w := &s.Workload
+	switch w.Name {
+	case "":
+		w.Name = WorkloadQueue
+	case WorkloadQueue, WorkloadGroup:
+	default:
+		return s, fmt.Errorf("run spec: unknown workload %q (valid: %s)", w.Name, strings.Join(WorkloadNames, ", "))
+	}
 	if w.Topic == "" {
 		w.Topic = DefaultTopic
 	}
@@ -204,6 +223,16 @@ func CheckRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", HistoryFile, err)
 	}
+	// Consumer-group guarantees; a history without group ops adds nothing.
+	if f, err = open(); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	group, err := checker.CheckGroup(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("check %s (groups): %w", HistoryFile, err)
+	}
+	res.AddGroup(group, allow)
 	ef, err := os.Open(filepath.Join(dir, ElectionsFile))
 	if errors.Is(err, os.ErrNotExist) {
 		res.Warnings = append(res.Warnings, "no election log: election invariants not checked")

@@ -35,7 +35,11 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	dir := spec.OutDir
 	r.start = time.Now()
 	allowed := map[checker.AnomalyType]string{}
-	for t, why := range workloads.QueueAllowed() {
+	workloadAllowed := workloads.QueueAllowed
+	if spec.Workload.Name == WorkloadGroup {
+		workloadAllowed = workloads.GroupAllowed
+	}
+	for t, why := range workloadAllowed() {
 		allowed[t] = why
 	}
 	if spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true" {
@@ -78,11 +82,6 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 	defer z.Close()
 	nc := cluster.ForNemesis(z)
-	for _, f := range r.faults {
-		if err := f.Available(ctx, nc); err != nil {
-			return nil, fmt.Errorf("fault %s is not available on this cluster: %w", f.Name(), err)
-		}
-	}
 
 	histFile, err := os.Create(filepath.Join(dir, HistoryFile))
 	if err != nil {
@@ -112,15 +111,25 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	// derive from it, so a seed replays the same decisions.
 	rng := rand.New(rand.NewSource(spec.Seed))
 	schedule := nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
-	queue, err := workloads.NewQueue(workloads.QueueConfig{
-		Bootstrap: cluster.BootstrapServers(), Topic: spec.Workload.Topic, Partitions: spec.Workload.Partitions,
-		Acks: spec.Workload.Acks, Producers: spec.Workload.Producers, Consumers: spec.Workload.Consumers,
-		MaxSends: spec.Workload.MaxSends, Rate: spec.Workload.Rate,
-	}, rec, rand.New(rand.NewSource(rng.Int63())))
+	queue, err := newWorkload(spec, cluster.BootstrapServers(), rec, rand.New(rand.NewSource(rng.Int63())))
 	if err != nil {
 		return nil, err
 	}
 	defer queue.Close()
+	if g, ok := queue.(*workloads.Group); ok {
+		// The group faults need the group's id and its consumers: look the faults up again.
+		cfg := spec.nemesisConfig()
+		cfg.Group, cfg.Members = g.GroupID(), g
+		if r.faults, err = cfg.Lookup(spec.Faults); err != nil {
+			return nil, err
+		}
+		schedule = nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+	}
+	for _, f := range r.faults {
+		if err := f.Available(ctx, nc); err != nil {
+			return nil, fmt.Errorf("fault %s is not available on this cluster: %w", f.Name(), err)
+		}
+	}
 	nemesisRng := rand.New(rand.NewSource(rng.Int63()))
 	nem := nemesis.NewRunner(nc, rec, schedule, nemesisRng)
 
@@ -185,6 +194,28 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	return &RunResult{Dir: dir, Result: result, Drain: drain}, nil
 }
 
+// workload is what the run loop drives: the queue or the group workload.
+type workload interface {
+	Run(ctx context.Context) error
+	Drain(ctx context.Context, limit time.Duration) (workloads.DrainResult, error)
+	Stats() workloads.Stats
+	Close() error
+}
+
+// newWorkload builds the workload spec.Workload names.
+func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *rand.Rand) (workload, error) {
+	w := spec.Workload
+	qc := workloads.QueueConfig{
+		Bootstrap: bootstrap, Topic: w.Topic, Partitions: w.Partitions, Acks: w.Acks,
+		Producers: w.Producers, Consumers: w.Consumers, MaxSends: w.MaxSends, Rate: w.Rate,
+	}
+	if w.Name != WorkloadGroup {
+		return workloads.NewQueue(qc, rec, rng)
+	}
+	qc.Consumers = 0 // the group's members are the consumers
+	return workloads.NewGroup(workloads.GroupConfig{Queue: qc, Members: w.Consumers}, rec, rng)
+}
+
 // waitRecovered waits until every broker is registered and every partition of the topic has
 // a leader and a full ISR again.
 func (r *runner) waitRecovered(ctx context.Context, c *Cluster, z *ZooKeeper) error {
@@ -208,7 +239,7 @@ func (r *runner) waitRecovered(ctx context.Context, c *Cluster, z *ZooKeeper) er
 }
 
 // reportProgress prints ops/s, errors and the faults in effect every few seconds.
-func (r *runner) reportProgress(q *workloads.Queue, nem *nemesis.Runner) (stop func()) {
+func (r *runner) reportProgress(q workload, nem *nemesis.Runner) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -105,7 +105,6 @@ func Run(t testing.TB, spec RunSpec) *RunResult {
 type testLogWriter struct{ t testing.TB }
 
 func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }

@@ -121,7 +121,7 @@ func (d *Decoder) validate(op Op) error {
 	if op.F == "" {
 		return errors.New("missing f")
 	}
-	if op.IsClient() && op.F != FSend && op.F != FPoll {
+	if op.IsClient() && !IsClientF(op.F) {
 		return fmt.Errorf("unknown client function %q", op.F)
 	}
 	prev, open := d.open[op.Process]

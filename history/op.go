@@ -33,7 +33,21 @@ func (t Type) IsCompletion() bool { return t == OK || t == Fail || t == Info }
 const (
 	FSend = "send"
 	FPoll = "poll"
+	// Consumer-group ops (the group workload): a member's join/sync with
+	// its assignment, an offset commit, and a FindCoordinator look-up.
+	FRebalance   = "rebalance"
+	FCommit      = "commit"
+	FCoordinator = "coordinator"
 )
+
+// IsClientF reports whether f is a client function the format defines.
+func IsClientF(f string) bool {
+	switch f {
+	case FSend, FPoll, FRebalance, FCommit, FCoordinator:
+		return true
+	}
+	return false
+}
 
 // NemesisProcess is the process id of the fault injector. Client processes
 // are >= 0.

@@ -129,3 +129,18 @@ func TestAcksOneIsolatedLeaderLosesWrites(t *testing.T) {
 	assertFaultsTookEffect(t, res, []string{"isolate-leader"})
 	lossCaught(t, res)
 }
+
+// Positive control: with unclean.leader.election.enable=true and min.insync.replicas 1, a
+// follower that fell out of the ISR becomes leader after the ISR members die (kill-isr), and
+// the writes the ISR acknowledged without it are lost.
+func TestUncleanElectionLosesWrites(t *testing.T) {
+	sched := nemesis.ScheduleOptions{HoldMin: 12 * time.Second, HoldMax: 12 * time.Second,
+		RestMin: time.Minute, RestMax: time.Minute, Warmup: 3 * time.Second}
+	c := config{acks: workloads.AcksAll, minISR: 1, uncleanEnabled: true}
+	res := harness.Run(t, spec(c, []string{"kill-isr"}, 45*time.Second, sched, 1))
+	assertFaultsTookEffect(t, res, []string{"kill-isr"})
+	if n := count(res, checker.UncleanElection); n == 0 {
+		t.Errorf("no unclean election in the election log: the stale follower never led")
+	}
+	lossCaught(t, res)
+}

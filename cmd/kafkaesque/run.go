@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ func (kv keyValues) Set(s string) error {
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	workloadName := fs.String("workload", harness.WorkloadQueue, "workload: "+strings.Join(harness.WorkloadNames, " or ")+" (group: consumers in one consumer group)")
 	brokers := fs.Int("brokers", 3, "number of Kafka brokers")
 	zookeepers := fs.Int("zookeepers", 1, "number of ZooKeeper nodes (1 or 3)")
 	partitions := fs.Int("partitions", 3, "partitions of the workload's topic")
@@ -49,7 +51,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 0, "seed of the fault schedule and workload choices (0: pick one and print it)")
 	out := fs.String("out", "", "the run directory itself (default results/<run-id>/)")
 	producers := fs.Int("producers", 3, "producer clients")
-	consumers := fs.Int("consumers", 2, "consumer clients")
+	consumers := fs.Int("consumers", 2, "consumer clients (with --workload group: members of the group)")
 	rate := fs.Float64("rate", 0, "max sends per second per producer (0: unlimited)")
 	hold := fs.Duration("hold", 0, "how long each fault is held (0: the schedule's default range)")
 	rest := fs.Duration("rest", 0, "rest between faults (0: the schedule's default range)")
@@ -63,6 +65,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nfaults (--nemesis):")
 		for _, f := range nemesis.All() {
+			fmt.Fprintf(stderr, "  %-20s %s\n", f.Name(), f.Describe())
+		}
+		fmt.Fprintln(stderr, "\nconsumer-group faults (--workload group only):")
+		for _, f := range nemesis.GroupFaults() {
 			fmt.Fprintf(stderr, "  %-20s %s\n", f.Name(), f.Describe())
 		}
 	}
@@ -81,6 +87,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kafkaesque run: --acks: %v\n", err)
 		return 2
 	}
+	if !slices.Contains(harness.WorkloadNames, *workloadName) {
+		fmt.Fprintf(stderr, "kafkaesque run: --workload: unknown workload %q (valid: %s)\n", *workloadName, strings.Join(harness.WorkloadNames, ", "))
+		return 2
+	}
 	var faults []string
 	if *faultsFlag != "none" && *faultsFlag != "" {
 		for _, f := range strings.Split(*faultsFlag, ",") {
@@ -90,6 +100,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if _, err := nemesis.Lookup(faults); err != nil {
 		fmt.Fprintf(stderr, "kafkaesque run: --nemesis: %v\n", err)
 		return 2
+	}
+	if *workloadName != harness.WorkloadGroup {
+		for _, f := range nemesis.GroupFaults() {
+			if slices.Contains(faults, f.Name()) {
+				fmt.Fprintf(stderr, "kafkaesque run: --nemesis: %s needs --workload group\n", f.Name())
+				return 2
+			}
+		}
 	}
 	if *zookeepers != 1 && *zookeepers != 3 {
 		fmt.Fprintf(stderr, "kafkaesque run: --zookeepers must be 1 or 3, got %d\n", *zookeepers)
@@ -117,6 +135,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	spec := harness.RunSpec{
 		Cluster: harness.ClusterConfig{Brokers: *brokers, ZooKeepers: *zookeepers, BrokerConfig: brokerConfig},
 		Workload: harness.WorkloadSpec{
+			Name:       *workloadName,
 			Partitions: *partitions, ReplicationFactor: *rf, Acks: acks,
 			Producers: *producers, Consumers: *consumers, Rate: *rate,
 		},
