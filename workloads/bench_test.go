@@ -2,7 +2,8 @@ package workloads_test
 
 import (
 	"context"
-	"io"
+	"os"
+	"path/filepath"
 	"math/rand"
 	"testing"
 	"time"
@@ -44,7 +45,13 @@ func BenchmarkQueueThroughput(b *testing.B) {
 		seed++
 		run := cfg
 		run.MaxSends = sendsPerRun
-		rec := history.NewRecorder(history.NewWriter(io.Discard), time.Now())
+		// A real history file, as a run writes it: one line per op, flushed as it goes.
+		f, err := os.Create(filepath.Join(b.TempDir(), "history.jsonl"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		rec := history.NewRecorder(history.NewWriter(f), time.Now())
 		q, err := workloads.NewQueue(run, rec, rand.New(rand.NewSource(seed)))
 		if err != nil {
 			b.Fatal(err)
