@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,37 +35,24 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(fs.Output(), "exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (time limit hit)")
 		fs.PrintDefaults()
 	}
-	// Parse repeatedly so flags may come before or after the file.
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitValid
-			}
-			return exitError // the flag package already named the problem
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, help, err := parseInterspersed(fs, args)
+	if help {
+		return exitValid
+	}
+	if err != nil {
+		return exitError // the flag package already named the problem
 	}
 	if len(positional) != 1 {
 		fmt.Fprintf(stderr, "kafkaesque check: want exactly one history file, got %d arguments\n", len(positional))
 		fs.Usage()
 		return exitError
 	}
-	opts := checker.Options{Allow: map[checker.AnomalyType]bool{}, LinearizabilityTimeLimit: *limit}
-	if *allow != "" {
-		for _, name := range strings.Split(*allow, ",") {
-			t, err := checker.ParseAnomalyType(strings.TrimSpace(name))
-			if err != nil {
-				fmt.Fprintf(stderr, "kafkaesque check: --allow: %v\n", err)
-				return exitError
-			}
-			opts.Allow[t] = true
-		}
+	allowed, err := parseAllow(*allow)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque check: --allow: %v\n", err)
+		return exitError
 	}
+	opts := checker.Options{Allow: allowed, LinearizabilityTimeLimit: *limit}
 	path := positional[0]
 	f, err := os.Open(path)
 	if err != nil {

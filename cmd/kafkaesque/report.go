@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
@@ -28,19 +27,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(fs.Output(), "A directory with history.jsonl but no results.json is checked first.")
 		fs.PrintDefaults()
 	}
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitValid
-			}
-			return exitError
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, help, err := parseInterspersed(fs, args)
+	if help {
+		return exitValid
+	}
+	if err != nil {
+		return exitError // the flag package already named the problem
 	}
 	if len(positional) != 1 {
 		fmt.Fprintf(stderr, "kafkaesque report: want exactly one run directory, got %d arguments\n", len(positional))
@@ -48,16 +40,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitError
 	}
 	dir := positional[0]
-	allowed := map[checker.AnomalyType]bool{}
-	if *allow != "" {
-		for _, name := range strings.Split(*allow, ",") {
-			t, err := checker.ParseAnomalyType(strings.TrimSpace(name))
-			if err != nil {
-				fmt.Fprintf(stderr, "kafkaesque report: --allow: %v\n", err)
-				return exitError
-			}
-			allowed[t] = true
-		}
+	allowed, err := parseAllow(*allow)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque report: --allow: %v\n", err)
+		return exitError
 	}
 	if err := reportRunDir(ctx, dir, allowed, *limit, stdout); err != nil {
 		fmt.Fprintf(stderr, "kafkaesque report: %v\n", err)
