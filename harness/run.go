@@ -54,7 +54,7 @@ var WorkloadNames = []string{WorkloadQueue, WorkloadGroup}
 // WorkloadSpec configures the workload and its topic.
 type WorkloadSpec struct {
 	// Name is "queue" (default) or "group".
-	Name              string `json:"name"`
+	Name              string
 	Topic             string
 	Partitions        int
 	ReplicationFactor int

@@ -124,6 +124,9 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 			return nil, err
 		}
 		schedule = nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+		if err := g.WaitCoordinator(ctx, 30*time.Second); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range r.faults {
 		if err := f.Available(ctx, nc); err != nil {

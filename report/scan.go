@@ -53,6 +53,8 @@ type historyScan struct {
 	end         int64 // time of the last op
 	lines       int64
 	warnings    []string
+	// Consumer-group changes (group.go), for the timeline.
+	rebalances, coordinators []groupEvent
 }
 
 // nemesisValue is the part of a nemesis op's value the report shows.
@@ -109,6 +111,9 @@ func scanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*histor
 		if op.Process == history.NemesisProcess {
 			s.nemesis(op, inv, open)
 			continue
+		}
+		if s.group(op) {
+			continue // group ops are neither sends nor polls in the throughput plots
 		}
 		c := completion{invoke: inv.Time, done: op.Time, send: op.F == history.FSend}
 		switch op.Type {

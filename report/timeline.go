@@ -96,7 +96,12 @@ func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]s
 		end = max(end, e.Time)
 	}
 	ax := newTimeAxis(end)
-	height := plotTop + headH + rowH*max(len(keys), 1) + plotBottom
+	rows := max(len(keys), 1)
+	hasGroup := len(s.coordinators)+len(s.rebalances) > 0
+	if hasGroup {
+		rows = len(keys) + 1 // the consumer group's row, under the partitions
+	}
+	height := plotTop + headH + rowH*rows + plotBottom
 	p := svgPlot{ID: "timeline", Title: "Partition leaders and ISRs (controller changes marked)", Width: plotWidth, Height: height,
 		Legend: []legendItem{{"isr-full", "full ISR"}, {"isr-short", "shrunk ISR"}, {"ldr-none", "no leader"}, {"ctl", "controller change"}}}
 	top, bottom := float64(plotTop), float64(height-plotBottom)
@@ -141,6 +146,11 @@ func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]s
 				p.Texts = append(p.Texts, svgText{X: x1 + 3, Y: y + 11, Text: strconv.Itoa(st.Leader), Class: "ldrlabel"})
 			}
 		}
+	}
+	if hasGroup {
+		groupRow(&p, s, ax, top+headH+float64(len(keys)*rowH), end)
+		p.Title = "Partition leaders and ISRs, the group's coordinator and rebalances (controller changes marked)"
+		p.Legend = append(p.Legend, legendItem{"rebal", "rebalance"})
 	}
 	prev := -2
 	for _, e := range events {

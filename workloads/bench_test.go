@@ -2,9 +2,9 @@ package workloads_test
 
 import (
 	"context"
+	"math/rand"
 	"os"
 	"path/filepath"
-	"math/rand"
 	"testing"
 	"time"
 

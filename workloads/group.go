@@ -220,13 +220,20 @@ func (g *Group) Close() error {
 }
 
 // CrashLeader crashes the member that leads the group now (nemesis.GroupMembers).
+// Between generations no member leads, so it waits up to a rebalance timeout for one.
 func (g *Group) CrashLeader(ctx context.Context) (string, int, error) {
-	for _, m := range g.members {
-		if id, proc, ok := m.crashIfLeader(); ok {
-			return id, proc, nil
+	ctx, cancel := context.WithTimeout(ctx, groupRequestTimeout)
+	defer cancel()
+	for {
+		for _, m := range g.members {
+			if id, proc, ok := m.crashIfLeader(); ok {
+				return id, proc, nil
+			}
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return "", 0, fmt.Errorf("no member led the group within %s (a rebalance in progress?)", groupRequestTimeout)
 		}
 	}
-	return "", 0, errors.New("no member leads the group now (a rebalance may be in progress)")
 }
 
 // Restart restarts the crashed member that had the given id (nemesis.GroupMembers).

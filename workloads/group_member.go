@@ -12,6 +12,8 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	"github.com/segmentio/kafka-go/protocol/heartbeat"
 )
 
 // member is one consumer of the group, speaking the group protocol itself (JoinGroup,
@@ -318,10 +320,7 @@ func (m *member) heartbeat(ctx context.Context, gen *generation) (rejoin bool, e
 			return false, err
 		}
 	}
-	res, err := m.g.client.Heartbeat(opCtx, &kafka.HeartbeatRequest{Addr: gen.coordinator, GroupID: m.g.cfg.GroupID, GenerationID: int32(gen.id), MemberID: gen.memberID})
-	if err == nil {
-		err = res.Error
-	}
+	err = heartbeatV0(opCtx, gen.coordinator, m.g.cfg.GroupID, gen.id, gen.memberID)
 	if err != nil {
 		gen.coordinator = nil // it may have moved: look it up again next time
 	}
@@ -337,4 +336,31 @@ func (m *member) heartbeat(ctx context.Context, gen *generation) (rejoin bool, e
 		return true, err
 	}
 	return false, err
+}
+
+// heartbeatV0 sends one Heartbeat, version 0, to the coordinator on a connection of its own.
+// kafka-go's Client.Heartbeat cannot be used: from version 1 on it decodes the response's
+// error code from the throttle time field (v0.4.51 orders the fields wrongly), so it never
+// sees REBALANCE_IN_PROGRESS. Version 0's response is the error code alone.
+func heartbeatV0(ctx context.Context, coordinator net.Addr, group string, generation int, memberID string) error {
+	conn, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(ctx, "tcp", coordinator.String())
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	res, err := protocol.RoundTrip(conn, 0, 1, "kafkaesque-group", &heartbeat.Request{GroupID: group, GenerationID: int32(generation), MemberID: memberID})
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	hb, ok := res.(*heartbeat.Response)
+	if !ok {
+		return fmt.Errorf("heartbeat: unexpected response %T", res)
+	}
+	if hb.ErrorCode != 0 {
+		return fmt.Errorf("heartbeat: %w", kafka.Error(hb.ErrorCode))
+	}
+	return nil
 }

@@ -1,0 +1,251 @@
+package checker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// Consumer-group anomalies (group_*.go); their ops are the history lines that show them.
+const (
+	GroupUnconsumed       AnomalyType = "group-unconsumed"        // an acked value no member ever read
+	GroupSharedPartition  AnomalyType = "group-shared-partition"  // two members consumed one partition in one generation
+	GroupCommitRegression AnomalyType = "group-commit-regression" // a partition's committed offset went backwards
+	GroupResumeSkip       AnomalyType = "group-resume-skip"       // a member resumed beyond every commit that could have happened
+)
+
+// GroupStats describe the consumer-group ops of a history. Re-deliveries are expected under
+// at-least-once delivery, so they are counted here rather than reported as anomalies.
+type GroupStats struct {
+	Members          int   `json:"members"`     // distinct member ids that joined
+	Generations      int   `json:"generations"` // distinct generations joined
+	Rebalances       int64 `json:"rebalances"`  // ok rebalance ops
+	CommitsOK        int64 `json:"commits_ok"`
+	CommitsFail      int64 `json:"commits_fail"`
+	CommitsInfo      int64 `json:"commits_info"`
+	Reads            int64 `json:"reads"`       // records returned to members
+	Redelivered      int64 `json:"redelivered"` // of those, offsets some member had read before
+	CoordinatorMoves int   `json:"coordinator_moves"`
+	Coordinators     []int `json:"coordinators,omitempty"` // broker ids seen as coordinator, in order of first sight
+}
+
+// GroupResult is what CheckGroup found. Present is false for a history with no group ops.
+type GroupResult struct {
+	Present   bool
+	Anomalies []Anomaly
+	Stats     GroupStats
+}
+
+// groupOp is a completed group op: its invocation's value and time, and its completion.
+type groupOp struct {
+	index, invokeTime, doneTime int64
+	typ                         history.Type
+	process                     int
+	group, member               string
+	generation                  int
+	keys                        []string
+	offsets                     map[string]int64 // commit: offsets; rebalance: committed offsets read back
+	start                       map[string]int64 // rebalance: start positions
+	reads                       map[string][]history.Read
+	broker                      *int
+}
+
+// groupValue is the union of the group ops' values (workloads.RebalanceValue and friends).
+type groupValue struct {
+	Keys       []string                  `json:"keys"`
+	Group      string                    `json:"group"`
+	Member     string                    `json:"member"`
+	Generation int                       `json:"generation"`
+	Partitions []string                  `json:"partitions"`
+	Offsets    map[string]int64          `json:"offsets"`
+	Committed  map[string]int64          `json:"committed"`
+	Start      map[string]int64          `json:"start"`
+	Broker     *int                      `json:"broker"`
+	Reads      map[string][]history.Read `json:"reads"`
+}
+
+// groupHistory is a history's group ops, and its acknowledged sends.
+type groupHistory struct {
+	acked      map[string]map[string]int64 // key -> value -> index of the ok send
+	polls      []groupOp                   // ok polls by group members
+	commits    []groupOp                   // every commit, any completion (incomplete ones as info)
+	rebalances []groupOp                   // ok rebalances
+	lookups    []groupOp                   // ok coordinator look-ups
+}
+
+// CheckGroup reads a history and checks the consumer-group guarantees: every acked value
+// consumed by a member, one consumer per partition per generation, committed offsets never
+// going backwards, and resumes never beyond the last commit.
+func CheckGroup(r io.Reader) (*GroupResult, error) {
+	h, err := readGroupHistory(r)
+	if err != nil {
+		return nil, err
+	}
+	res := &GroupResult{Present: len(h.polls)+len(h.commits)+len(h.rebalances)+len(h.lookups) > 0}
+	if !res.Present {
+		return res, nil
+	}
+	res.Anomalies = append(res.Anomalies, unconsumed(h)...)
+	res.Anomalies = append(res.Anomalies, sharedPartitions(h)...)
+	res.Anomalies = append(res.Anomalies, commitRegressions(h)...)
+	res.Anomalies = append(res.Anomalies, resumeSkips(h)...)
+	res.Stats = groupStats(h)
+	return res, nil
+}
+
+func readGroupHistory(r io.Reader) (*groupHistory, error) {
+	h := &groupHistory{acked: map[string]map[string]int64{}}
+	open := map[int]groupOp{}
+	dec := history.NewDecoder(r)
+	for {
+		op, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !op.IsClient() {
+			continue
+		}
+		if op.F == history.FSend {
+			if op.Type == history.OK {
+				sv, err := op.Send()
+				if err != nil || sv.Offset == nil {
+					return nil, &history.LineError{Line: dec.Line(), Err: fmt.Errorf("ok send without offset: %v", err)}
+				}
+				if h.acked[sv.Key] == nil {
+					h.acked[sv.Key] = map[string]int64{}
+				}
+				h.acked[sv.Key][sv.Value] = op.Index
+			}
+			continue
+		}
+		var v groupValue
+		if len(op.Value) > 0 && string(op.Value) != "null" {
+			if err := json.Unmarshal(op.Value, &v); err != nil {
+				return nil, &history.LineError{Line: dec.Line(), Err: fmt.Errorf("%s value: %w", op.F, err)}
+			}
+		}
+		if op.Type == history.Invoke {
+			if op.F == history.FPoll && v.Group == "" {
+				continue // a queue consumer's poll
+			}
+			open[op.Process] = groupOp{invokeTime: op.Time, process: op.Process, group: v.Group, member: v.Member,
+				generation: v.Generation, keys: v.Keys, offsets: v.Offsets}
+			continue
+		}
+		g, ok := open[op.Process]
+		if !ok {
+			continue
+		}
+		delete(open, op.Process)
+		g.index, g.doneTime, g.typ = op.Index, op.Time, op.Type
+		h.add(op.F, g, v)
+	}
+	for _, g := range open { // never completed: the outcome is unknown
+		if g.offsets != nil {
+			g.typ, g.doneTime = history.Info, never
+			h.commits = append(h.commits, g)
+		}
+	}
+	return h, nil
+}
+
+// add files a completed op with its completion value v.
+func (h *groupHistory) add(f string, g groupOp, v groupValue) {
+	switch f {
+	case history.FCommit:
+		h.commits = append(h.commits, g)
+	case history.FPoll:
+		if g.typ == history.OK {
+			g.reads = v.Reads
+			h.polls = append(h.polls, g)
+		}
+	case history.FRebalance:
+		if g.typ == history.OK {
+			g.member, g.generation, g.keys = v.Member, v.Generation, v.Partitions
+			g.offsets, g.start = v.Committed, v.Start
+			h.rebalances = append(h.rebalances, g)
+		}
+	case history.FCoordinator:
+		if g.typ == history.OK && v.Broker != nil {
+			g.broker = v.Broker
+			h.lookups = append(h.lookups, g)
+		}
+	}
+}
+
+func groupStats(h *groupHistory) GroupStats {
+	var s GroupStats
+	members, gens := map[string]bool{}, map[string]bool{}
+	for _, rb := range h.rebalances {
+		members[rb.member] = true
+		gens[fmt.Sprintf("%s/%d", rb.group, rb.generation)] = true
+	}
+	s.Members, s.Generations, s.Rebalances = len(members), len(gens), int64(len(h.rebalances))
+	for _, c := range h.commits {
+		switch c.typ {
+		case history.OK:
+			s.CommitsOK++
+		case history.Fail:
+			s.CommitsFail++
+		default:
+			s.CommitsInfo++
+		}
+	}
+	type at struct {
+		key    string
+		offset int64
+	}
+	seen := map[at]bool{}
+	for _, p := range h.polls {
+		for key, reads := range p.reads {
+			for _, rd := range reads {
+				s.Reads++
+				if seen[at{key, rd.Offset}] {
+					s.Redelivered++
+				}
+				seen[at{key, rd.Offset}] = true
+			}
+		}
+	}
+	sort.Slice(h.lookups, func(i, j int) bool { return h.lookups[i].index < h.lookups[j].index })
+	last := -1
+	for _, l := range h.lookups {
+		if *l.broker == last {
+			continue
+		}
+		if last >= 0 {
+			s.CoordinatorMoves++
+		}
+		last = *l.broker
+		if !containsInt(s.Coordinators, last) {
+			s.Coordinators = append(s.Coordinators, last)
+		}
+	}
+	return s
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// AddGroup merges the group check's anomalies and stats into r and recomputes the verdict.
+func (r *Result) AddGroup(g *GroupResult, allow map[AnomalyType]bool) {
+	if g == nil || !g.Present {
+		return
+	}
+	stats := g.Stats
+	r.Group = &stats
+	r.AddElections(g.Anomalies, allow) // the same merge and verdict
+}

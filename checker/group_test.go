@@ -1,0 +1,167 @@
+package checker
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// Group-op values as the group workload writes them.
+type testGroupValue struct {
+	Group      string           `json:"group"`
+	Member     string           `json:"member"`
+	Generation int              `json:"generation,omitempty"`
+	Leader     bool             `json:"leader,omitempty"`
+	Partitions []string         `json:"partitions,omitempty"`
+	Committed  map[string]int64 `json:"committed,omitempty"`
+	Start      map[string]int64 `json:"start,omitempty"`
+	Offsets    map[string]int64 `json:"offsets,omitempty"`
+	Keys       []string         `json:"keys,omitempty"`
+}
+
+func (b *builder) rebalance(p int, member string, gen int, committed map[string]int64) int64 {
+	b.line(p, history.Invoke, history.FRebalance, testGroupValue{Group: "g"})
+	var keys []string
+	for k := range committed {
+		keys = append(keys, k)
+	}
+	start := map[string]int64{}
+	for k, c := range committed {
+		start[k] = max(c, 0)
+	}
+	return b.line(p, history.OK, history.FRebalance, testGroupValue{Group: "g", Member: member, Generation: gen, Partitions: keys, Committed: committed, Start: start})
+}
+
+func (b *builder) commit(p int, member string, gen int, typ history.Type, offsets map[string]int64) int64 {
+	v := testGroupValue{Group: "g", Member: member, Generation: gen, Offsets: offsets}
+	b.line(p, history.Invoke, history.FCommit, v)
+	return b.line(p, typ, history.FCommit, v)
+}
+
+func (b *builder) groupPoll(p int, member string, gen int, key string, reads ...history.Read) int64 {
+	b.line(p, history.Invoke, history.FPoll, testGroupValue{Group: "g", Member: member, Generation: gen, Keys: []string{key}})
+	return b.line(p, history.OK, history.FPoll, history.PollResult{Reads: map[string][]history.Read{key: reads}})
+}
+
+func checkGroup(t *testing.T, b *builder) *GroupResult {
+	t.Helper()
+	res, err := CheckGroup(strings.NewReader(strings.Join(b.lines, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Present {
+		t.Fatal("group ops not found")
+	}
+	return res
+}
+
+func countType(res *GroupResult, typ AnomalyType) int {
+	n := 0
+	for _, a := range res.Anomalies {
+		if a.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// healthy is a clean history: two generations, a hand-over with a re-delivery.
+func healthy(t *testing.T) *builder {
+	b := newBuilder(t)
+	b.send(0, "t-0", "v1", 0)
+	b.send(0, "t-0", "v2", 1)
+	b.rebalance(1, "a", 1, map[string]int64{"t-0": -1})
+	b.groupPoll(2, "a", 1, "t-0", history.Read{Offset: 0, Value: "v1"}, history.Read{Offset: 1, Value: "v2"})
+	b.commit(2, "a", 1, history.OK, map[string]int64{"t-0": 1})
+	b.rebalance(3, "b", 2, map[string]int64{"t-0": 1})
+	b.groupPoll(4, "b", 2, "t-0", history.Read{Offset: 1, Value: "v2"})
+	b.commit(4, "b", 2, history.OK, map[string]int64{"t-0": 2})
+	return b
+}
+
+func TestGroupHealthy(t *testing.T) {
+	res := checkGroup(t, healthy(t))
+	if len(res.Anomalies) != 0 {
+		t.Fatalf("anomalies in a healthy history: %+v", res.Anomalies)
+	}
+	if res.Stats.Redelivered != 1 || res.Stats.Rebalances != 2 || res.Stats.CommitsOK != 2 || res.Stats.Generations != 2 {
+		t.Errorf("stats = %+v, want 1 re-delivery, 2 rebalances, 2 ok commits, 2 generations", res.Stats)
+	}
+}
+
+func TestGroupAbsentInQueueHistory(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, "t-0", "v1", 0)
+	res, err := CheckGroup(strings.NewReader(strings.Join(b.lines, "\n") + "\n"))
+	if err != nil || res.Present {
+		t.Fatalf("CheckGroup of a queue history = %+v, %v; want not present", res, err)
+	}
+}
+
+func TestGroupUnconsumed(t *testing.T) {
+	b := healthy(t)
+	b.send(0, "t-0", "v3", 2) // acked, never read by a member
+	b.line(9, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{"t-0"}})
+	b.line(9, history.OK, history.FPoll, history.PollResult{Reads: map[string][]history.Read{"t-0": {{Offset: 2, Value: "v3"}}}}) // a drain poll, not a member's
+	res := checkGroup(t, b)
+	if countType(res, GroupUnconsumed) != 1 || len(res.Anomalies) != 1 {
+		t.Fatalf("anomalies = %+v, want one group-unconsumed", res.Anomalies)
+	}
+}
+
+func TestGroupSharedPartition(t *testing.T) {
+	b := healthy(t)
+	b.groupPoll(5, "c", 2, "t-0", history.Read{Offset: 1, Value: "v2"}) // c is not in generation 2's assignment
+	res := checkGroup(t, b)
+	if countType(res, GroupSharedPartition) != 1 || len(res.Anomalies) != 1 {
+		t.Fatalf("anomalies = %+v, want one group-shared-partition", res.Anomalies)
+	}
+	// A zombie of generation 1 polling while generation 2 runs is not shared consumption.
+	b = healthy(t)
+	b.groupPoll(6, "a", 1, "t-0", history.Read{Offset: 1, Value: "v2"})
+	if res := checkGroup(t, b); len(res.Anomalies) != 0 {
+		t.Fatalf("zombie poll reported: %+v", res.Anomalies)
+	}
+}
+
+func TestGroupCommitRegression(t *testing.T) {
+	b := healthy(t)
+	b.commit(4, "b", 2, history.OK, map[string]int64{"t-0": 1}) // below the acked 2
+	res := checkGroup(t, b)
+	if countType(res, GroupCommitRegression) != 1 || len(res.Anomalies) != 1 {
+		t.Fatalf("anomalies = %+v, want one group-commit-regression", res.Anomalies)
+	}
+	// A committed offset read back below an acked commit also went backwards.
+	b = healthy(t)
+	b.rebalance(7, "c", 3, map[string]int64{"t-0": 1})
+	if res := checkGroup(t, b); countType(res, GroupCommitRegression) != 1 {
+		t.Fatalf("anomalies = %+v, want one group-commit-regression for the read-back", res.Anomalies)
+	}
+}
+
+func TestGroupResumeSkip(t *testing.T) {
+	b := healthy(t)
+	b.rebalance(7, "c", 3, map[string]int64{"t-0": 5}) // nobody ever committed 5
+	res := checkGroup(t, b)
+	if countType(res, GroupResumeSkip) != 1 {
+		t.Fatalf("anomalies = %+v, want one group-resume-skip", res.Anomalies)
+	}
+	// An ambiguous commit of 5 could have been stored: resuming there is no skip.
+	b = healthy(t)
+	b.commit(4, "b", 2, history.Info, map[string]int64{"t-0": 5})
+	b.rebalance(7, "c", 3, map[string]int64{"t-0": 5})
+	if res := checkGroup(t, b); len(res.Anomalies) != 0 {
+		t.Fatalf("resume at an info commit reported: %+v", res.Anomalies)
+	}
+}
+
+func TestCheckAcceptsGroupOps(t *testing.T) {
+	b := healthy(t)
+	b.line(8, history.Invoke, history.FCoordinator, map[string]string{"group": "g"})
+	b.line(8, history.OK, history.FCoordinator, map[string]any{"group": "g", "broker": 2})
+	res := b.check(Options{})
+	if res.Stats.SendsOK != 2 || res.Stats.PollsOK != 2 {
+		t.Errorf("stats = %+v, want the sends and member polls counted", res.Stats)
+	}
+}
