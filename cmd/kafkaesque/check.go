@@ -65,6 +65,17 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
 		return exitError
 	}
+	// Consumer-group invariants take a second streaming pass; a queue history has no group ops.
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
+		return exitError
+	}
+	group, err := checker.CheckGroup(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque check: %s: group checks: %v\n", path, err)
+		return exitError
+	}
+	res.AddGroup(group, opts.Allow)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "kafkaesque check: warning: %s: %s\n", path, w)
 	}
@@ -100,6 +111,10 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 		s.Lines, s.Keys, s.Values, s.SendsOK, s.SendsFail, s.SendsInfo, s.PollsOK, s.PollsFail, s.PollsInfo, s.Incomplete)
 	fmt.Fprintf(w, "  checked in %.2fs (linearizability %.2fs over %d ops in %d segments)\n",
 		s.DurationSeconds, s.LinSeconds, s.LinOps, s.LinSegments)
+	if g := res.Group; g != nil {
+		fmt.Fprintf(w, "  consumer group: %d members, %d generations, %d rebalances; commits ok/fail/info %d/%d/%d; %d of %d reads re-delivered; coordinator moved %d times %v\n",
+			g.Members, g.Generations, g.Rebalances, g.CommitsOK, g.CommitsFail, g.CommitsInfo, g.Redelivered, g.Reads, g.CoordinatorMoves, g.Coordinators)
+	}
 	allowed := map[checker.AnomalyType]bool{}
 	for _, t := range res.Allowed {
 		allowed[t] = true
