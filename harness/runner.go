@@ -111,12 +111,12 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	// derive from it, so a seed replays the same decisions.
 	rng := rand.New(rand.NewSource(spec.Seed))
 	schedule := nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
-	queue, err := newWorkload(spec, cluster.BootstrapServers(), rec, rand.New(rand.NewSource(rng.Int63())))
+	work, err := newWorkload(spec, cluster.BootstrapServers(), rec, rand.New(rand.NewSource(rng.Int63())))
 	if err != nil {
 		return nil, err
 	}
-	defer queue.Close()
-	if g, ok := queue.(*workloads.Group); ok {
+	defer work.Close()
+	if g, ok := work.(*workloads.Group); ok {
 		// The group faults need the group's id and its consumers: look the faults up again.
 		cfg := spec.nemesisConfig()
 		cfg.Group, cfg.Members = g.GroupID(), g
@@ -141,9 +141,9 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	var wg sync.WaitGroup
 	var workErr, nemErr error
 	wg.Add(2)
-	go func() { defer wg.Done(); workErr = queue.Run(phaseCtx) }()
+	go func() { defer wg.Done(); workErr = work.Run(phaseCtx) }()
 	go func() { defer wg.Done(); nemErr = nem.Run(phaseCtx) }()
-	stopProgress := r.reportProgress(queue, nem)
+	stopProgress := r.reportProgress(work, nem)
 	wg.Wait()
 	cancelPhase()
 	stopProgress()
@@ -161,7 +161,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		r.logf("warning: %s", warnings[len(warnings)-1])
 	}
 	r.logf("draining every partition (limit %s)", spec.DrainLimit)
-	drain, err := queue.Drain(ctx, spec.DrainLimit)
+	drain, err := work.Drain(ctx, spec.DrainLimit)
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("drain incomplete: %v", err))
 		r.logf("warning: %s", warnings[len(warnings)-1])
