@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	"sort"
 	"testing"
@@ -77,34 +78,65 @@ func FuzzCheck(f *testing.F) {
 	f.Add([]byte{10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		text := historyFromBytes(t, data)
-		res, err := Check(context.Background(), bytes.NewReader(text), Options{LinearizabilityTimeLimit: 5 * time.Second})
-		if err != nil {
-			t.Fatalf("valid-format history rejected: %v\n%s", err, text)
-		}
-		if _, err := json.Marshal(res); err != nil {
-			t.Fatal(err)
-		}
-		if res.Valid == Unknown {
-			return
-		}
-		for _, k := range keysOf(t, text) {
-			plan := planKey(k, Options{})
-			if len(plan.static) > 0 {
-				continue
+		// The fuzzer has no per-input time limit: a hang would stall it silently, so fail
+		// (and keep the input) when one history takes far longer than any should.
+		errc := make(chan error, 1)
+		go func() { errc <- checkAgainstOracles(text) }()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatal(err)
 			}
-			byPorcupine := true
-			for _, s := range segments(plan.ops) {
-				byPorcupine = byPorcupine && porcupineOK(s.ops, s.start)
-			}
-			if byGreedy := len(greedyViolations(plan.ops, 0)) == 0; byGreedy != byPorcupine {
-				t.Fatalf("key %s: porcupine %v, greedy %v\n%s", k.name, byPorcupine, byGreedy, text)
-			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("checking took over 20 s:\n%s", text)
 		}
 	})
 }
 
+// checkAgainstOracles checks text and, where the verdict is known, compares porcupine's
+// linearizability verdict per key with the greedy search's.
+func checkAgainstOracles(text []byte) error {
+	res, err := Check(context.Background(), bytes.NewReader(text), Options{LinearizabilityTimeLimit: 5 * time.Second})
+	if err != nil {
+		return fmt.Errorf("valid-format history rejected: %v\n%s", err, text)
+	}
+	if _, err := json.Marshal(res); err != nil {
+		return err
+	}
+	if res.Valid == Unknown {
+		return nil
+	}
+	keys, err := keyStates(text)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		plan := planKey(k, Options{})
+		if len(plan.static) > 0 {
+			continue
+		}
+		byPorcupine := true
+		for _, s := range segments(plan.ops) {
+			byPorcupine = byPorcupine && porcupineOK(s.ops, s.start)
+		}
+		if byGreedy := len(greedyViolations(plan.ops, 0)) == 0; byGreedy != byPorcupine {
+			return fmt.Errorf("key %s: porcupine %v, greedy %v\n%s", k.name, byPorcupine, byGreedy, text)
+		}
+	}
+	return nil
+}
+
 // keysOf replays text into a Checker and returns its key states.
 func keysOf(t *testing.T, text []byte) []*keyState {
+	t.Helper()
+	keys, err := keyStates(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func keyStates(text []byte) ([]*keyState, error) {
 	c := New(Options{})
 	dec := history.NewDecoder(bytes.NewReader(text))
 	for {
@@ -113,14 +145,14 @@ func keysOf(t *testing.T, text []byte) []*keyState {
 			break
 		}
 		if err := c.Observe(op); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	var out []*keyState
 	for _, k := range c.keys {
 		out = append(out, k)
 	}
-	return out
+	return out, nil
 }
 
 // historyFromBytes interprets each byte as an action of one of four
