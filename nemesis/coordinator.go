@@ -7,7 +7,6 @@ import (
 	"math/rand"
 	"slices"
 	"strings"
-	"time"
 )
 
 // GroupMembers is the group workload's consumers as the nemesis sees them. The consumers live
@@ -76,29 +75,7 @@ func (f coordinatorFault) Inject(ctx context.Context, c Cluster, _ *rand.Rand) (
 		return cut(ctx, c, inj)
 	}
 	inj.Nodes = []string{node}
-	apply, undo := c.Kill, c.Start
-	if f.action == string(actionPause) {
-		apply, undo = c.Pause, c.Resume
-	}
-	var killedAt time.Time
-	if f.action == string(actionKill) {
-		// As kill-controller: wait out the old ZooKeeper session before the restart.
-		expired := f.cfg.BrokerSessionTimeout * 5 / 4
-		undo = func(ctx context.Context, node string) error {
-			if !sleepUntil(ctx, killedAt.Add(expired)) {
-				return fmt.Errorf("waiting for %s's ZooKeeper session to expire: %w", node, context.Cause(ctx))
-			}
-			return c.Start(ctx, node)
-		}
-	}
-	// Set before applying: a failed kill or pause may still have taken effect.
-	inj.recover = func(ctx context.Context) error { return undo(ctx, node) }
-	err = apply(ctx, node)
-	killedAt = time.Now()
-	if err != nil {
-		return inj, fmt.Errorf("%s %s: %w", f.action, node, err)
-	}
-	return inj, nil
+	return applyProcessAction(ctx, c, f.cfg, processAction(f.action), node, inj)
 }
 
 // groupLeaderFault crashes the consumer that leads the group (it assigns the partitions).

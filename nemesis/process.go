@@ -63,14 +63,21 @@ func (f processFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 		return inj, err
 	}
 	inj.Nodes = []string{node}
+	return applyProcessAction(ctx, c, f.cfg, f.action, node, inj)
+}
+
+// applyProcessAction kills or pauses node and makes inj recover it: resume a paused node, or
+// start a killed broker again once its old ZooKeeper session has expired (before then Kafka
+// finds its own /brokers/ids entry and exits).
+func applyProcessAction(ctx context.Context, c Cluster, cfg Config, action processAction, node string, inj Injection) (Injection, error) {
 	apply, undo := c.Kill, c.Start
-	if f.action == actionPause {
+	if action == actionPause {
 		apply, undo = c.Pause, c.Resume
 	}
 	var killedAt time.Time
-	if f.action == actionKill && slices.Contains(c.Brokers(), node) {
+	if action == actionKill && slices.Contains(c.Brokers(), node) {
 		// Wait out the old ZooKeeper session (plus a quarter for the server's expiry tick).
-		expired := f.cfg.BrokerSessionTimeout * 5 / 4
+		expired := cfg.BrokerSessionTimeout * 5 / 4
 		undo = func(ctx context.Context, node string) error {
 			if !sleepUntil(ctx, killedAt.Add(expired)) {
 				return fmt.Errorf("waiting for %s's ZooKeeper session to expire: %w", node, context.Cause(ctx))
@@ -80,10 +87,10 @@ func (f processFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 	}
 	// Set before applying: a failed kill or pause may still have taken effect.
 	inj.recover = func(ctx context.Context) error { return undo(ctx, node) }
-	err = apply(ctx, node)
+	err := apply(ctx, node)
 	killedAt = time.Now()
 	if err != nil {
-		return inj, fmt.Errorf("%s %s: %w", f.action, node, err)
+		return inj, fmt.Errorf("%s %s: %w", action, node, err)
 	}
 	return inj, nil
 }
