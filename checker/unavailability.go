@@ -28,6 +28,11 @@ type FaultImpact struct {
 	NewLeaderAfter *float64 `json:"new_leader_after_s,omitempty"`
 	// SendsOKAfter: until a send invoked after the fault began (to Key, if any) was acknowledged.
 	SendsOKAfter *float64 `json:"sends_ok_after_s,omitempty"`
+	// NewCoordinatorAfter: until the group workload's FindCoordinator look-up named a broker other
+	// than the one the fault aimed at (coordinator faults only).
+	NewCoordinatorAfter *float64 `json:"new_coordinator_after_s,omitempty"`
+
+	group string // the consumer group a coordinator fault aimed at
 }
 
 // nemesisValue is the part of a nemesis op's value that unavailability needs.
@@ -35,6 +40,13 @@ type nemesisValue struct {
 	Fault     string   `json:"fault"`
 	Nodes     []string `json:"nodes"`
 	Partition string   `json:"partition"`
+	Group     string   `json:"group"`
+}
+
+// coordinatorValue is the ok value of the group workload's coordinator look-up.
+type coordinatorValue struct {
+	Group       string `json:"group"`
+	Coordinator int    `json:"broker"`
 }
 
 // MeasureUnavailability reads a history (a second pass, streaming) and the election log, and
@@ -81,13 +93,17 @@ func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpa
 					v.Fault = op.F
 				}
 				faults = append(faults, FaultImpact{
-					Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition,
+					Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition, group: v.Group,
 					InvokeOp: pendingNemesis, Start: pendingStart, Error: op.Error,
 				})
 				if op.Error == "" {
 					open[v.Fault] = len(faults) - 1
 				}
 			}
+			continue
+		}
+		if op.F == history.FCoordinator && op.Type == history.OK {
+			measureCoordinator(faults, op)
 			continue
 		}
 		if op.F != history.FSend {
@@ -119,6 +135,28 @@ func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpa
 		}
 	}
 	return faults, nil
+}
+
+// measureCoordinator notes, for each coordinator fault still waiting, the first look-up after
+// it began that named another broker than its target.
+func measureCoordinator(faults []FaultImpact, op history.Op) {
+	var v coordinatorValue
+	if json.Unmarshal(op.Value, &v) != nil {
+		return
+	}
+	for i := range faults {
+		f := &faults[i]
+		if f.group == "" || f.group != v.Group || f.Error != "" || f.NewCoordinatorAfter != nil || op.Time < f.Start {
+			continue
+		}
+		target := -1
+		if len(f.Nodes) == 1 {
+			target, _ = brokerID(f.Nodes[0])
+		}
+		if v.Coordinator >= 0 && v.Coordinator != target {
+			f.NewCoordinatorAfter = seconds(op.Time - f.Start)
+		}
+	}
 }
 
 func measureElections(f *FaultImpact, events []electionlog.Event) {

@@ -56,3 +56,28 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+func TestMeasureCoordinatorMove(t *testing.T) {
+	const s = int64(1e9)
+	hist := strings.Join([]string{
+		`{"index":0,"time":0,"process":2,"type":"invoke","f":"coordinator","value":{"group":"g"}}`,
+		`{"index":1,"time":10,"process":2,"type":"ok","f":"coordinator","value":{"group":"g","broker":3}}`,
+		`{"index":2,"time":` + itoa(5*s) + `,"process":-1,"type":"invoke","f":"kill-coordinator","value":{"fault":"kill-coordinator"}}`,
+		`{"index":3,"time":` + itoa(5*s+9) + `,"process":-1,"type":"info","f":"kill-coordinator","value":{"fault":"kill-coordinator","nodes":["kafka3"],"group":"g"}}`,
+		// Still the dead broker: the coordinator has not moved yet.
+		`{"index":4,"time":` + itoa(6*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"group":"g"}}`,
+		`{"index":5,"time":` + itoa(6*s+1) + `,"process":2,"type":"ok","f":"coordinator","value":{"group":"g","broker":3}}`,
+		`{"index":6,"time":` + itoa(12*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"group":"g"}}`,
+		`{"index":7,"time":` + itoa(13*s) + `,"process":2,"type":"ok","f":"coordinator","value":{"group":"g","broker":1}}`,
+	}, "\n") + "\n"
+	faults, err := MeasureUnavailability(strings.NewReader(hist), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faults) != 1 || faults[0].NewCoordinatorAfter == nil || *faults[0].NewCoordinatorAfter != 8 {
+		t.Fatalf("faults = %+v, want the coordinator to move 8 s after the kill", faults)
+	}
+	if faults[0].NewLeaderAfter != nil {
+		t.Errorf("a coordinator fault has no partition, but new leader after %v", *faults[0].NewLeaderAfter)
+	}
+}

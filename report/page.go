@@ -161,6 +161,7 @@ type faultRow struct {
 	HasOp               bool
 	Start, End          string
 	Controller, Leader  string
+	Coordinator         string
 	SendsOK, Error      string
 	KindClass, Recovery string
 }
@@ -300,7 +301,7 @@ func faultRows(r *run, kinds map[string]string) []faultRow {
 	for _, f := range r.result.Faults {
 		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Key, InvokeOp: f.InvokeOp,
 			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: "–", Controller: secs(f.NewControllerAfter),
-			Leader: secs(f.NewLeaderAfter), SendsOK: secs(f.SendsOKAfter), Error: f.Error, KindClass: kinds[f.Fault]}
+			Leader: secs(f.NewLeaderAfter), Coordinator: secs(f.NewCoordinatorAfter), SendsOK: secs(f.SendsOKAfter), Error: f.Error, KindClass: kinds[f.Fault]}
 		_, row.HasOp = r.scan.ops[f.InvokeOp]
 		if f.Recovered != nil {
 			row.End = fmt.Sprintf("%.2f", secondsOf(*f.Recovered))

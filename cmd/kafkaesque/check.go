@@ -145,10 +145,10 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 		fmt.Fprintf(w, "  unknown: %s\n", why)
 	}
 	if len(res.Faults) > 0 {
-		fmt.Fprintf(w, "  faults (seconds from injection until: new controller / new leader / sends ok):\n")
+		fmt.Fprintf(w, "  faults (seconds from injection until: new controller / new leader / new coordinator / sends ok):\n")
 		for _, f := range res.Faults {
-			fmt.Fprintf(w, "    %-20s %-22s %s / %s / %s%s\n", f.Fault, strings.Join(f.Nodes, ",")+" "+f.Key,
-				secs(f.NewControllerAfter), secs(f.NewLeaderAfter), secs(f.SendsOKAfter), errNote(f.Error))
+			fmt.Fprintf(w, "    %-20s %-22s %s / %s / %s / %s%s\n", f.Fault, strings.Join(f.Nodes, ",")+" "+f.Key,
+				secs(f.NewControllerAfter), secs(f.NewLeaderAfter), secs(f.NewCoordinatorAfter), secs(f.SendsOKAfter), errNote(f.Error))
 		}
 	}
 }
