@@ -149,9 +149,12 @@ func measureCoordinator(faults []FaultImpact, op history.Op) {
 		if f.group == "" || f.group != v.Group || f.Error != "" || f.NewCoordinatorAfter != nil || op.Time < f.Start {
 			continue
 		}
-		target := -1
-		if len(f.Nodes) == 1 {
-			target, _ = brokerID(f.Nodes[0])
+		if len(f.Nodes) != 1 {
+			continue // not aimed at a broker (kill-group-leader crashes a consumer)
+		}
+		target, ok := brokerID(f.Nodes[0])
+		if !ok {
+			continue
 		}
 		if v.Coordinator >= 0 && v.Coordinator != target {
 			f.NewCoordinatorAfter = seconds(op.Time - f.Start)

@@ -67,15 +67,21 @@ func TestMeasureCoordinatorMove(t *testing.T) {
 		// Still the dead broker: the coordinator has not moved yet.
 		`{"index":4,"time":` + itoa(6*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"group":"g"}}`,
 		`{"index":5,"time":` + itoa(6*s+1) + `,"process":2,"type":"ok","f":"coordinator","value":{"group":"g","broker":3}}`,
-		`{"index":6,"time":` + itoa(12*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"group":"g"}}`,
-		`{"index":7,"time":` + itoa(13*s) + `,"process":2,"type":"ok","f":"coordinator","value":{"group":"g","broker":1}}`,
+		// A group-leader crash names the group but no broker: it has no coordinator to move.
+		`{"index":6,"time":` + itoa(7*s) + `,"process":-1,"type":"invoke","f":"kill-group-leader","value":{"fault":"kill-group-leader"}}`,
+		`{"index":7,"time":` + itoa(7*s+5) + `,"process":-1,"type":"info","f":"kill-group-leader","value":{"fault":"kill-group-leader","group":"g","member":"m1"}}`,
+		`{"index":8,"time":` + itoa(12*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"group":"g"}}`,
+		`{"index":9,"time":` + itoa(13*s) + `,"process":2,"type":"ok","f":"coordinator","value":{"group":"g","broker":1}}`,
 	}, "\n") + "\n"
 	faults, err := MeasureUnavailability(strings.NewReader(hist), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(faults) != 1 || faults[0].NewCoordinatorAfter == nil || *faults[0].NewCoordinatorAfter != 8 {
+	if len(faults) != 2 || faults[0].NewCoordinatorAfter == nil || *faults[0].NewCoordinatorAfter != 8 {
 		t.Fatalf("faults = %+v, want the coordinator to move 8 s after the kill", faults)
+	}
+	if faults[1].NewCoordinatorAfter != nil {
+		t.Errorf("kill-group-leader got a coordinator move after %v s", *faults[1].NewCoordinatorAfter)
 	}
 	if faults[0].NewLeaderAfter != nil {
 		t.Errorf("a coordinator fault has no partition, but new leader after %v", *faults[0].NewLeaderAfter)
