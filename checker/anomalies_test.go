@@ -325,3 +325,27 @@ func TestCheckReportsLineOfBadValue(t *testing.T) {
 		t.Fatalf("want line 3 error, got %v", err)
 	}
 }
+
+func TestMarkUndrainedTurnsUnseenIntoUnknown(t *testing.T) {
+	res := &Result{Anomalies: map[AnomalyType][]Anomaly{
+		Unseen:    {{Type: Unseen, Key: "t-0"}, {Type: Unseen, Key: "t-1"}},
+		LostWrite: {},
+	}}
+	res.verdict(nil)
+	if res.Valid != Invalid {
+		t.Fatalf("setup: verdict %v", res.Valid)
+	}
+	res.MarkUndrained([]string{"t-0", "t-1"}, nil)
+	if res.Valid != Unknown || len(res.Anomalies[Unseen]) != 0 || len(res.Incomplete) != 1 {
+		t.Errorf("after an incomplete drain of both keys: valid %v, unseen %d, incomplete %v; want unknown, 0, one reason",
+			res.Valid, len(res.Anomalies[Unseen]), res.Incomplete)
+	}
+	res = &Result{Anomalies: map[AnomalyType][]Anomaly{
+		Unseen:    {{Type: Unseen, Key: "t-0"}, {Type: Unseen, Key: "t-1"}},
+		LostWrite: {{Type: LostWrite, Key: "t-0"}},
+	}}
+	res.MarkUndrained([]string{"t-0"}, nil)
+	if res.Valid != Invalid || len(res.Anomalies[Unseen]) != 1 || len(res.Anomalies[LostWrite]) != 1 {
+		t.Errorf("proven anomalies must stay: valid %v, unseen %v, lost %v", res.Valid, res.Anomalies[Unseen], res.Anomalies[LostWrite])
+	}
+}

@@ -1,6 +1,9 @@
 package checker
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // lostAndUnseen finds acknowledged sends that no poll ever read. If a poll
 // read past the acknowledged offset the write was lost (consumers moved
@@ -34,4 +37,33 @@ func lostAndUnseen(k *keyState) []Anomaly {
 		})
 	}
 	return out
+}
+
+// MarkUndrained accounts for a final drain that did not read the given keys (partitions) up to
+// their high watermark: an unseen write there may simply not have been read, so those Unseen
+// reports are dropped and the verdict can be at best unknown. Lost writes stay: they are proven
+// by reads past the write, whatever the drain did.
+func (r *Result) MarkUndrained(keys []string, allow map[AnomalyType]bool) {
+	if len(keys) == 0 {
+		return
+	}
+	undrained := map[string]bool{}
+	for _, k := range keys {
+		undrained[k] = true
+	}
+	var kept []Anomaly
+	dropped := 0
+	for _, a := range r.Anomalies[Unseen] {
+		if undrained[a.Key] {
+			dropped++
+			continue
+		}
+		kept = append(kept, a)
+	}
+	r.Anomalies[Unseen] = kept
+	r.Incomplete = append(r.Incomplete, fmt.Sprintf(
+		"the final drain did not reach the high watermark of %s: %d unseen writes there are unknown, not anomalies",
+		strings.Join(keys, ", "), dropped))
+	r.Allowed = nil
+	r.verdict(allow)
 }

@@ -22,6 +22,8 @@ type FaultImpact struct {
 	Start     int64    `json:"start"`         // ns since the run began
 	Recovered *int64   `json:"end,omitempty"` // ns: when its recovery completed
 	Error     string   `json:"error,omitempty"`
+	// RecoveryError says why the fault's own recovery failed (heal-all then ended it).
+	RecoveryError string `json:"recovery_error,omitempty"`
 	// NewControllerAfter: until /controller named a live broker other than the fault's target.
 	NewControllerAfter *float64 `json:"new_controller_after_s,omitempty"`
 	// NewLeaderAfter: until Key had a leader other than the one it had when the fault began.
@@ -77,7 +79,10 @@ func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpa
 			_ = json.Unmarshal(op.Value, &v) // free-form: what is missing stays empty
 			switch op.F {
 			case "recover":
-				if i, ok := open[v.Fault]; ok {
+				// A failed recovery leaves the fault open for heal-all to close, and says why.
+				if i, ok := open[v.Fault]; ok && op.Error != "" {
+					faults[i].RecoveryError = op.Error
+				} else if ok {
 					t := op.Time
 					faults[i].Recovered = &t
 					delete(open, v.Fault)

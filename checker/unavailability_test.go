@@ -87,3 +87,21 @@ func TestMeasureCoordinatorMove(t *testing.T) {
 		t.Errorf("a coordinator fault has no partition, but new leader after %v", *faults[0].NewLeaderAfter)
 	}
 }
+
+func TestFailedRecoveryIsNotRecovered(t *testing.T) {
+	hist := strings.Join([]string{
+		`{"index":0,"time":100,"process":-1,"type":"invoke","f":"kill-random","value":{"fault":"kill-random"}}`,
+		`{"index":1,"time":200,"process":-1,"type":"info","f":"kill-random","value":{"fault":"kill-random","nodes":["kafka2"]}}`,
+		`{"index":2,"time":300,"process":-1,"type":"invoke","f":"recover","value":{"fault":"kill-random","nodes":["kafka2"]}}`,
+		`{"index":3,"time":400,"process":-1,"type":"info","f":"recover","value":{"fault":"kill-random","nodes":["kafka2"]},"error":"start kafka2: the JVM exited"}`,
+		`{"index":4,"time":500,"process":-1,"type":"invoke","f":"heal-all","value":{}}`,
+		`{"index":5,"time":600,"process":-1,"type":"info","f":"heal-all","value":{}}`,
+	}, "\n") + "\n"
+	faults, err := MeasureUnavailability(strings.NewReader(hist), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faults) != 1 || faults[0].RecoveryError == "" || faults[0].Recovered == nil || *faults[0].Recovered != 600 {
+		t.Fatalf("faults = %+v: want the recovery error kept and the fault ended by heal-all at 600", faults)
+	}
+}

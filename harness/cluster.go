@@ -292,17 +292,19 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 // containers and network. It is safe to call more than once.
 func (c *Cluster) Close(ctx context.Context, logDir string) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closed {
-		c.mu.Unlock()
 		return nil
 	}
-	c.closed = true
-	c.mu.Unlock()
 	var errs []error
 	if logDir != "" {
 		errs = append(errs, c.CollectLogs(ctx, logDir))
 	}
-	errs = append(errs, removeRun(ctx, c.docker, c.RunID))
+	// Only a successful removal closes the cluster: a failed one can be retried.
+	if err := removeRun(ctx, c.docker, c.RunID); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	c.closed = true
 	return errors.Join(errs...)
 }
 

@@ -158,6 +158,9 @@ func (c *Cluster) StartNode(ctx context.Context, n *Node) error {
 		if ProbeFromClient(ctx, n) == Accepting {
 			return nil
 		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("start %s: %w", n.Name, ctx.Err())
+		}
 		switch running := c.Running(ctx, n); {
 		case running:
 			launched = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,14 +64,12 @@ func (c *Cluster) Cut(ctx context.Context, a, b []*Node) error {
 			}
 		}
 	}
+	// Recorded before applying: rules applied in parallel may partly succeed, and Heal must
+	// flush whatever got installed.
+	c.markFaulty(slices.Collect(maps.Keys(rules))...)
 	if err := c.applyRules(ctx, rules); err != nil {
 		return fmt.Errorf("cut %v | %v: %w", names(a), names(b), err)
 	}
-	c.mu.Lock()
-	for n := range rules {
-		c.netFaults[n.Name] = true
-	}
-	c.mu.Unlock()
 	if err := c.provePairs(ctx, pairs, true); err != nil {
 		return fmt.Errorf("cut %v | %v did not take effect: %w", names(a), names(b), err)
 	}
@@ -115,14 +114,10 @@ func (c *Cluster) Loss(ctx context.Context, p float64, nodes ...*Node) error {
 			fmt.Sprintf("iptables -A %s ! -o lo -m statistic --mode random --probability %s -j DROP", chainOut, prob),
 		}
 	}
+	c.markFaulty(nodes...)
 	if err := c.applyRules(ctx, rules); err != nil {
 		return fmt.Errorf("loss %v on %v: %w", p, names(nodes), err)
 	}
-	c.mu.Lock()
-	for _, n := range nodes {
-		c.netFaults[n.Name] = true
-	}
-	c.mu.Unlock()
 	for _, n := range nodes {
 		if err := c.waitDrops(ctx, n, 10*time.Second); err != nil {
 			return fmt.Errorf("loss on %s did not take effect: %w", n.Name, err)
@@ -175,12 +170,10 @@ func (c *Cluster) Delay(ctx context.Context, delay, jitter time.Duration, nodes 
 	}
 	for _, n := range nodes {
 		cmd := fmt.Sprintf("tc qdisc replace dev eth0 root netem delay %dms %dms", delay.Milliseconds(), jitter.Milliseconds())
+		c.markFaulty(n)
 		if _, err := n.exec(ctx, "sh", "-c", cmd); err != nil {
 			return fmt.Errorf("delay %s: %w", n.Name, err)
 		}
-		c.mu.Lock()
-		c.netFaults[n.Name] = true
-		c.mu.Unlock()
 		start := time.Now()
 		ProbeFromClient(ctx, n)
 		if rtt := time.Since(start); rtt < delay/2 {
@@ -259,6 +252,17 @@ if tc qdisc show dev eth0 | grep -q netem; then echo "netem remains"; exit 1; fi
 		return fmt.Errorf("heal did not take effect: %w", err)
 	}
 	return nil
+}
+
+// markFaulty records that nodes may carry fault rules, so Heal flushes and re-proves them.
+func (c *Cluster) markFaulty(nodes ...*Node) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range nodes {
+		if n.Role != RoleClient {
+			c.netFaults[n.Name] = true
+		}
+	}
 }
 
 func (c *Cluster) applyRules(ctx context.Context, rules map[*Node][]string) error {

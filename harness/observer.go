@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -135,23 +136,20 @@ func (o *Observer) record(key string, e electionlog.Event) {
 
 func (o *Observer) zooKeeperLoop(ctx context.Context) {
 	defer o.done.Done()
+	// One watch at a time: go-zookeeper keeps every armed watch until it fires, so re-arming
+	// on each poll would pile them up while the controller is stable.
+	var watch <-chan zk.Event
 	for {
-		var wake <-chan struct{}
-		if ch, err := o.z.ControllerWatch(); err == nil {
-			w := make(chan struct{})
-			go func() {
-				select {
-				case <-ch:
-					close(w)
-				case <-ctx.Done():
-				}
-			}()
-			wake = w
+		if watch == nil {
+			if ch, err := o.z.ControllerWatch(); err == nil {
+				watch = ch
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-wake:
+		case <-watch:
+			watch = nil
 		case <-time.After(o.interval):
 		}
 		o.pollZooKeeper()

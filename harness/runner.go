@@ -162,9 +162,11 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 	r.logf("draining every partition (limit %s)", spec.DrainLimit)
 	drain, err := work.Drain(ctx, spec.DrainLimit)
-	if err != nil {
-		warnings = append(warnings, fmt.Sprintf("drain incomplete: %v", err))
-		r.logf("warning: %s", warnings[len(warnings)-1])
+	switch {
+	case errors.Is(err, workloads.ErrDrainIncomplete):
+		r.logf("warning: %v", err) // the verdict accounts for it (MarkUndrained)
+	case err != nil:
+		return nil, fmt.Errorf("final drain: %w", err)
 	}
 	if err := obs.Stop(); err != nil {
 		return nil, err
@@ -185,6 +187,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		return nil, err
 	}
 	result.Warnings = append(result.Warnings, warnings...)
+	result.MarkUndrained(drain.Incomplete, allow)
 	if err := writeJSON(filepath.Join(dir, ResultsFile), result); err != nil {
 		return nil, err
 	}

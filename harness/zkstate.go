@@ -65,34 +65,65 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // Close ends the session.
 func (z *ZooKeeper) Close() { z.conn.Close() }
 
-// Controller reads /controller and /controller_epoch.
+// Controller reads /controller and /controller_epoch as one consistent pair. Kafka writes both
+// in one transaction, but two reads are not atomic: an election between them would pair the old
+// controller with the new epoch (and look like two controllers in one epoch). So the epoch is
+// read before and after /controller, until both reads agree.
 func (z *ZooKeeper) Controller() (ControllerState, error) {
-	s := ControllerState{Controller: -1}
+	for attempt := 0; ; attempt++ {
+		before, err := z.controllerEpoch()
+		if err != nil {
+			return ControllerState{Controller: -1}, err
+		}
+		id, err := z.controllerID()
+		if err != nil {
+			return ControllerState{Controller: -1}, err
+		}
+		after, err := z.controllerEpoch()
+		if err != nil {
+			return ControllerState{Controller: -1}, err
+		}
+		if before == after {
+			return ControllerState{Controller: id, Epoch: after}, nil
+		}
+		if attempt == 10 {
+			return ControllerState{Controller: -1}, fmt.Errorf("/controller_epoch kept changing (%d then %d) while reading /controller", before, after)
+		}
+	}
+}
+
+// controllerID reads /controller: the broker that holds it, or -1 when none does.
+func (z *ZooKeeper) controllerID() (int, error) {
 	data, _, err := z.conn.Get("/controller")
-	switch {
-	case errors.Is(err, zk.ErrNoNode):
-	case err != nil:
-		return s, fmt.Errorf("read /controller: %w", err)
-	default:
-		var v struct {
-			BrokerID int `json:"brokerid"`
-		}
-		if err := json.Unmarshal(data, &v); err != nil {
-			return s, fmt.Errorf("parse /controller %q: %w", data, err)
-		}
-		s.Controller = v.BrokerID
+	if errors.Is(err, zk.ErrNoNode) {
+		return -1, nil
 	}
-	data, _, err = z.conn.Get("/controller_epoch")
-	switch {
-	case errors.Is(err, zk.ErrNoNode):
-	case err != nil:
-		return s, fmt.Errorf("read /controller_epoch: %w", err)
-	default:
-		if s.Epoch, err = strconv.Atoi(strings.TrimSpace(string(data))); err != nil {
-			return s, fmt.Errorf("parse /controller_epoch %q: %w", data, err)
-		}
+	if err != nil {
+		return -1, fmt.Errorf("read /controller: %w", err)
 	}
-	return s, nil
+	var v struct {
+		BrokerID int `json:"brokerid"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return -1, fmt.Errorf("parse /controller %q: %w", data, err)
+	}
+	return v.BrokerID, nil
+}
+
+// controllerEpoch reads /controller_epoch; 0 before the first election.
+func (z *ZooKeeper) controllerEpoch() (int, error) {
+	data, _, err := z.conn.Get("/controller_epoch")
+	if errors.Is(err, zk.ErrNoNode) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read /controller_epoch: %w", err)
+	}
+	epoch, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return 0, fmt.Errorf("parse /controller_epoch %q: %w", data, err)
+	}
+	return epoch, nil
 }
 
 // ControllerWatch returns a channel that fires once when /controller changes (one-shot, like

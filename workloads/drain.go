@@ -37,8 +37,9 @@ type DrainResult struct {
 var ErrDrainIncomplete = errors.New("drain incomplete")
 
 // Drain reads every partition from its earliest offset up to its high
-// watermark, with one fresh client (and fresh process ids) per partition,
-// recording normal poll ops. Failed reads are retried until limit passes.
+// watermark, one reader per partition under fresh process ids, through the
+// workload's client (its metadata refreshes every second), recording normal
+// poll ops. Failed reads are retried until limit passes.
 // Call it after Run has returned and the cluster has recovered. The result
 // is valid even when the error is non-nil; the error wraps
 // ErrDrainIncomplete when partitions fell short, or is a recording error.

@@ -70,7 +70,7 @@ func (c QueueConfig) withDefaults() (QueueConfig, error) {
 	if c.OpTimeout == 0 {
 		c.OpTimeout = DefaultOpTimeout
 	}
-	if c.SendAttempts == 0 {
+	if c.SendAttempts <= 0 {
 		c.SendAttempts = DefaultSendAttempts
 	}
 	if c.Processes == nil {
