@@ -22,8 +22,9 @@ type ElectionOptions struct {
 //   - a new leader comes from the previous ISR (else an unclean election).
 //
 // The log is sampled by polling, so states that lasted less than a poll can be missed. An
-// election whose leader epoch jumped by more than one is not judged for cleanliness, since the
-// ISR it was chosen from was not observed; one marked leader_recovery_state=1 by Kafka always is.
+// election is judged for cleanliness only when the state it was chosen from was observed: the
+// state znode's version rose by exactly one (or, without versions, the leader epoch did). One
+// that Kafka marked leader_recovery_state=1 always is.
 func CheckElections(events []electionlog.Event, opts ElectionOptions) []Anomaly {
 	var out []Anomaly
 	controllers := map[int]map[int]int{} // epoch -> controller -> first event
@@ -80,7 +81,12 @@ func CheckElections(events []electionlog.Event, opts ElectionOptions) []Anomaly 
 			}
 			marked := e.LeaderRecovery == 1 && pe.LeaderRecovery != 1
 			changed := *e.Leader >= 0 && *e.Leader != *pe.Leader
+			// Judge only an election whose preceding state was observed: consecutive znode
+			// versions prove it; logs without versions fall back to consecutive leader epochs.
 			judgeable := *e.LeaderEpoch == *pe.LeaderEpoch+1
+			if e.ZkVersion != nil && pe.ZkVersion != nil {
+				judgeable = *e.ZkVersion == *pe.ZkVersion+1
+			}
 			outsideISR := changed && judgeable && !slices.Contains(pe.ISR, *e.Leader)
 			if marked || outsideISR {
 				why := fmt.Sprintf("broker %d became leader of %s (epoch %d) but was not in the previous ISR %v",

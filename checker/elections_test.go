@@ -96,3 +96,17 @@ func TestUncleanElectionAllowedWhenEnabled(t *testing.T) {
 		t.Errorf("unclean election with unclean disabled: valid=%v, want invalid", r.Valid)
 	}
 }
+
+func TestElectionsJudgeOnlyObservedPredecessors(t *testing.T) {
+	withVersion := func(e electionlog.Event, v int) electionlog.Event { e.ZkVersion = electionlog.Int(v); return e }
+	// A follower rejoined the ISR (version 5) and was elected (version 6) between two polls:
+	// the leader epoch rose by one, but the ISR it was chosen from was never seen.
+	missed := []electionlog.Event{withVersion(part(1, 3, 2, 1, 3), 4), withVersion(part(2, 2, 3, 1, 2), 6)}
+	if got := CheckElections(missed, ElectionOptions{}); len(got) != 0 {
+		t.Errorf("judged an election whose preceding state was missed: %v", types(got))
+	}
+	seen := []electionlog.Event{withVersion(part(1, 3, 2, 1, 3), 4), withVersion(part(2, 2, 3, 2), 5)}
+	if got := CheckElections(seen, ElectionOptions{}); len(got) != 1 || got[0].Type != UncleanElection {
+		t.Errorf("an observed out-of-ISR election: got %v, want one unclean-election", types(got))
+	}
+}

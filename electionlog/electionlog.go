@@ -57,6 +57,9 @@ type Event struct {
 	ISR         []int  `json:"isr,omitempty"`
 	// LeaderRecovery is 1 after an unclean election, until the new leader has recovered.
 	LeaderRecovery int `json:"leader_recovery_state,omitempty"`
+	// ZkVersion is the version of the partition's state znode (ZooKeeper source): it rises by
+	// one with every write, so a gap means states were written that polling did not see.
+	ZkVersion *int `json:"zk_version,omitempty"`
 
 	// Error says why a source was unreachable.
 	Error string `json:"error,omitempty"`

@@ -65,21 +65,27 @@ func TestNodeFaults(t *testing.T) {
 		}
 		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
 		defer wcancel()
-		e, _, err := obs.WaitFor(wctx, mark, func(e electionlog.Event) bool {
+		e, at, err := obs.WaitFor(wctx, mark, func(e electionlog.Event) bool {
 			return e.Kind == electionlog.KindPartition && e.Source == electionlog.SourceZooKeeper &&
 				e.Key() == p.Key() && *e.Leader >= 0 && *e.Leader != old.ID
 		})
 		if err != nil {
 			t.Fatalf("no new leader for %s after killing %s: %v", p.Key(), old.Name, err)
 		}
-		if !slices.Contains(p.ISR, *e.Leader) {
-			t.Errorf("new leader %d is not in the previous ISR %v", *e.Leader, p.ISR)
+		// The state the new leader was elected from is the last one the log recorded before it
+		// (a snapshot taken before the kill can miss a follower rejoining the ISR).
+		prev, ok := lastStateBefore(obs.Events(), at, p.Key())
+		if !ok || *prev.Leader != old.ID {
+			t.Fatalf("the election log has no state of %s led by %s before event %d", p.Key(), old.Name, at)
 		}
-		if *e.LeaderEpoch <= *p.LeaderEpoch {
-			t.Errorf("leader epoch went from %d to %d, want higher", *p.LeaderEpoch, *e.LeaderEpoch)
+		if !slices.Contains(prev.ISR, *e.Leader) {
+			t.Errorf("new leader %d is not in the previous ISR %v", *e.Leader, prev.ISR)
+		}
+		if *e.LeaderEpoch <= *prev.LeaderEpoch {
+			t.Errorf("leader epoch went from %d to %d, want higher", *prev.LeaderEpoch, *e.LeaderEpoch)
 		}
 		t.Logf("%s: leader %d (epoch %d, isr %v) killed; new leader %d epoch %d isr %v",
-			p.Key(), old.ID, *p.LeaderEpoch, p.ISR, *e.Leader, *e.LeaderEpoch, e.ISR)
+			p.Key(), old.ID, *prev.LeaderEpoch, prev.ISR, *e.Leader, *e.LeaderEpoch, e.ISR)
 		restart(t, ctx, c, old)
 	})
 
@@ -227,6 +233,17 @@ func TestNodeFaults(t *testing.T) {
 	if t.Failed() {
 		t.Logf("election log:\n%s", elog.String())
 	}
+}
+
+// lastStateBefore returns the last ZooKeeper state of key recorded before event index at.
+func lastStateBefore(events []electionlog.Event, at int, key string) (electionlog.Event, bool) {
+	for i := at - 1; i >= 0; i-- {
+		e := events[i]
+		if e.Kind == electionlog.KindPartition && e.Source == electionlog.SourceZooKeeper && e.Key() == key {
+			return e, true
+		}
+	}
+	return electionlog.Event{}, false
 }
 
 func obsTime(o *Observer, mark int) time.Duration {

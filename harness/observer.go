@@ -178,6 +178,7 @@ func (o *Observer) pollZooKeeper() {
 				Topic: t, Partition: electionlog.Int(s.Partition), Leader: electionlog.Int(s.Leader),
 				LeaderEpoch: electionlog.Int(s.LeaderEpoch), ISR: electionlog.SortedISR(s.ISR),
 				ControllerEpoch: electionlog.Int(s.ControllerEpoch), LeaderRecovery: s.LeaderRecovery,
+				ZkVersion: electionlog.Int(s.ZkVersion),
 			})
 		}
 	}

@@ -30,6 +30,9 @@ type PartitionState struct {
 	ISR             []int  `json:"isr"`
 	ControllerEpoch int    `json:"controller_epoch"`
 	LeaderRecovery  int    `json:"leader_recovery_state"`
+	// ZkVersion is the state znode's version: every write (an ISR change or an election) adds
+	// one, so consecutive versions mean no state was missed in between.
+	ZkVersion int `json:"-"`
 }
 
 // ZooKeeper is a read-only view of Kafka's state in ZooKeeper.
@@ -183,11 +186,11 @@ func (z *ZooKeeper) Partitions(topic string) ([]PartitionState, error) {
 // Partition reads one partition's state.
 func (z *ZooKeeper) Partition(topic string, partition int) (PartitionState, error) {
 	path := fmt.Sprintf("/brokers/topics/%s/partitions/%d/state", topic, partition)
-	data, _, err := z.conn.Get(path)
+	data, stat, err := z.conn.Get(path)
 	if err != nil {
 		return PartitionState{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	s := PartitionState{Topic: topic, Partition: partition}
+	s := PartitionState{Topic: topic, Partition: partition, ZkVersion: int(stat.Version)}
 	if err := json.Unmarshal(data, &s); err != nil {
 		return s, fmt.Errorf("parse %s %q: %w", path, data, err)
 	}
