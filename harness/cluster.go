@@ -15,11 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+	"github.com/segmentio/kafka-go"
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"golang.org/x/sync/errgroup"
@@ -76,6 +78,7 @@ type Cluster struct {
 
 	docker  client.APIClient
 	network *testcontainers.DockerNetwork
+	admin   *kafka.Transport // AdminClient's, this cluster's alone
 
 	mu        sync.Mutex
 	closed    bool
@@ -104,7 +107,8 @@ func Start(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()
 
-	c := &Cluster{Config: cfg, RunID: newRunID(), docker: docker, netFaults: map[string]bool{}}
+	c := &Cluster{Config: cfg, RunID: newRunID(), docker: docker, netFaults: map[string]bool{},
+		admin: &kafka.Transport{DialTimeout: 3 * time.Second, MetadataTTL: time.Second}}
 	defer func() {
 		if err != nil {
 			cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -127,6 +131,9 @@ func Start(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error) {
 	return c, nil
 }
 
+// clusterCount numbers the clusters this process creates.
+var clusterCount atomic.Int64
+
 func newRunID() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
@@ -138,8 +145,12 @@ func (c *Cluster) createNetwork(ctx context.Context) error {
 	if c.Config.Subnet != "" {
 		candidates = append(candidates, netip.MustParsePrefix(c.Config.Subnet).Masked())
 	} else {
-		for i := 1; i < 255; i++ {
-			candidates = append(candidates, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 199, byte(i), 0}), 24))
+		// Start somewhere new for each cluster of this process (and away from other processes'),
+		// so a /24 whose bridge was just deleted is not reused at once.
+		first := (os.Getpid()*31 + int(clusterCount.Add(1))) % 254
+		for i := range 254 {
+			third := byte((first+i)%254 + 1)
+			candidates = append(candidates, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 199, third, 0}), 24))
 		}
 	}
 	var errs []error
@@ -300,6 +311,7 @@ func (c *Cluster) Close(ctx context.Context, logDir string) error {
 	if logDir != "" {
 		errs = append(errs, c.CollectLogs(ctx, logDir))
 	}
+	c.admin.CloseIdleConnections()
 	// Only a successful removal closes the cluster: a failed one can be retried.
 	if err := removeRun(ctx, c.docker, c.RunID); err != nil {
 		return errors.Join(append(errs, err)...)

@@ -12,9 +12,11 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// AdminClient returns a kafka-go client bootstrapped from every broker.
+// AdminClient returns a kafka-go client bootstrapped from every broker. Its transport is the
+// cluster's own: kafka-go's default transport is shared by the whole process and caches metadata
+// per address, so a later cluster on the same IPs would be sent to a controller that is gone.
 func (c *Cluster) AdminClient() *kafka.Client {
-	return &kafka.Client{Addr: kafka.TCP(c.BootstrapServers()...), Timeout: 10 * time.Second}
+	return &kafka.Client{Addr: kafka.TCP(c.BootstrapServers()...), Timeout: 10 * time.Second, Transport: c.admin}
 }
 
 // CreateTopic creates a topic, checks its config overrides are in effect, and waits until every
