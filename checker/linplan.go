@@ -1,7 +1,9 @@
 package checker
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -37,7 +39,14 @@ func planKey(k *keyState, opts Options) linPlan {
 		plan.static = append(plan.static, Anomaly{Type: Nonlinearizable, Key: k.name, Ops: ops,
 			Offsets: offsets, Values: values, Explanation: fmt.Sprintf(format, args...)})
 	}
+	// In invocation order, not map order: which of two sends claims an offset first decides
+	// which pair is reported, and the same history must give the same verdict every time.
+	values := make([]*valueRecord, 0, len(k.values))
 	for _, r := range k.values {
+		values = append(values, r)
+	}
+	slices.SortFunc(values, func(a, b *valueRecord) int { return cmp.Compare(a.invokeOp, b.invokeOp) })
+	for _, r := range values {
 		if r.invokeOp < 0 || len(r.seen) == 0 {
 			continue // values nobody sent sit at free positions; unread unacked sends may not have happened
 		}
