@@ -6,14 +6,11 @@ package checker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/kafkaesque/kafkaesque/history"
 )
 
 // AnomalyType names a kind of anomaly.
@@ -183,24 +180,12 @@ type Options struct {
 // crash is skipped with a warning; any other bad line is an error.
 func Check(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	c := New(opts)
-	dec := history.NewDecoder(r)
-	for {
-		op, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Observe(op); err != nil {
-			return nil, &history.LineError{Line: dec.Line(), Err: err}
-		}
-		if op.Index%65536 == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("check: %w", ctx.Err())
-		}
+	warnings, err := stream(ctx, r, c.Observe)
+	if err != nil {
+		return nil, err
 	}
 	res := c.Finish(ctx)
-	res.Warnings = append(dec.Warnings(), res.Warnings...)
+	res.Warnings = append(warnings, res.Warnings...)
 	return res, nil
 }
 

@@ -2,7 +2,6 @@ package checker
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -79,81 +78,89 @@ type groupHistory struct {
 
 // CheckGroup reads a history and checks the consumer-group guarantees: every acked value
 // consumed by a member, one consumer per partition per generation, committed offsets never
-// going backwards, and resumes never beyond the last commit.
+// going backwards, and resumes never beyond the last commit. CheckRun does the same within its
+// single pass over a run's history.
 func CheckGroup(r io.Reader) (*GroupResult, error) {
-	h, err := readGroupHistory(r)
-	if err != nil {
+	g := newGroupReader()
+	if err := decodeEach(r, g.observe); err != nil {
 		return nil, err
 	}
+	return g.finish(), nil
+}
+
+// groupReader collects, op by op, what the consumer-group checks need.
+type groupReader struct {
+	h    *groupHistory
+	open map[int]groupOp
+}
+
+func newGroupReader() *groupReader {
+	return &groupReader{h: &groupHistory{acked: map[string]map[string]int64{}}, open: map[int]groupOp{}}
+}
+
+func (r *groupReader) observe(op history.Op) error {
+	if !op.IsClient() {
+		return nil
+	}
+	if op.F == history.FSend {
+		if op.Type == history.OK {
+			sv, err := op.Send()
+			if err != nil || sv.Offset == nil {
+				return fmt.Errorf("ok send without offset: %v", err)
+			}
+			if r.h.acked[sv.Key] == nil {
+				r.h.acked[sv.Key] = map[string]int64{}
+			}
+			r.h.acked[sv.Key][sv.Value] = op.Index
+		}
+		return nil
+	}
+	// A completion matters only if its invocation was a group op: look that up before decoding
+	// the value, which for a queue poll is its whole read list.
+	g, ok := r.open[op.Process]
+	if op.Type != history.Invoke && !ok {
+		return nil
+	}
+	var v groupValue
+	if len(op.Value) > 0 && string(op.Value) != "null" {
+		if err := json.Unmarshal(op.Value, &v); err != nil {
+			return fmt.Errorf("%s value: %w", op.F, err)
+		}
+	}
+	if op.Type == history.Invoke {
+		if op.F == history.FPoll && v.Group == "" {
+			return nil // a queue consumer's poll
+		}
+		r.open[op.Process] = groupOp{invokeTime: op.Time, process: op.Process, group: v.Group, member: v.Member,
+			generation: v.Generation, keys: v.Keys, offsets: v.Offsets}
+		return nil
+	}
+	delete(r.open, op.Process)
+	g.index, g.doneTime, g.typ = op.Index, op.Time, op.Type
+	r.h.add(op.F, g, v)
+	return nil
+}
+
+// finish checks what was collected.
+func (r *groupReader) finish() *GroupResult {
+	h := r.h
+	for _, g := range r.open { // never completed: the outcome is unknown
+		if g.offsets != nil {
+			g.typ, g.doneTime = history.Info, never
+			h.commits = append(h.commits, g)
+		}
+	}
+	r.open = map[int]groupOp{}
 	res := &GroupResult{Present: len(h.polls)+len(h.commits)+len(h.rebalances)+len(h.lookups) > 0}
 	if !res.Present {
-		return res, nil
+		return res
 	}
 	res.Anomalies = append(res.Anomalies, unconsumed(h)...)
 	res.Anomalies = append(res.Anomalies, sharedPartitions(h)...)
 	res.Anomalies = append(res.Anomalies, commitRegressions(h)...)
 	res.Anomalies = append(res.Anomalies, resumeSkips(h)...)
 	res.Stats = groupStats(h)
-	return res, nil
-}
-
-func readGroupHistory(r io.Reader) (*groupHistory, error) {
-	h := &groupHistory{acked: map[string]map[string]int64{}}
-	open := map[int]groupOp{}
-	dec := history.NewDecoder(r)
-	for {
-		op, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !op.IsClient() {
-			continue
-		}
-		if op.F == history.FSend {
-			if op.Type == history.OK {
-				sv, err := op.Send()
-				if err != nil || sv.Offset == nil {
-					return nil, &history.LineError{Line: dec.Line(), Err: fmt.Errorf("ok send without offset: %v", err)}
-				}
-				if h.acked[sv.Key] == nil {
-					h.acked[sv.Key] = map[string]int64{}
-				}
-				h.acked[sv.Key][sv.Value] = op.Index
-			}
-			continue
-		}
-		var v groupValue
-		if len(op.Value) > 0 && string(op.Value) != "null" {
-			if err := json.Unmarshal(op.Value, &v); err != nil {
-				return nil, &history.LineError{Line: dec.Line(), Err: fmt.Errorf("%s value: %w", op.F, err)}
-			}
-		}
-		if op.Type == history.Invoke {
-			if op.F == history.FPoll && v.Group == "" {
-				continue // a queue consumer's poll
-			}
-			open[op.Process] = groupOp{invokeTime: op.Time, process: op.Process, group: v.Group, member: v.Member,
-				generation: v.Generation, keys: v.Keys, offsets: v.Offsets}
-			continue
-		}
-		g, ok := open[op.Process]
-		if !ok {
-			continue
-		}
-		delete(open, op.Process)
-		g.index, g.doneTime, g.typ = op.Index, op.Time, op.Type
-		h.add(op.F, g, v)
-	}
-	for _, g := range open { // never completed: the outcome is unknown
-		if g.offsets != nil {
-			g.typ, g.doneTime = history.Info, never
-			h.commits = append(h.commits, g)
-		}
-	}
-	return h, nil
+	return res
 }
 
 // add files a completed op with its completion value v.

@@ -214,3 +214,35 @@ func historyFromBytes(t *testing.T, data []byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestVerdictIsDeterministic: when several sends claim one offset, which pair is reported must
+// not depend on map iteration order.
+func TestVerdictIsDeterministic(t *testing.T) {
+	var b strings.Builder
+	idx := 0
+	line := func(format string, args ...any) {
+		fmt.Fprintf(&b, `{"index":%d,"time":%d,`+format+"}\n", append([]any{idx, idx * 10}, args...)...)
+		idx++
+	}
+	for p := range 6 {
+		line(`"process":%d,"type":"invoke","f":"send","value":{"key":"t-0","value":"v%d"}`, p, p)
+	}
+	for p := range 6 {
+		line(`"process":%d,"type":"ok","f":"send","value":{"key":"t-0","value":"v%d","offset":%d}`, p, p, p%2)
+	}
+	var first string
+	for i := range 30 {
+		res, err := Check(context.Background(), strings.NewReader(b.String()), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(res.Anomalies)
+		if i == 0 {
+			first = string(got)
+			continue
+		}
+		if string(got) != first {
+			t.Fatalf("run %d reported\n%s\nbut run 0 reported\n%s", i, got, first)
+		}
+	}
+}

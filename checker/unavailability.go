@@ -2,7 +2,6 @@ package checker
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -56,90 +55,105 @@ type coordinatorValue struct {
 // it aimed at, and the first acknowledged send. Faults are the nemesis' completed injections;
 // recover and heal-all ops close them.
 func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpact, error) {
-	dec := history.NewDecoder(r)
-	var faults []FaultImpact
-	open := map[string]int{} // fault name -> index in faults awaiting recovery
-	invokeTime := map[int]int64{}
-	pendingNemesis := int64(-1)
-	var pendingStart int64
-	for {
-		op, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return faults, err
-		}
-		if op.Process == history.NemesisProcess {
-			if op.Type == history.Invoke {
-				pendingNemesis, pendingStart = op.Index, op.Time
-				continue
-			}
-			var v nemesisValue
-			_ = json.Unmarshal(op.Value, &v) // free-form: what is missing stays empty
-			switch op.F {
-			case "recover":
-				// A failed recovery leaves the fault open for heal-all to close, and says why.
-				if i, ok := open[v.Fault]; ok && op.Error != "" {
-					faults[i].RecoveryError = op.Error
-				} else if ok {
-					t := op.Time
-					faults[i].Recovered = &t
-					delete(open, v.Fault)
-				}
-			case "heal-all":
-				for name, i := range open {
-					t := op.Time
-					faults[i].Recovered = &t
-					delete(open, name)
-				}
-			default:
-				if v.Fault == "" {
-					v.Fault = op.F
-				}
-				faults = append(faults, FaultImpact{
-					Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition, group: v.Group,
-					InvokeOp: pendingNemesis, Start: pendingStart, Error: op.Error,
-				})
-				if op.Error == "" {
-					open[v.Fault] = len(faults) - 1
-				}
-			}
+	m := newFaultMeter()
+	if err := decodeEach(r, m.observe); err != nil {
+		return m.faults, err
+	}
+	return m.finish(events), nil
+}
+
+// faultMeter collects, op by op, the faults and the times their measurements need.
+type faultMeter struct {
+	faults         []FaultImpact
+	open           map[string]int // fault name -> index in faults awaiting recovery
+	invokeTime     map[int]int64  // process -> time of its outstanding send
+	pendingNemesis int64          // index of the nemesis' outstanding invoke
+	pendingStart   int64
+}
+
+func newFaultMeter() *faultMeter {
+	return &faultMeter{open: map[string]int{}, invokeTime: map[int]int64{}, pendingNemesis: -1}
+}
+
+func (m *faultMeter) observe(op history.Op) error {
+	if op.Process == history.NemesisProcess {
+		m.observeNemesis(op)
+		return nil
+	}
+	if op.F == history.FCoordinator && op.Type == history.OK {
+		measureCoordinator(m.faults, op)
+		return nil
+	}
+	if op.F != history.FSend {
+		return nil
+	}
+	if op.Type == history.Invoke {
+		m.invokeTime[op.Process] = op.Time
+		return nil
+	}
+	if op.Type != history.OK {
+		return nil
+	}
+	sv, err := op.Send()
+	if err != nil {
+		return nil
+	}
+	invoked := m.invokeTime[op.Process]
+	for i := range m.faults {
+		f := &m.faults[i]
+		if f.Error != "" || f.SendsOKAfter != nil || invoked < f.Start || (f.Key != "" && sv.Key != f.Key) {
 			continue
 		}
-		if op.F == history.FCoordinator && op.Type == history.OK {
-			measureCoordinator(faults, op)
-			continue
+		f.SendsOKAfter = seconds(op.Time - f.Start)
+	}
+	return nil
+}
+
+func (m *faultMeter) observeNemesis(op history.Op) {
+	if op.Type == history.Invoke {
+		m.pendingNemesis, m.pendingStart = op.Index, op.Time
+		return
+	}
+	var v nemesisValue
+	_ = json.Unmarshal(op.Value, &v) // free-form: what is missing stays empty
+	switch op.F {
+	case "recover":
+		// A failed recovery leaves the fault open for heal-all to close, and says why.
+		if i, ok := m.open[v.Fault]; ok && op.Error != "" {
+			m.faults[i].RecoveryError = op.Error
+		} else if ok {
+			t := op.Time
+			m.faults[i].Recovered = &t
+			delete(m.open, v.Fault)
 		}
-		if op.F != history.FSend {
-			continue
+	case "heal-all":
+		for name, i := range m.open {
+			t := op.Time
+			m.faults[i].Recovered = &t
+			delete(m.open, name)
 		}
-		if op.Type == history.Invoke {
-			invokeTime[op.Process] = op.Time
-			continue
+	default:
+		if v.Fault == "" {
+			v.Fault = op.F
 		}
-		if op.Type != history.OK {
-			continue
-		}
-		sv, err := op.Send()
-		if err != nil {
-			continue
-		}
-		invoked := invokeTime[op.Process]
-		for i := range faults {
-			f := &faults[i]
-			if f.Error != "" || f.SendsOKAfter != nil || invoked < f.Start || (f.Key != "" && sv.Key != f.Key) {
-				continue
-			}
-			f.SendsOKAfter = seconds(op.Time - f.Start)
+		m.faults = append(m.faults, FaultImpact{
+			Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition, group: v.Group,
+			InvokeOp: m.pendingNemesis, Start: m.pendingStart, Error: op.Error,
+		})
+		if op.Error == "" {
+			m.open[v.Fault] = len(m.faults) - 1
 		}
 	}
-	for i := range faults {
-		if faults[i].Error == "" {
-			measureElections(&faults[i], events)
+}
+
+// finish measures the elections that followed each fault.
+func (m *faultMeter) finish(events []electionlog.Event) []FaultImpact {
+	for i := range m.faults {
+		if m.faults[i].Error == "" {
+			measureElections(&m.faults[i], events)
 		}
 	}
-	return faults, nil
+	return m.faults
 }
 
 // measureCoordinator notes, for each coordinator fault still waiting, the first look-up after

@@ -210,50 +210,38 @@ func writeJSON(path string, v any) error {
 	return nil
 }
 
-// CheckRunDir checks a run directory's history and election log and returns the verdict,
-// without writing anything. allow is the set of anomaly types that do not fail the verdict.
+// CheckRunDir checks a run directory's history and election log, in one pass over the history,
+// and returns the verdict without writing anything. allow is the set of anomaly types that do
+// not fail the verdict.
 func CheckRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]bool, uncleanEnabled bool, linLimit time.Duration) (*checker.Result, error) {
-	open := func() (*os.File, error) { return os.Open(filepath.Join(dir, HistoryFile)) }
-	f, err := open()
-	if err != nil {
-		return nil, fmt.Errorf("check: %w", err)
+	opts := checker.RunOptions{
+		Options:        checker.Options{Allow: allow, LinearizabilityTimeLimit: linLimit},
+		UncleanEnabled: uncleanEnabled,
 	}
-	res, err := checker.Check(ctx, f, checker.Options{Allow: allow, LinearizabilityTimeLimit: linLimit})
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("check %s: %w", HistoryFile, err)
-	}
-	// Consumer-group guarantees; a history without group ops adds nothing.
-	if f, err = open(); err != nil {
-		return nil, fmt.Errorf("check: %w", err)
-	}
-	group, err := checker.CheckGroup(f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("check %s (groups): %w", HistoryFile, err)
-	}
-	res.AddGroup(group, allow)
 	ef, err := os.Open(filepath.Join(dir, ElectionsFile))
-	if errors.Is(err, os.ErrNotExist) {
-		res.Warnings = append(res.Warnings, "no election log: election invariants not checked")
-		return res, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
 		return nil, fmt.Errorf("check: %w", err)
+	default:
+		opts.Elections, err = electionlog.Read(ef)
+		ef.Close()
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", ElectionsFile, err)
+		}
+		opts.WithElections = true
 	}
-	events, err := electionlog.Read(ef)
-	ef.Close()
-	if err != nil {
-		return nil, fmt.Errorf("check %s: %w", ElectionsFile, err)
-	}
-	res.AddElections(checker.CheckElections(events, checker.ElectionOptions{UncleanEnabled: uncleanEnabled}), allow)
-	f, err = open()
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
 	defer f.Close()
-	if res.Faults, err = checker.MeasureUnavailability(f, events); err != nil {
-		return nil, fmt.Errorf("measure unavailability: %w", err)
+	res, err := checker.CheckRun(ctx, f, opts)
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", HistoryFile, err)
+	}
+	if !opts.WithElections {
+		res.Warnings = append(res.Warnings, "no election log: election invariants not checked")
 	}
 	return res, nil
 }

@@ -60,22 +60,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitError
 	}
 	defer f.Close()
-	res, err := checker.Check(ctx, f, opts)
+	// The history and consumer-group guarantees, in one pass (no election log here).
+	res, err := checker.CheckRun(ctx, f, checker.RunOptions{Options: opts})
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
 		return exitError
 	}
-	// Consumer-group invariants take a second streaming pass; a queue history has no group ops.
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
-		return exitError
-	}
-	group, err := checker.CheckGroup(f)
-	if err != nil {
-		fmt.Fprintf(stderr, "kafkaesque check: %s: group checks: %v\n", path, err)
-		return exitError
-	}
-	res.AddGroup(group, opts.Allow)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "kafkaesque check: warning: %s: %s\n", path, w)
 	}

@@ -1,0 +1,73 @@
+package checker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// RunOptions tune CheckRun.
+type RunOptions struct {
+	Options
+	// WithElections says Elections is the run's election log, to check its invariants and to
+	// measure each fault's unavailability; without it both are skipped.
+	WithElections  bool
+	Elections      []electionlog.Event
+	UncleanEnabled bool // unclean.leader.election.enable was true (see ElectionOptions)
+}
+
+// CheckRun checks a run's history in one streaming pass: the history guarantees (Check), the
+// consumer-group guarantees (CheckGroup) and, with the election log, the election invariants
+// (CheckElections) and per-fault unavailability (MeasureUnavailability).
+func CheckRun(ctx context.Context, r io.Reader, opts RunOptions) (*Result, error) {
+	c, group, faults := New(opts.Options), newGroupReader(), newFaultMeter()
+	observers := []func(history.Op) error{c.Observe, group.observe}
+	if opts.WithElections {
+		observers = append(observers, faults.observe)
+	}
+	warnings, err := stream(ctx, r, observers...)
+	if err != nil {
+		return nil, err
+	}
+	res := c.Finish(ctx)
+	res.Warnings = append(warnings, res.Warnings...)
+	res.AddGroup(group.finish(), opts.Allow)
+	if opts.WithElections {
+		res.AddElections(CheckElections(opts.Elections, ElectionOptions{UncleanEnabled: opts.UncleanEnabled}), opts.Allow)
+		res.Faults = faults.finish(opts.Elections)
+	}
+	return res, nil
+}
+
+// stream decodes a history and hands each op to every observer in turn. An observer's error
+// names the op's line; the decoder's warnings (a truncated last line) are returned.
+func stream(ctx context.Context, r io.Reader, observers ...func(history.Op) error) ([]string, error) {
+	dec := history.NewDecoder(r)
+	for {
+		op, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			return dec.Warnings(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, observe := range observers {
+			if err := observe(op); err != nil {
+				return nil, &history.LineError{Line: dec.Line(), Err: err}
+			}
+		}
+		if op.Index%65536 == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("check: %w", ctx.Err())
+		}
+	}
+}
+
+// decodeEach is stream for the single-purpose readers, which need no cancellation.
+func decodeEach(r io.Reader, observe func(history.Op) error) error {
+	_, err := stream(context.Background(), r, observe)
+	return err
+}
