@@ -38,12 +38,15 @@ const (
 	FRebalance   = "rebalance"
 	FCommit      = "commit"
 	FCoordinator = "coordinator"
+	// FCrash is a client crashing on purpose (Jepsen's crash-client): an invoke and an info by
+	// the process that dies; the client goes on under a new process id with new connections.
+	FCrash = "crash"
 )
 
 // IsClientF reports whether f is a client function the format defines.
 func IsClientF(f string) bool {
 	switch f {
-	case FSend, FPoll, FRebalance, FCommit, FCoordinator:
+	case FSend, FPoll, FRebalance, FCommit, FCoordinator, FCrash:
 		return true
 	}
 	return false
@@ -78,12 +81,19 @@ type SendValue struct {
 // PollInvoke is the value of a poll invocation.
 type PollInvoke struct {
 	Keys []string `json:"keys"`
+	// From is the offset asked for, per key (optional: older histories lack it).
+	From map[string]int64 `json:"from,omitempty"`
+	// Drain marks the final drain's polls, which read every partition to its final high
+	// watermark after the cluster healed: together they are the final log.
+	Drain bool `json:"drain,omitempty"`
 }
 
 // PollResult is the value of an ok poll completion: for each key, the
 // records read, in the order the consumer returned them.
 type PollResult struct {
 	Reads map[string][]Read `json:"reads"`
+	// HW is the high watermark the fetch returned, per key (optional).
+	HW map[string]int64 `json:"hw,omitempty"`
 }
 
 // Read is one record returned by a poll. It marshals as [offset, "value"].
