@@ -27,6 +27,8 @@ const (
 	NonmonotonicPoll    AnomalyType = "nonmonotonic-poll"
 	PollSkip            AnomalyType = "poll-skip"
 	Nonlinearizable     AnomalyType = "nonlinearizable"
+	// PhantomRead is a poll that returned a value no send carried, or one sent to another key.
+	PhantomRead AnomalyType = "phantom-read"
 
 	// Election-log invariants (elections.go); their anomalies point at election events.
 	MultipleControllers       AnomalyType = "multiple-controllers"
@@ -38,7 +40,7 @@ const (
 // AnomalyTypes lists every type this package can report, in report order.
 // Other checkers (for example election-log invariants) may define more.
 var AnomalyTypes = []AnomalyType{
-	LostWrite, Unseen, Duplicate, InconsistentOffsets, AbortedRead,
+	LostWrite, Unseen, PhantomRead, Duplicate, InconsistentOffsets, AbortedRead,
 	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
 	MultipleControllers, ControllerEpochRegression, LeaderEpochRegression, UncleanElection,
 	GroupUnconsumed, GroupSharedPartition, GroupCommitRegression, GroupResumeSkip,
@@ -71,14 +73,15 @@ type Anomaly struct {
 	Events []int `json:"events,omitempty"`
 }
 
-// Validity is a tri-state verdict. It marshals to true, false or "unknown".
+// Validity is a tri-state verdict. It marshals to true, false or "unknown". The zero value is
+// Unknown, so a result that never got a verdict (or a results.json without one) is never valid.
 type Validity int8
 
 // Verdicts.
 const (
-	Valid Validity = iota
+	Unknown Validity = iota
+	Valid
 	Invalid
-	Unknown
 )
 
 func (v Validity) String() string {
@@ -162,6 +165,33 @@ type Result struct {
 	Faults []FaultImpact `json:"faults,omitempty"`
 	// Group describes the consumer-group ops (group.go), for histories of the group workload.
 	Group *GroupStats `json:"group,omitempty"`
+	// Causes groups the anomalies by what probably caused them (causes.go), most damaging first:
+	// one truncated range of a partition's log is one cause, however many anomaly types it shows.
+	Causes []Cause `json:"causes,omitempty"`
+	// Lag is the worst realtime lag of each partition's polls (lag.go): how long before a poll
+	// began the first write it did not see had been acknowledged. Lag is measured, never a failure.
+	Lag []PartitionLag `json:"lag,omitempty"`
+}
+
+// Cause is a group of anomalies that one event probably explains: those of one key whose
+// offsets form one damaged range, or a single anomaly that shares nothing with the others.
+type Cause struct {
+	Key     string              `json:"key,omitempty"`
+	Offsets []int64             `json:"offsets,omitempty"` // [first, last] offset of the range, when known
+	Counts  map[AnomalyType]int `json:"counts"`            // anomalies of each type in this cause
+	Ops     []int64             `json:"ops,omitempty"`     // the ops of its first anomaly, to link to
+	Summary string              `json:"summary"`           // one line, for humans
+}
+
+// PartitionLag is the worst realtime lag observed on one key.
+type PartitionLag struct {
+	Key          string  `json:"key"`
+	WorstSeconds float64 `json:"worst_s"`
+	Op           int64   `json:"op"`    // the poll (its invocation) with the worst lag
+	Polls        int64   `json:"polls"` // ok polls of the key measured
+	// Source says what a poll's visible end was taken from: "hw" (the high watermark the fetch
+	// returned) or "reads" (the last offset read, Jepsen's measure, for histories without hw).
+	Source string `json:"source"`
 }
 
 // Options tune a check.
