@@ -50,7 +50,8 @@ type TopicSpec struct {
 const DefaultTopic = "kafkaesque"
 
 // Defaults tuned so elections happen within seconds rather than the production defaults' tens of
-// seconds; every one can be overridden through BrokerConfig.
+// seconds; every one can be overridden through BrokerConfig. min.insync.replicas is the safe 2
+// the CLI and the README use (1 only on a one-broker cluster, which cannot hold two replicas).
 func defaultBrokerConfig(brokers int) map[string]string {
 	rf := strconv.Itoa(min(3, brokers))
 	return map[string]string{
@@ -59,7 +60,7 @@ func defaultBrokerConfig(brokers int) map[string]string {
 		"replica.lag.time.max.ms":                  "10000",
 		"auto.leader.rebalance.enable":             "false",
 		"unclean.leader.election.enable":           "false",
-		"min.insync.replicas":                      "1",
+		"min.insync.replicas":                      strconv.Itoa(DefaultMinInsyncReplicas(brokers)),
 		"default.replication.factor":               rf,
 		"offsets.topic.replication.factor":         rf,
 		"offsets.topic.num.partitions":             "6",
@@ -69,6 +70,9 @@ func defaultBrokerConfig(brokers int) map[string]string {
 		"controlled.shutdown.enable":               "true",
 	}
 }
+
+// DefaultMinInsyncReplicas is the harness's min.insync.replicas for a cluster of brokers brokers.
+func DefaultMinInsyncReplicas(brokers int) int { return min(2, brokers) }
 
 // Keys the harness sets itself: overriding them would break the cluster's wiring.
 var reservedBrokerKeys = []string{"broker.id", "listeners", "advertised.listeners", "zookeeper.connect", "log.dirs"}
@@ -108,6 +112,7 @@ func (c ClusterConfig) withDefaults() (ClusterConfig, error) {
 			return c, fmt.Errorf("cluster config: malformed broker config key %q", k)
 		}
 	}
+	_, userSet := c.BrokerConfig["min.insync.replicas"]
 	merged := defaultBrokerConfig(c.Brokers)
 	maps.Copy(merged, c.BrokerConfig)
 	c.BrokerConfig = merged
@@ -118,6 +123,9 @@ func (c ClusterConfig) withDefaults() (ClusterConfig, error) {
 		if t.Name == "" || t.Partitions < 1 || t.ReplicationFactor < 1 || t.ReplicationFactor > c.Brokers {
 			return c, fmt.Errorf("cluster config: bad topic %+v (needs a name, partitions >= 1, 1 <= replication factor <= brokers)", t)
 		}
+		if err := checkMinISR(t, c.BrokerConfig, userSet); err != nil {
+			return c, err
+		}
 	}
 	if c.Subnet != "" {
 		p, err := netip.ParsePrefix(c.Subnet)
@@ -126,6 +134,28 @@ func (c ClusterConfig) withDefaults() (ClusterConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkMinISR refuses a topic whose replication factor is below its min.insync.replicas (the
+// topic's own setting, else the brokers'): no acks=all write to it could ever succeed.
+func checkMinISR(t TopicSpec, broker map[string]string, brokerSet bool) error {
+	value, origin := broker["min.insync.replicas"], "the harness default"
+	if brokerSet {
+		origin = "BrokerConfig"
+	}
+	if v, ok := t.Config["min.insync.replicas"]; ok {
+		value, origin = v, "the topic's Config"
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 1 {
+		return fmt.Errorf("cluster config: min.insync.replicas %q (from %s) is not a positive integer", value, origin)
+	}
+	if n > t.ReplicationFactor {
+		return fmt.Errorf("cluster config: topic %s has replication factor %d, below min.insync.replicas %d (from %s): "+
+			"no acks=all write could succeed; raise the replication factor or set min.insync.replicas <= %d",
+			t.Name, t.ReplicationFactor, n, origin, t.ReplicationFactor)
+	}
+	return nil
 }
 
 // renderProperties writes a Java properties file with sorted keys, so files diff cleanly.

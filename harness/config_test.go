@@ -1,0 +1,87 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+)
+
+// The Go default is the safe configuration the CLI and the README use: min.insync.replicas 2
+// with the default three brokers and replication factor 3.
+func TestDefaultMinInsyncReplicasIsTwo(t *testing.T) {
+	c, err := ClusterConfig{}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.BrokerConfig["min.insync.replicas"]; got != "2" {
+		t.Errorf("default min.insync.replicas = %q, want 2 (the CLI's and README's)", got)
+	}
+	if rf := c.Topics[0].ReplicationFactor; rf < 2 {
+		t.Errorf("default topic replication factor %d cannot satisfy min.insync.replicas 2", rf)
+	}
+	for brokers := 2; brokers <= 9; brokers++ {
+		c, err := ClusterConfig{Brokers: brokers}.withDefaults()
+		if err != nil {
+			t.Fatalf("%d brokers: %v", brokers, err)
+		}
+		if got := c.BrokerConfig["min.insync.replicas"]; got != "2" {
+			t.Errorf("%d brokers: min.insync.replicas = %q, want 2", brokers, got)
+		}
+	}
+	// One broker cannot hold two replicas: its default is 1, and its default topic is valid.
+	c, err = ClusterConfig{Brokers: 1}.withDefaults()
+	if err != nil {
+		t.Fatalf("1 broker: %v", err)
+	}
+	if got := c.BrokerConfig["min.insync.replicas"]; got != "1" {
+		t.Errorf("1 broker: min.insync.replicas = %q, want 1", got)
+	}
+	// An explicit setting wins.
+	c, err = ClusterConfig{BrokerConfig: map[string]string{"min.insync.replicas": "1"}}.withDefaults()
+	if err != nil || c.BrokerConfig["min.insync.replicas"] != "1" {
+		t.Errorf("explicit min.insync.replicas 1: %v, got %q", err, c.BrokerConfig["min.insync.replicas"])
+	}
+}
+
+// A topic whose replication factor is below min.insync.replicas can take no acks=all write:
+// refused before anything starts, naming the topic and where the setting came from.
+func TestMinInsyncReplicasAboveReplicationFactorIsRefused(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  ClusterConfig
+		want []string
+	}{
+		{"harness default", ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 1}}},
+			[]string{"topic t", "replication factor 1", "min.insync.replicas 2", "the harness default"}},
+		{"broker config", ClusterConfig{BrokerConfig: map[string]string{"min.insync.replicas": "3"},
+			Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 2}}},
+			[]string{"replication factor 2", "min.insync.replicas 3", "BrokerConfig"}},
+		{"topic config", ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 3,
+			Config: map[string]string{"min.insync.replicas": "4"}}}},
+			[]string{"min.insync.replicas 4", "the topic's Config"}},
+		{"not a number", ClusterConfig{BrokerConfig: map[string]string{"min.insync.replicas": "two"}},
+			[]string{`min.insync.replicas "two"`, "not a positive integer"}},
+	}
+	for _, tc := range cases {
+		_, err := tc.cfg.withDefaults()
+		if err == nil {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", tc.name, err, w)
+			}
+		}
+	}
+	// The near miss: replication factor equal to min.insync.replicas is fine.
+	ok := ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 2}}}
+	if _, err := ok.withDefaults(); err != nil {
+		t.Errorf("RF 2 with min.insync.replicas 2: %v", err)
+	}
+	// A topic that lowers its own min.insync.replicas may have a smaller replication factor.
+	low := ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 1,
+		Config: map[string]string{"min.insync.replicas": "1"}}}}
+	if _, err := low.withDefaults(); err != nil {
+		t.Errorf("RF 1 with the topic's min.insync.replicas 1: %v", err)
+	}
+}
