@@ -168,6 +168,9 @@ type Result struct {
 	// Causes groups the anomalies by what probably caused them (causes.go), most damaging first:
 	// one truncated range of a partition's log is one cause, however many anomaly types it shows.
 	Causes []Cause `json:"causes,omitempty"`
+	// intact is, per key, the offsets known to hold their acknowledged value (for Causes).
+	intact map[string][]int64
+
 	// Lag is the worst realtime lag of each partition's polls (lag.go): how long before a poll
 	// began the first write it did not see had been acknowledged. Lag is measured, never a failure.
 	Lag []PartitionLag `json:"lag,omitempty"`
@@ -245,6 +248,7 @@ func (r *Result) verdict(allow map[AnomalyType]bool) {
 			return firstOp(list[i]) < firstOp(list[j])
 		})
 	}
+	r.Causes = findCauses(r.Anomalies, allow, r.intact)
 }
 
 func firstOp(a Anomaly) int64 {

@@ -11,7 +11,7 @@ import (
 // before them. ops may be a segment whose sends should have ranks
 // start, start+1, ...; it returns one anomaly per op that cannot be
 // placed, earliest first. It also cross-checks porcupine in tests.
-func greedyViolations(ops []linOp, start int) []Anomaly {
+func greedyViolations(ops []linOp, start int) []violation {
 	var sends []*linOp
 	for i := range ops {
 		if ops[i].send {
@@ -19,15 +19,15 @@ func greedyViolations(ops []linOp, start int) []Anomaly {
 		}
 	}
 	sort.Slice(sends, func(i, j int) bool { return sends[i].rank < sends[j].rank })
-	var out []Anomaly
+	var out []violation
 	// at[i] is the earliest time sends[i] can take effect; by[i] is the
 	// send whose invocation forced it.
 	at := make([]int64, len(sends))
 	by := make([]*linOp, len(sends))
 	for i, s := range sends {
 		if s.rank != start+i {
-			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{s.op}, Offsets: []int64{s.offset},
-				Explanation: fmt.Sprintf("the send acked at offset %d (op %d) overlaps no send of the offset before it", s.offset, s.op)})
+			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op}, Offsets: []int64{s.offset},
+				Explanation: fmt.Sprintf("the send acked at offset %d (op %d) overlaps no send of the offset before it", s.offset, s.op)}})
 			return out
 		}
 		at[i], by[i] = s.call, s
@@ -35,10 +35,12 @@ func greedyViolations(ops []linOp, start int) []Anomaly {
 			at[i], by[i] = at[i-1], by[i-1]
 		}
 		if at[i] > s.ret {
-			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{s.op, s.done, by[i].op},
+			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op, s.done, by[i].op},
 				Offsets: []int64{s.offset, by[i].offset},
 				Explanation: fmt.Sprintf("the send at offset %d (op %d) returned before the send at earlier offset %d was invoked (op %d)",
-					s.offset, s.op, by[i].offset, by[i].op)})
+					s.offset, s.op, by[i].offset, by[i].op)},
+				// One process's acknowledged offsets going backwards is nonmonotonic-send.
+				reportedElsewhere: s.process == by[i].process && s.acked && by[i].acked})
 		}
 	}
 	for i := range ops {
@@ -48,17 +50,24 @@ func greedyViolations(ops []linOp, start int) []Anomaly {
 		}
 		j := p.rank - 1 - start
 		if j >= len(sends) {
-			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{p.op}, Offsets: []int64{p.offset},
-				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the sends there were invoked", p.op, p.offset)})
+			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{p.op}, Offsets: []int64{p.offset},
+				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the sends there were invoked", p.op, p.offset)}})
 			continue
 		}
 		if at[j] > p.ret {
-			out = append(out, Anomaly{Type: Nonlinearizable, Ops: []int64{p.op, by[j].op},
+			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{p.op, by[j].op},
 				Offsets: []int64{p.offset, sends[j].offset},
 				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the send at offset %d was invoked (op %d)",
-					p.op, p.offset, sends[j].offset, by[j].op)})
+					p.op, p.offset, sends[j].offset, by[j].op)}})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Ops[0] < out[j].Ops[0] })
 	return out
+}
+
+// violation is an op the model cannot place. reportedElsewhere marks one another check already
+// names (so nonlinearizable does not count it twice).
+type violation struct {
+	Anomaly
+	reportedElsewhere bool
 }

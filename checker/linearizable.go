@@ -108,7 +108,9 @@ func checkLinearizable(ctx context.Context, keys []*keyState, opts Options, stat
 	}
 	for i, k := range keys {
 		if t := illegal[i]; t != nil {
-			res.anomalies = append(res.anomalies, explainIllegal(k.name, plans[i].ops, t))
+			if a, ok := explainIllegal(k.name, plans[i].ops, t); ok {
+				res.anomalies = append(res.anomalies, a)
+			}
 			continue
 		}
 		if n := unknown[i]; n > 0 {
@@ -168,16 +170,26 @@ func runTask(ctx context.Context, t *linTask, deadline time.Time) porcupine.Chec
 	return porcupine.CheckOperationsTimeout(linModel(t.start), history, timeout)
 }
 
-// explainIllegal names the ops that cannot be placed, using the greedy
-// search over the whole key for a precise explanation.
-func explainIllegal(key string, all []linOp, t *linTask) Anomaly {
+// explainIllegal names the ops that cannot be placed, using the greedy search over the whole
+// key for a precise explanation. It reports nothing when every violation is one another check
+// already names.
+func explainIllegal(key string, all []linOp, t *linTask) (Anomaly, bool) {
 	if v := greedyViolations(all, 0); len(v) > 0 {
-		a := v[0]
-		a.Key = key
-		if len(v) > 1 {
-			a.Explanation += fmt.Sprintf(" (%d more ops cannot be placed either)", len(v)-1)
+		var kept []Anomaly
+		for _, x := range v {
+			if !x.reportedElsewhere {
+				kept = append(kept, x.Anomaly)
+			}
 		}
-		return a
+		if len(kept) == 0 {
+			return Anomaly{}, false
+		}
+		a := kept[0]
+		a.Key = key
+		if len(kept) > 1 {
+			a.Explanation += fmt.Sprintf(" (%d more ops cannot be placed either)", len(kept)-1)
+		}
+		return a, true
 	}
 	a := Anomaly{Type: Nonlinearizable, Key: key,
 		Explanation: fmt.Sprintf("porcupine found no linearization of %d ops", len(t.ops))}
@@ -187,5 +199,5 @@ func explainIllegal(key string, all []linOp, t *linTask) Anomaly {
 		}
 		a.Ops = append(a.Ops, op.op)
 	}
-	return a
+	return a, true
 }

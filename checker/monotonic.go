@@ -21,12 +21,13 @@ func (k *keyState) checkSendOrder(process int, r *valueRecord, op int64) {
 	p.hasAck, p.lastAck, p.lastAckOp = true, r.ack, op
 }
 
-// checkPollOrder compares a poll's reads with each other and with the same
-// process's previous poll of the key. Going backwards is nonmonotonic-poll;
-// jumping forward leaves a gap that skip.go judges once all offsets are known.
-func (k *keyState) checkPollOrder(op history.Op, reads []history.Read) {
+// checkPollOrder compares a poll's reads with each other and, when betweenPolls, with the same
+// process's previous poll of the key (histories whose polls do not say where they asked to
+// start). Going backwards is nonmonotonic-poll; jumping forward leaves a gap that skip.go judges
+// once all offsets are known.
+func (k *keyState) checkPollOrder(op history.Op, reads []history.Read, betweenPolls bool) {
 	p := k.proc(op.Process)
-	prev, prevOp, has := p.lastPoll, p.lastPollOp, p.hasPoll
+	prev, prevOp, has := p.lastPoll, p.lastPollOp, p.hasPoll && betweenPolls
 	for _, rd := range reads {
 		if has {
 			switch {

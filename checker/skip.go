@@ -44,10 +44,15 @@ func pollSkips(k *keyState) []Anomaly {
 		if g.ops[1] != g.ops[0] {
 			ops = append(ops, g.ops[1])
 		}
+		why := fmt.Sprintf("process %d's polls jumped from offset %d to %d", g.process, g.from, g.to)
+		offsets := []int64{g.from, g.to}
+		if g.asked {
+			why = fmt.Sprintf("op %d asked for offset %d and was given offset %d first", g.ops[0], g.from+1, g.to)
+			offsets = []int64{g.from + 1, g.to}
+		}
 		out = append(out, Anomaly{Type: PollSkip, Key: k.name, Ops: ops, Process: intp(g.process),
-			Offsets: []int64{g.from, g.to},
-			Explanation: fmt.Sprintf("process %d's polls jumped from offset %d to %d, skipping %d existing offset(s) starting at %d",
-				g.process, g.from, g.to, len(missed), missed[0]),
+			Offsets:     offsets,
+			Explanation: fmt.Sprintf("%s, skipping %d existing offset(s) starting at %d", why, len(missed), missed[0]),
 		})
 	}
 	return out

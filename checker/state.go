@@ -42,6 +42,8 @@ type valueRecord struct {
 	ack        int64 // acknowledged offset; valid when status == sentOK
 	firstRead  int64 // op of the first ok poll that read it, -1 if none
 	seen       []appearance
+	// drainOffset and drainOp: where the final drain read it (-1: it did not).
+	drainOffset, drainOp int64
 }
 
 // offsetRecord is the first value observed at an offset.
@@ -70,6 +72,7 @@ type gap struct {
 	process  int
 	from, to int64 // exclusive bounds
 	ops      [2]int64
+	asked    bool // from+1 is the offset the poll asked for, not a previous read
 }
 
 // processState is one process's view of one key.
@@ -93,6 +96,10 @@ type keyState struct {
 	gaps      []gap
 	procs     map[int]*processState
 	found     []Anomaly // anomalies detected while streaming
+	drain     drainState
+	lag       []lagPoll
+	// conflictsAt indexes conflicts by offset, built when the final log needs it.
+	conflictsAt map[int64][]string
 }
 
 // openOp is an outstanding client invocation.
@@ -102,28 +109,40 @@ type openOp struct {
 	f    string
 	send *valueRecord
 	key  *keyState
+	poll history.PollInvoke // a poll's keys, from and drain marker
 }
 
 // Checker checks a history fed to it one op at a time. Ops must be valid
 // and in order, as produced by history.Decoder. Use Check for a reader.
 type Checker struct {
-	opts  Options
-	keys  map[string]*keyState
-	open  map[int]openOp
-	stats Stats
-	start time.Time
+	opts Options
+	keys map[string]*keyState
+	open map[int]openOp
+	// sentTo maps every value a send carried to its key: values are unique across the history.
+	sentTo map[string]*keyState
+	// lastInfo maps a process to the op whose info completion ended it: it may not go on.
+	lastInfo map[int]int64
+	// clientInvokes counts client invocations of any kind; a history without one has nothing
+	// to judge.
+	clientInvokes int64
+	drained       bool // some poll carried the final-drain marker
+	pollsWithFrom int64
+	pollsWithHW   int64
+	stats         Stats
+	start         time.Time
 }
 
 // New returns a Checker with the given options.
 func New(opts Options) *Checker {
-	return &Checker{opts: opts, keys: make(map[string]*keyState), open: make(map[int]openOp), start: time.Now()}
+	return &Checker{opts: opts, keys: make(map[string]*keyState), open: make(map[int]openOp),
+		sentTo: make(map[string]*keyState), lastInfo: make(map[int]int64), start: time.Now()}
 }
 
 func (c *Checker) key(name string) *keyState {
 	k := c.keys[name]
 	if k == nil {
 		k = &keyState{name: name, values: make(map[string]*valueRecord), offsets: make(map[int64]offsetRecord),
-			maxRead: -1, maxReadOp: -1, procs: make(map[int]*processState)}
+			maxRead: -1, maxReadOp: -1, procs: make(map[int]*processState), drain: newDrainState()}
 		c.keys[name] = k
 	}
 	return k
@@ -132,7 +151,8 @@ func (c *Checker) key(name string) *keyState {
 func (k *keyState) value(v string) *valueRecord {
 	r := k.values[v]
 	if r == nil {
-		r = &valueRecord{value: v, invokeOp: -1, completeOp: -1, returnTime: never, firstRead: -1}
+		r = &valueRecord{value: v, invokeOp: -1, completeOp: -1, returnTime: never, firstRead: -1,
+			drainOffset: -1, drainOp: -1}
 		k.values[v] = r
 	}
 	return r
@@ -153,6 +173,15 @@ func (c *Checker) Observe(op history.Op) error {
 	if !op.IsClient() {
 		c.stats.NemesisOps++
 		return nil
+	}
+	if op.Type == history.Invoke {
+		c.clientInvokes++
+		if at, ended := c.lastInfo[op.Process]; ended {
+			return fmt.Errorf("process %d invokes %s after its operation ended info (op %d): a process whose last outcome is unknown must not go on; give the rest of that client a new process id",
+				op.Process, op.F, at)
+		}
+	} else if op.Type == history.Info {
+		c.lastInfo[op.Process] = op.Index
 	}
 	if op.F != history.FSend && op.F != history.FPoll {
 		return nil // consumer-group ops: checked by CheckGroup
@@ -184,13 +213,22 @@ func (c *Checker) invoke(op history.Op) error {
 		if sv.Key == "" {
 			return fmt.Errorf("send has no key")
 		}
+		if prev := c.sentTo[sv.Value]; prev != nil {
+			return fmt.Errorf("value %q was already sent (to %s) by op %d; values must be unique across the whole history",
+				sv.Value, prev.name, prev.values[sv.Value].invokeOp)
+		}
 		k := c.key(sv.Key)
 		r := k.value(sv.Value)
-		if r.invokeOp >= 0 {
-			return fmt.Errorf("value %q of key %s was already sent by op %d; values must be unique per send", sv.Value, sv.Key, r.invokeOp)
-		}
 		r.invokeOp, r.invokeTime, r.process, r.status = op.Index, op.Time, op.Process, pending
+		c.sentTo[r.value] = k // the map key shares r.value's bytes
 		o.send, o.key = r, k
+	} else {
+		pi, err := op.PollKeys()
+		if err != nil {
+			return err
+		}
+		o.poll = pi
+		c.invokePoll(op, pi)
 	}
 	c.open[op.Process] = o
 	return nil
@@ -224,35 +262,6 @@ func (c *Checker) completeSend(op history.Op, inv openOp) error {
 	return nil
 }
 
-func (c *Checker) completePoll(op history.Op, inv openOp) error {
-	switch op.Type {
-	case history.Fail:
-		c.stats.PollsFail++
-		return nil
-	case history.Info:
-		c.stats.PollsInfo++
-		return nil
-	}
-	c.stats.PollsOK++
-	pr, err := op.PollReads()
-	if err != nil {
-		return err
-	}
-	names := make([]string, 0, len(pr.Reads))
-	for name := range pr.Reads {
-		names = append(names, name)
-	}
-	sort.Strings(names) // deterministic anomaly order
-	for _, name := range names {
-		reads := pr.Reads[name]
-		if len(reads) == 0 {
-			continue
-		}
-		c.key(name).poll(op, reads)
-	}
-	return nil
-}
-
 // observe records that value r was seen at offset by op.
 func (k *keyState) observe(r *valueRecord, offset, op int64) {
 	if cur, ok := k.offsets[offset]; !ok {
@@ -277,36 +286,14 @@ func (k *keyState) hasConflict(offset int64, value string) bool {
 	return false
 }
 
-// poll records an ok poll's reads of this key.
-func (k *keyState) poll(op history.Op, reads []history.Read) {
-	last := reads[0].Offset
-	var lastRec *valueRecord
-	for _, rd := range reads {
-		r := k.value(rd.Value)
-		if r.firstRead < 0 {
-			r.firstRead = op.Index
-		}
-		k.observe(r, rd.Offset, op.Index)
-		if rd.Offset >= last {
-			last, lastRec = rd.Offset, r
-		}
-	}
-	if last > k.maxRead {
-		k.maxRead, k.maxReadOp = last, op.Index
-	}
-	k.checkPollOrder(op, reads)
-	// A poll whose highest record was acknowledged before the poll returned
-	// cannot constrain a linearization, so it need not be kept.
-	if lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= op.Time {
-		return
-	}
-	k.polls = append(k.polls, pollRecord{op: op.Index, process: op.Process, returnTime: op.Time, last: last})
-}
-
 // Finish runs the end-of-history checks and returns the verdict.
 func (c *Checker) Finish(ctx context.Context) *Result {
 	res := &Result{Anomalies: make(map[AnomalyType][]Anomaly)}
 	c.stats.Incomplete = int64(len(c.open))
+	if c.clientInvokes == 0 {
+		res.Incomplete = append(res.Incomplete, "the history has no client operation: there is nothing to judge")
+	}
+	var finalLog finalLogReport
 	names := make([]string, 0, len(c.keys))
 	for name := range c.keys {
 		names = append(names, name)
@@ -323,13 +310,18 @@ func (c *Checker) Finish(ctx context.Context) *Result {
 			}
 		}
 		add(res, k.found)
-		add(res, lostAndUnseen(k))
+		add(res, c.durability(k, &finalLog))
+		add(res, c.phantomReads(k))
 		add(res, duplicates(k))
 		add(res, inconsistentOffsets(k))
 		add(res, abortedReads(k))
 		add(res, pollSkips(k))
 	}
 	c.stats.Keys = len(keys)
+	res.Incomplete = append(res.Incomplete, finalLog.incomplete()...)
+	res.Warnings = append(res.Warnings, c.formatWarnings()...)
+	res.Lag = measureLag(keys)
+	res.intact = intactOffsets(keys, c.drained)
 	linStart := time.Now()
 	lin := checkLinearizable(ctx, keys, c.opts, &c.stats)
 	add(res, lin.anomalies)

@@ -69,7 +69,9 @@ type inflight struct {
 	value   string
 	outcome history.Type
 	offset  int64
+	from    map[string]int64
 	reads   map[string][]history.Read
+	hw      map[string]int64
 }
 
 type sim struct {
@@ -84,7 +86,10 @@ type sim struct {
 	ops      []inflight
 	sent     int
 	stopping bool
-	stopped  int // producers that have finished
+	stopped  int   // producers that have finished
+	pid      []int // slot -> its current process id: a process that ended info does not go on
+	nextPID  int
+	lastTime int64
 }
 
 // Generate writes a history to w and returns the number of lines written.
@@ -98,8 +103,10 @@ func Generate(w io.Writer, cfg Config) (int64, error) {
 		s.position = append(s.position, make([]int64, cfg.Keys))
 	}
 	for p := range s.ops {
+		s.pid = append(s.pid, p)
 		s.schedule(int64(s.rng.Intn(1000)), evInvoke, p)
 	}
+	s.nextPID = len(s.ops)
 	for s.queue.Len() > 0 {
 		ev := heap.Pop(&s.queue).(event)
 		var err error
@@ -114,8 +121,44 @@ func Generate(w io.Writer, cfg Config) (int64, error) {
 		if err != nil {
 			return s.index, err
 		}
+		s.lastTime = ev.at
 	}
-	return s.index, nil
+	return s.index, s.drain()
+}
+
+// drainBatch is how many records one final-drain poll returns.
+const drainBatch = 500
+
+// drain writes the final drain: every key read from offset 0 to its end, in polls marked
+// "drain", as a run's drain after healing would.
+func (s *sim) drain() error {
+	t := s.lastTime + 1_000_000
+	for k := range s.cfg.Keys {
+		name := keyName(k)
+		p := s.nextPID + k
+		hw := int64(len(s.logs[k]))
+		for from := int64(0); ; from += drainBatch {
+			inv := history.Op{Time: t, Process: p, Type: history.Invoke, F: history.FPoll,
+				Value: mustJSON(history.PollInvoke{Keys: []string{name}, From: map[string]int64{name: from}, Drain: true})}
+			var reads []history.Read
+			for o := from; o < min(from+drainBatch, hw); o++ {
+				reads = append(reads, history.Read{Offset: o, Value: s.logs[k][o]})
+			}
+			ok := history.Op{Time: t + 1000, Process: p, Type: history.OK, F: history.FPoll,
+				Value: mustJSON(history.PollResult{Reads: map[string][]history.Read{name: reads}, HW: map[string]int64{name: hw}})}
+			if _, err := s.write(inv); err != nil {
+				return err
+			}
+			if _, err := s.write(ok); err != nil {
+				return err
+			}
+			t += 2000
+			if from+drainBatch >= hw {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 func (s *sim) schedule(at int64, kind eventKind, p int) {
@@ -147,7 +190,7 @@ func (s *sim) invoke(ev event) error {
 	if int(s.index) >= s.cfg.Lines-4*len(s.ops) {
 		s.stopping = true
 	}
-	op := history.Op{Time: ev.at, Process: p, Type: history.Invoke}
+	op := history.Op{Time: ev.at, Process: s.pid[p], Type: history.Invoke}
 	f := &s.ops[p]
 	*f = inflight{outcome: history.OK}
 	if p < s.cfg.Producers {
@@ -166,11 +209,13 @@ func (s *sim) invoke(ev event) error {
 			return nil
 		}
 		var names []string
+		from := map[string]int64{}
 		for _, k := range s.consumerKeys(c) {
 			names = append(names, keyName(k))
+			from[keyName(k)] = s.position[c][k]
 		}
 		op.F = history.FPoll
-		op.Value = mustJSON(history.PollInvoke{Keys: names})
+		op.Value = mustJSON(history.PollInvoke{Keys: names, From: from})
 	}
 	if r := s.rng.Float64(); r < s.cfg.InfoRate {
 		f.outcome = history.Info
@@ -208,7 +253,9 @@ func (s *sim) apply(ev event) {
 	case f.outcome == history.OK:
 		c := p - s.cfg.Producers
 		f.reads = make(map[string][]history.Read)
+		f.hw = make(map[string]int64)
 		for _, k := range s.consumerKeys(c) {
+			f.hw[keyName(k)] = int64(len(s.logs[k]))
 			n := s.rng.Intn(s.cfg.MaxBatch + 1)
 			for ; n > 0 && s.position[c][k] < int64(len(s.logs[k])); n-- {
 				pos := s.position[c][k]
@@ -223,7 +270,7 @@ func (s *sim) apply(ev event) {
 func (s *sim) complete(ev event) error {
 	p := ev.process
 	f := &s.ops[p]
-	op := history.Op{Time: ev.at, Process: p, Type: f.outcome, F: f.invoke.F}
+	op := history.Op{Time: ev.at, Process: s.pid[p], Type: f.outcome, F: f.invoke.F}
 	switch {
 	case f.outcome == history.Info:
 		op.Error = "timeout"
@@ -233,10 +280,14 @@ func (s *sim) complete(ev event) error {
 		off := f.offset
 		op.Value = mustJSON(history.SendValue{Key: keyName(f.key), Value: f.value, Offset: &off})
 	default:
-		op.Value = mustJSON(history.PollResult{Reads: f.reads})
+		op.Value = mustJSON(history.PollResult{Reads: f.reads, HW: f.hw})
 	}
 	if _, err := s.write(op); err != nil {
 		return err
+	}
+	if f.outcome == history.Info {
+		s.pid[p] = s.nextPID // its outcome is unknown: the client goes on as a new process
+		s.nextPID++
 	}
 	s.schedule(ev.at+s.micros(1, 200), evInvoke, p)
 	return nil

@@ -1,0 +1,185 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// finalLogReport collects, across keys, the acknowledged writes the final log could not judge.
+type finalLogReport struct {
+	undrained   []string // keys whose final drain fell short, with how far it got
+	unknown     int      // acknowledged writes there, neither confirmed nor proven lost
+	beforeStart int      // acknowledged writes below where the drain began (the log start moved)
+}
+
+func (f finalLogReport) incomplete() []string {
+	var out []string
+	if f.unknown > 0 {
+		out = append(out, fmt.Sprintf("the final drain did not read %s up to the final high watermark: %d acknowledged writes there are unknown, neither confirmed in the final log nor proven lost",
+			strings.Join(f.undrained, ", "), f.unknown))
+	}
+	if f.beforeStart > 0 {
+		out = append(out, fmt.Sprintf("%d acknowledged writes sit below the offset the final drain started at (the log start moved): not judged", f.beforeStart))
+	}
+	return out
+}
+
+// durability checks every acknowledged write of k against the final log, the records the final
+// drain read: a write must be there, at the offset it was acknowledged at. Histories without a
+// marked drain fall back to what the polls alone can prove (lostAndUnseen).
+func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
+	if !c.drained {
+		return lostAndUnseen(k)
+	}
+	d := k.drain
+	complete := d.complete()
+	var out []Anomaly
+	unknown := 0
+	for _, r := range k.values {
+		if r.status != sentOK || r.drainOp >= 0 && r.drainOffset == r.ack {
+			continue
+		}
+		if a, ok := k.lostFromFinalLog(r, complete); ok {
+			out = append(out, a)
+			continue
+		}
+		if complete && r.ack < d.from {
+			rep.beforeStart++
+		} else if !complete || r.drainOp < 0 {
+			unknown++
+		}
+	}
+	if unknown > 0 {
+		rep.unknown += unknown
+		switch {
+		case d.polls == 0:
+			rep.undrained = append(rep.undrained, k.name+" (no drain poll)")
+		case d.hw < 0:
+			rep.undrained = append(rep.undrained, fmt.Sprintf("%s (no drain poll answered)", k.name))
+		default:
+			rep.undrained = append(rep.undrained, fmt.Sprintf("%s (read to %d of %d)", k.name, max(d.reach, d.from), d.hw))
+		}
+	}
+	return out
+}
+
+// lostFromFinalLog decides whether the acknowledged write r, not found by the drain at its
+// offset, is proven lost. With a complete drain it is lost unless its offset lies below the
+// drain's start, or the drain saw nothing at that offset and found the value elsewhere (then
+// duplicate or inconsistent-offsets say what moved). With an incomplete drain only direct proof
+// counts: another value at its offset in the final log, or reads past it that never saw it.
+func (k *keyState) lostFromFinalLog(r *valueRecord, complete bool) (Anomaly, bool) {
+	d := k.drain
+	lost := func(proof int64, format string, args ...any) (Anomaly, bool) {
+		return Anomaly{Type: LostWrite, Key: k.name,
+			Ops:     []int64{r.invokeOp, r.completeOp, proof},
+			Process: intp(r.process), Offsets: []int64{r.ack}, Values: []string{r.value},
+			Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d (op %d), but ", r.value, r.ack, r.completeOp) +
+				fmt.Sprintf(format, args...),
+		}, true
+	}
+	if other, ok := k.finalValueAt(r.ack, r.value); ok {
+		return lost(other.drainOp, "the final log holds %q there (op %d)", other.value, other.drainOp)
+	}
+	if complete {
+		switch {
+		case r.ack >= d.hw:
+			return lost(d.hwOp, "the final log ends below it: its high watermark is %d (op %d)", d.hw, d.hwOp)
+		case r.ack >= d.from && r.drainOp < 0:
+			return lost(d.lastOp, "the complete final drain read offsets %d to %d (last op %d) and it was not there", d.from, d.hw-1, d.lastOp)
+		}
+		return Anomaly{}, false
+	}
+	if r.firstRead < 0 && k.maxRead > r.ack {
+		return lost(k.maxReadOp, "no poll read it, although op %d read up to offset %d", k.maxReadOp, k.maxRead)
+	}
+	return Anomaly{}, false
+}
+
+// finalValueAt returns a value other than not that the final drain read at offset.
+func (k *keyState) finalValueAt(offset int64, not string) (*valueRecord, bool) {
+	atOffset := func(v string) (*valueRecord, bool) {
+		if v == not {
+			return nil, false
+		}
+		r := k.values[v]
+		return r, r != nil && r.drainOp >= 0 && r.drainOffset == offset
+	}
+	if first, ok := k.offsets[offset]; ok {
+		if r, ok := atOffset(first.value); ok {
+			return r, true
+		}
+	}
+	if !k.hasConflictAt(offset) {
+		return nil, false
+	}
+	for _, v := range k.conflictsAt[offset] {
+		if r, ok := atOffset(v); ok {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// lostAndUnseen is the rule for histories without a marked final drain: an acknowledged send
+// that no poll ever read is lost if a poll read past it, else merely unseen.
+func lostAndUnseen(k *keyState) []Anomaly {
+	var out []Anomaly
+	for _, r := range k.values {
+		if r.status != sentOK || r.firstRead >= 0 {
+			continue
+		}
+		if k.maxRead > r.ack {
+			out = append(out, Anomaly{
+				Type: LostWrite, Key: k.name,
+				Ops:     []int64{r.invokeOp, r.completeOp, k.maxReadOp},
+				Process: intp(r.process),
+				Offsets: []int64{r.ack, k.maxRead},
+				Values:  []string{r.value},
+				Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d but never read, although op %d read up to offset %d",
+					r.value, r.ack, k.maxReadOp, k.maxRead),
+			})
+			continue
+		}
+		out = append(out, Anomaly{
+			Type: Unseen, Key: k.name,
+			Ops:     []int64{r.invokeOp, r.completeOp},
+			Process: intp(r.process),
+			Offsets: []int64{r.ack},
+			Values:  []string{r.value},
+			Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d but no poll read it or anything past it",
+				r.value, r.ack),
+		})
+	}
+	return out
+}
+
+// formatWarnings says what an older history's missing fields leave unjudged.
+func (c *Checker) formatWarnings() []string {
+	if c.clientInvokes == 0 {
+		return nil
+	}
+	var out []string
+	if !c.drained && c.stats.SendsOK > 0 {
+		out = append(out, "no poll is marked as the final drain (\"drain\": true): acknowledged writes are not checked against the final log, so a write that was read and later lost passes, and unread ones are unseen rather than lost")
+	}
+	polls := c.stats.PollsOK + c.stats.PollsFail + c.stats.PollsInfo
+	if polls > 0 && c.pollsWithFrom == 0 {
+		out = append(out, "polls do not say which offset they asked for (\"from\"): skips are judged only between one process's polls")
+	}
+	if c.stats.PollsOK > 0 && c.pollsWithHW == 0 {
+		out = append(out, "polls carry no high watermark (\"hw\"): realtime lag is measured from the records read, which includes the consumers' own pace")
+	}
+	return out
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

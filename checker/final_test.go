@@ -1,0 +1,282 @@
+package checker
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// pollAt is a poll of key that asked for offset from and saw high watermark hw; drain marks it
+// as one of the final drain's polls.
+func (b *builder) pollAt(p int, key string, from, hw int64, drain bool, pairs ...any) int64 {
+	b.line(p, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{key}, From: map[string]int64{key: from}, Drain: drain})
+	return b.line(p, history.OK, history.FPoll, history.PollResult{Reads: r(key, pairs...), HW: map[string]int64{key: hw}})
+}
+
+// drain is a final drain of key from 0 that read pairs and found high watermark hw.
+func (b *builder) drain(p int, key string, hw int64, pairs ...any) int64 {
+	return b.pollAt(p, key, 0, hw, true, pairs...)
+}
+
+func TestLostAfterReadIsLostWrite(t *testing.T) {
+	// a is acknowledged at 0 and read; later the log is truncated and b takes offset 0 with
+	// nothing refilling offset 1: the final log lacks a although a consumer read it.
+	b := newBuilder(t)
+	inv := b.sendInvoke(0, k0, "a")
+	ack := b.sendOK(0, k0, "a", 0)
+	b.pollAt(1, k0, 0, 1, false, 0, "a")
+	b.send(2, k0, "b", 0)
+	drain := b.drain(9, k0, 1, 0, "b")
+	res := b.check(Options{})
+	only(t, res, LostWrite, InconsistentOffsets)
+	hasOps(t, res, LostWrite, inv, ack, drain)
+	if a := res.Anomalies[LostWrite][0]; a.Values[0] != "a" || !strings.Contains(a.Explanation, `holds "b"`) {
+		t.Errorf("lost write %+v", a)
+	}
+	if len(res.Causes) != 1 || res.Causes[0].Counts[LostWrite] != 1 || res.Causes[0].Counts[InconsistentOffsets] != 1 {
+		t.Errorf("one truncation is one cause, got %+v", res.Causes)
+	}
+}
+
+func TestLostBeyondFinalHighWatermark(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	inv := b.sendInvoke(0, k0, "b")
+	b.sendOK(0, k0, "b", 1)
+	b.pollAt(1, k0, 0, 2, false, 0, "a", 1, "b")
+	drain := b.drain(9, k0, 1, 0, "a") // the final log ends at 1: b is gone
+	res := b.check(Options{})
+	only(t, res, LostWrite)
+	hasOps(t, res, LostWrite, inv, drain)
+	if !strings.Contains(res.Anomalies[LostWrite][0].Explanation, "high watermark is 1") {
+		t.Errorf("explanation %q", res.Anomalies[LostWrite][0].Explanation)
+	}
+}
+
+func TestLostFromDenseFinalLog(t *testing.T) {
+	// A complete drain read offsets 0..1 and offset 1 was not there (a hole): b is lost, not unseen.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	b.send(0, k0, "c", 2)
+	b.drain(9, k0, 3, 0, "a", 2, "c")
+	res := b.check(Options{})
+	only(t, res, LostWrite, PollSkip)
+}
+
+func TestCompleteFinalLogIsValid(t *testing.T) {
+	// The near miss: the same shapes with the final log intact, a drain split over several
+	// polls, a failed drain poll retried, and an unacknowledged write the drain saw.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.pollAt(1, k0, 0, 1, false, 0, "a")
+	b.send(0, k0, "b", 1)
+	b.sendInvoke(2, k0, "c")
+	b.sendEnd(2, history.Info)
+	b.pollAt(3, k0, 1, 1, false) // a lagging high watermark: measured, not a failure
+	b.drain(9, k0, 3, 0, "a")
+	b.line(9, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{k0}, From: map[string]int64{k0: 1}, Drain: true})
+	b.line(9, history.Fail, history.FPoll, nil)
+	b.pollAt(9, k0, 1, 3, true, 1, "b", 2, "c")
+	res := b.check(Options{})
+	only(t, res)
+	if len(res.Warnings) != 0 {
+		t.Errorf("a history with every field has nothing to warn about: %v", res.Warnings)
+	}
+	if len(res.Lag) != 1 || res.Lag[0].Source != "hw" || res.Lag[0].WorstSeconds <= 0 {
+		t.Errorf("lag %+v; want the lagging poll measured from hw", res.Lag)
+	}
+}
+
+func TestIncompleteDrainIsUnknownNotValid(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	b.send(0, "t-1", "c", 0)
+	b.drain(9, k0, 2, 0, "a") // stopped before b
+	b.drain(8, "t-1", 1, 0, "c")
+	res := b.check(Options{})
+	if res.Valid != Unknown || len(res.Anomalies) != 0 || len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "t-0 (read to 1 of 2)") {
+		t.Errorf("verdict %s, incomplete %v, anomalies %s; want unknown naming t-0", res.Valid, res.Incomplete, dump(res))
+	}
+	// A partition the drain never reached, while others were drained, is unknown too.
+	b = newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, "t-1", "c", 0)
+	b.drain(8, "t-1", 1, 0, "c")
+	if res := b.check(Options{}); res.Valid != Unknown || !strings.Contains(strings.Join(res.Incomplete, ""), "t-0 (no drain poll)") {
+		t.Errorf("undrained key: verdict %s, incomplete %v", res.Valid, res.Incomplete)
+	}
+	// Direct proof still counts when the drain fell short: another value at the offset.
+	b = newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(1, k0, "b", 0)
+	b.drain(9, k0, 5, 0, "b")
+	if res := b.check(Options{}); res.Valid != Invalid || len(res.Anomalies[LostWrite]) != 1 {
+		t.Errorf("overwritten write with a short drain: %s %s", res.Valid, dump(res))
+	}
+}
+
+func TestPhantomRead(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	stranger := b.poll(1, r(k0, 0, "a", 1, "stranger"))
+	res := b.check(Options{})
+	only(t, res, PhantomRead)
+	a := res.Anomalies[PhantomRead][0]
+	if a.Ops[0] != stranger || a.Offsets[0] != 1 || !strings.Contains(a.Explanation, "no send in the history carried it") {
+		t.Errorf("phantom %+v", a)
+	}
+	if res.Stats.UnsentValues != 1 {
+		t.Errorf("stats %+v", res.Stats)
+	}
+}
+
+func TestMisroutedRead(t *testing.T) {
+	b := newBuilder(t)
+	inv := b.sendInvoke(0, k0, "a")
+	b.sendOK(0, k0, "a", 0)
+	b.poll(1, r(k0, 0, "a"))
+	wrong := b.poll(2, r("t-1", 0, "a"))
+	res := b.check(Options{})
+	only(t, res, PhantomRead)
+	a := res.Anomalies[PhantomRead][0]
+	if a.Key != "t-1" || a.Ops[0] != wrong || a.Ops[1] != inv || !strings.Contains(a.Explanation, "sent to t-0") {
+		t.Errorf("misrouted %+v", a)
+	}
+	// The near miss: the same value read from the key it was sent to.
+	b = newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.poll(2, r(k0, 0, "a"))
+	only(t, b.check(Options{}))
+}
+
+func TestValuesUniqueAcrossKeys(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.sendInvoke(1, "t-1", "a")
+	_, err := Check(t.Context(), stringsReader(b.text()), Options{})
+	var le *history.LineError
+	if !asLineError(err, &le) || le.Line != 3 || !strings.Contains(err.Error(), "already sent (to t-0)") {
+		t.Fatalf("want a line 3 error naming t-0, got %v", err)
+	}
+}
+
+func TestSkipAcrossConsumerCrash(t *testing.T) {
+	// Process 1 read offset 0, its next poll failed, and it went on as process 2 asking for
+	// offset 1, which Kafka answered with offset 2: a skip no per-process view can see.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	b.send(0, k0, "c", 2)
+	b.pollAt(1, k0, 0, 3, false, 0, "a")
+	b.line(1, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{k0}, From: map[string]int64{k0: 1}})
+	b.line(1, history.Info, history.FPoll, nil)
+	skip := b.pollAt(2, k0, 1, 3, false, 2, "c")
+	b.drain(9, k0, 3, 0, "a", 1, "b", 2, "c")
+	res := b.check(Options{})
+	only(t, res, PollSkip)
+	hasOps(t, res, PollSkip, skip)
+	if a := res.Anomalies[PollSkip][0]; a.Offsets[0] != 1 || a.Offsets[1] != 2 {
+		t.Errorf("skip %+v", a)
+	}
+	// The near miss: the new process resumes where the old one stopped.
+	b = newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	b.pollAt(1, k0, 0, 2, false, 0, "a")
+	b.line(1, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{k0}, From: map[string]int64{k0: 1}})
+	b.line(1, history.Info, history.FPoll, nil)
+	b.pollAt(2, k0, 1, 2, false, 1, "b")
+	b.pollAt(3, k0, 0, 2, false, 0, "a") // another consumer re-reads from where it asked: fine
+	b.drain(9, k0, 2, 0, "a", 1, "b")
+	only(t, b.check(Options{}))
+}
+
+func TestReadBelowAskedOffset(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	bad := b.pollAt(1, k0, 1, 2, false, 0, "a", 1, "b")
+	res := b.check(Options{})
+	only(t, res, NonmonotonicPoll)
+	hasOps(t, res, NonmonotonicPoll, bad)
+}
+
+func TestProcessReusedAfterInfoIsRejected(t *testing.T) {
+	for _, f := range []string{history.FSend, history.FPoll, history.FCommit} {
+		b := newBuilder(t)
+		b.sendInvoke(0, k0, "a")
+		b.sendEnd(0, history.Info)
+		if f == history.FSend {
+			b.sendInvoke(0, k0, "b")
+		} else {
+			b.line(0, history.Invoke, f, map[string]any{"keys": []string{k0}})
+		}
+		_, err := Check(t.Context(), stringsReader(b.text()), Options{})
+		var le *history.LineError
+		if !asLineError(err, &le) || le.Line != 3 || !strings.Contains(err.Error(), "after its operation ended info (op 1)") {
+			t.Errorf("%s after info: want a line 3 error, got %v", f, err)
+		}
+	}
+	// The near miss: a fail is definite, so the process may go on.
+	b := newBuilder(t)
+	b.sendInvoke(0, k0, "a")
+	b.sendEnd(0, history.Fail)
+	b.send(0, k0, "b", 0)
+	b.poll(1, r(k0, 0, "b"))
+	only(t, b.check(Options{}))
+}
+
+func TestCausesGroupADamagedRange(t *testing.T) {
+	// Offsets 1..3 were truncated and rewritten by other sends; offset 5's write was lost
+	// separately, with intact offset 4 between: two causes.
+	b := newBuilder(t)
+	b.send(0, k0, "a0", 0)
+	for i, v := range []string{"a1", "a2", "a3"} {
+		b.send(0, k0, v, int64(i+1))
+	}
+	for i, v := range []string{"b1", "b2", "b3"} {
+		b.send(1, k0, v, int64(i+1))
+	}
+	b.send(1, k0, "a4", 4)
+	b.send(2, k0, "a5", 5)
+	b.send(2, k0, "b5", 5)
+	b.drain(9, k0, 6, 0, "a0", 1, "b1", 2, "b2", 3, "b3", 4, "a4", 5, "b5")
+	res := b.check(Options{})
+	only(t, res, LostWrite, InconsistentOffsets, NonmonotonicSend)
+	if len(res.Anomalies[LostWrite]) != 4 {
+		t.Fatalf("lost %s", dump(res))
+	}
+	var ranges [][]int64
+	for _, c := range res.Causes {
+		if c.Counts[LostWrite] > 0 {
+			ranges = append(ranges, c.Offsets)
+		}
+	}
+	if len(ranges) != 2 || ranges[0][0] != 1 || ranges[0][1] != 3 || ranges[1][0] != 5 {
+		t.Errorf("causes %+v; want offsets 1-3 then 5", res.Causes)
+	}
+}
+
+func TestOldHistoryWarnsWhatIsNotJudged(t *testing.T) {
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.poll(1, r(k0, 0, "a"))
+	res := b.check(Options{})
+	only(t, res)
+	if len(res.Warnings) != 3 {
+		t.Errorf("want warnings for drain, from and hw, got %v", res.Warnings)
+	}
+}
+
+func TestNonlinearizableAcrossProcesses(t *testing.T) {
+	// What only the model sees: two processes' acknowledged sends in the wrong real-time order.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 1)
+	b.send(1, k0, "b", 0)
+	b.drain(9, k0, 2, 0, "b", 1, "a")
+	res := b.check(Options{})
+	only(t, res, Nonlinearizable)
+}

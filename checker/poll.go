@@ -1,0 +1,199 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// drainState is what the final drain's polls (marked "drain": true) showed of one key: the
+// final log is what they read between from and the final high watermark.
+type drainState struct {
+	polls  int   // drain polls invoked for the key
+	failed int   // of which ended fail or info
+	from   int64 // lowest offset a drain poll asked for; -1 if none said
+	hw     int64 // highest high watermark a drain poll returned; -1 if none
+	hwOp   int64 // the poll that returned it
+	reach  int64 // the drain read (or asked for) every offset below this; -1 if nothing
+	lastOp int64 // the last ok drain poll
+}
+
+func newDrainState() drainState {
+	return drainState{from: -1, hw: -1, hwOp: -1, reach: -1, lastOp: -1}
+}
+
+// complete reports whether the drain read the key up to its final high watermark.
+func (d drainState) complete() bool { return d.hw >= 0 && d.reach >= d.hw }
+
+// lagPoll is an ok poll's visible end, for realtime lag: the first offset it did not show.
+type lagPoll struct {
+	invokeTime int64
+	end        int64
+	op         int64
+	fromHW     bool
+}
+
+func (c *Checker) invokePoll(op history.Op, pi history.PollInvoke) {
+	if pi.Drain {
+		c.drained = true
+	}
+	if len(pi.From) > 0 {
+		c.pollsWithFrom++
+	}
+	if !pi.Drain {
+		return
+	}
+	for _, name := range pi.Keys {
+		k := c.key(name)
+		k.drain.polls++
+		if from, ok := pi.From[name]; ok && (k.drain.from < 0 || from < k.drain.from) {
+			k.drain.from = from
+		}
+	}
+}
+
+func (c *Checker) completePoll(op history.Op, inv openOp) error {
+	switch op.Type {
+	case history.Fail, history.Info:
+		if op.Type == history.Fail {
+			c.stats.PollsFail++
+		} else {
+			c.stats.PollsInfo++
+		}
+		if inv.poll.Drain {
+			for _, name := range inv.poll.Keys {
+				c.key(name).drain.failed++
+			}
+		}
+		return nil
+	}
+	c.stats.PollsOK++
+	pr, err := op.PollReads()
+	if err != nil {
+		return err
+	}
+	if len(pr.HW) > 0 {
+		c.pollsWithHW++
+	}
+	// Every key the poll asked for or answered, in a deterministic order.
+	names := append([]string(nil), inv.poll.Keys...)
+	for name := range pr.Reads {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		if i > 0 && names[i-1] == name {
+			continue
+		}
+		from, hasFrom := inv.poll.From[name]
+		if !hasFrom {
+			from = -1
+		}
+		hw, hasHW := pr.HW[name]
+		if !hasHW {
+			hw = -1
+		}
+		c.key(name).poll(op, inv, pr.Reads[name], from, hw)
+	}
+	return nil
+}
+
+// poll records an ok poll's reads of this key. from is the offset asked for and hw the high
+// watermark returned, each -1 when the history does not say.
+func (k *keyState) poll(op history.Op, inv openOp, reads []history.Read, from, hw int64) {
+	if inv.poll.Drain {
+		k.drainPoll(op, reads, from, hw)
+	} else if lp, ok := visibleEnd(reads, from, hw); ok {
+		lp.invokeTime, lp.op = inv.time, inv.op
+		k.lag = append(k.lag, lp)
+	}
+	if from >= 0 {
+		// Kafka is judged against what was asked: a consumer's own seeks between polls, or
+		// its restart under a new process, are not Kafka's doing.
+		k.checkFrom(op, reads, from)
+	}
+	if len(reads) == 0 {
+		return
+	}
+	last := reads[0].Offset
+	var lastRec *valueRecord
+	for _, rd := range reads {
+		r := k.value(rd.Value)
+		if r.firstRead < 0 {
+			r.firstRead = op.Index
+		}
+		k.observe(r, rd.Offset, op.Index)
+		if rd.Offset >= last {
+			last, lastRec = rd.Offset, r
+		}
+	}
+	if last > k.maxRead {
+		k.maxRead, k.maxReadOp = last, op.Index
+	}
+	k.checkPollOrder(op, reads, from < 0)
+	// A poll whose highest record was acknowledged before the poll returned
+	// cannot constrain a linearization, so it need not be kept.
+	if lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= op.Time {
+		return
+	}
+	k.polls = append(k.polls, pollRecord{op: op.Index, process: op.Process, returnTime: op.Time, last: last})
+}
+
+// drainPoll records what one of the final drain's polls read: the final log.
+func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64) {
+	d := &k.drain
+	d.lastOp = op.Index
+	if hw > d.hw {
+		d.hw, d.hwOp = hw, op.Index
+	}
+	if from >= 0 && (d.from < 0 || from < d.from) {
+		d.from = from
+	}
+	end := from
+	if n := len(reads); n > 0 {
+		end = max(end, reads[n-1].Offset+1)
+	}
+	d.reach = max(d.reach, end)
+	for _, rd := range reads {
+		r := k.value(rd.Value)
+		if r.drainOp < 0 {
+			r.drainOffset, r.drainOp = rd.Offset, op.Index
+		}
+	}
+}
+
+// visibleEnd is the first offset a poll did not show: the high watermark it returned, else (as
+// Jepsen measures) the offset after the last record it read, else the offset it asked for.
+func visibleEnd(reads []history.Read, from, hw int64) (lagPoll, bool) {
+	switch {
+	case hw >= 0:
+		return lagPoll{end: hw, fromHW: true}, true
+	case len(reads) > 0:
+		return lagPoll{end: reads[len(reads)-1].Offset + 1}, true
+	case from >= 0:
+		return lagPoll{end: from}, true
+	}
+	return lagPoll{}, false
+}
+
+// checkFrom compares a poll's first record with the offset it asked for: a record before it is
+// nonmonotonic-poll, a jump past it leaves a gap that skip.go judges once all offsets are known.
+func (k *keyState) checkFrom(op history.Op, reads []history.Read, from int64) {
+	if len(reads) == 0 {
+		return
+	}
+	first := reads[0]
+	switch {
+	case first.Offset < from:
+		k.found = append(k.found, Anomaly{Type: NonmonotonicPoll, Key: k.name,
+			Ops: []int64{op.Index}, Process: intp(op.Process),
+			Offsets: []int64{from, first.Offset}, Values: []string{first.Value},
+			Explanation: fmt.Sprintf("op %d asked for offset %d and was given offset %d, before it",
+				op.Index, from, first.Offset),
+		})
+	case first.Offset > from:
+		k.gaps = append(k.gaps, gap{process: op.Process, from: from - 1, to: first.Offset,
+			ops: [2]int64{op.Index, op.Index}, asked: true})
+	}
+}
