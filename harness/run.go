@@ -65,6 +65,9 @@ type WorkloadSpec struct {
 	MaxSends int
 	// Rate caps each producer's sends per second; 0 means as fast as acks allow.
 	Rate float64
+	// CrashInterval is the mean time between crashes of each queue consumer (Jepsen's
+	// crash-client: a new client and process id, resuming where it read); 0 means never.
+	CrashInterval time.Duration
 }
 
 // Files of a run directory.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,49 +10,42 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-)
-
-// Exit statuses of check.
-const (
-	exitValid     = 0
-	exitAnomalies = 1
-	exitError     = 2
-	exitUnknown   = 3
+	"github.com/spf13/cobra"
 )
 
 // examplesPerType bounds the anomalies printed per type in the summary.
 const examplesPerType = 5
 
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	allow := fs.String("allow", "", "comma-separated anomaly types to report without failing the verdict")
-	limit := fs.Duration("time-limit", 60*time.Second, "time limit for the linearizability search (0 = none)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: kafkaesque check [--json] [--allow TYPE[,TYPE...]] [--time-limit D] HISTORY.jsonl")
-		fmt.Fprintln(fs.Output(), "exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (time limit hit)")
-		fs.PrintDefaults()
+func newCheckCmd() *cobra.Command {
+	var (
+		asJSON bool
+		allow  string
+		limit  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "check [flags] HISTORY.jsonl",
+		Short: "check a history file for anomalies",
+		Long: "Checks a history file for anomalies and prints the verdict.\n\n" +
+			"Exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (time limit hit).",
+		Args: exactlyOne("history file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return status(runCheck(cmd.Context(), args[0], asJSON, allow, limit, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+		},
 	}
-	positional, help, err := parseInterspersed(fs, args)
-	if help {
-		return exitValid
-	}
-	if err != nil {
-		return exitError // the flag package already named the problem
-	}
-	if len(positional) != 1 {
-		fmt.Fprintf(stderr, "kafkaesque check: want exactly one history file, got %d arguments\n", len(positional))
-		fs.Usage()
-		return exitError
-	}
-	allowed, err := parseAllow(*allow)
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
+	f.StringVar(&allow, "allow", "", "comma-separated anomaly types to report without failing the verdict")
+	f.DurationVar(&limit, "time-limit", 60*time.Second, "time limit for the linearizability search (0 = none)")
+	return cmd
+}
+
+func runCheck(ctx context.Context, path string, asJSON bool, allow string, limit time.Duration, stdout, stderr io.Writer) int {
+	allowed, err := parseAllow(allow)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque check: --allow: %v\n", err)
 		return exitError
 	}
-	opts := checker.Options{Allow: allowed, LinearizabilityTimeLimit: *limit}
-	path := positional[0]
+	opts := checker.Options{Allow: allowed, LinearizabilityTimeLimit: limit}
 	f, err := os.Open(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
@@ -69,7 +61,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "kafkaesque check: warning: %s: %s\n", path, w)
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {

@@ -1,28 +1,14 @@
 package main
 
 import (
-	"errors"
-	"flag"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/spf13/cobra"
 )
-
-// parseInterspersed parses fs over args, letting flags come before or after positional
-// arguments, and returns the positionals. help reports -h/--help; a non-nil error has already
-// been printed by the flag package.
-func parseInterspersed(fs *flag.FlagSet, args []string) (positional []string, help bool, err error) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, errors.Is(err, flag.ErrHelp), err
-		}
-		if fs.NArg() == 0 {
-			return positional, false, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
 
 // parseAllow reads a comma-separated list of anomaly types; an unknown name is an error.
 func parseAllow(list string) (map[checker.AnomalyType]bool, error) {
@@ -38,4 +24,36 @@ func parseAllow(list string) (map[checker.AnomalyType]bool, error) {
 		allow[t] = true
 	}
 	return allow, nil
+}
+
+// keyValues collects repeated key=value flags (a pflag.Value).
+type keyValues map[string]string
+
+func (kv keyValues) String() string {
+	pairs := make([]string, 0, len(kv))
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		pairs = append(pairs, k+"="+kv[k])
+	}
+	return strings.Join(pairs, ",")
+}
+
+func (kv keyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", s)
+	}
+	kv[k] = v
+	return nil
+}
+
+func (kv keyValues) Type() string { return "key=value" }
+
+// exactlyOne is a cobra argument check: one positional argument, named what.
+func exactlyOne(what string) func(cmd *cobra.Command, args []string) error {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("want exactly one %s, got %d arguments", what, len(args))
+		}
+		return nil
+	}
 }

@@ -3,81 +3,103 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
-// command is one subcommand. run returns the process exit status.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-}
+// Exit statuses shared by every subcommand.
+const (
+	exitValid     = 0
+	exitAnomalies = 1
+	exitError     = 2
+	exitUnknown   = 3
+)
 
-// commands is the dispatch table; add subcommands here.
-var commands []command
+// exitStatus carries a subcommand's exit status out of cobra. The subcommand has already
+// printed whatever explains it.
+type exitStatus int
 
-func init() {
-	commands = []command{
-		{name: "run", summary: "start a cluster, run a workload under faults, check it, write a run directory", run: runRun},
-		{name: "check", summary: "check a history file for anomalies", run: runCheck},
-		{name: "report", summary: "write a run directory's HTML report (checking it first if needed)", run: runReport},
-		{name: "serve", summary: "serve a results directory on localhost for browsing", run: runServe},
-		{name: "help", summary: "show this help", run: runHelp},
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// status turns an exit status into what a cobra RunE returns.
+func status(code int) error {
+	if code == exitValid {
+		return nil
 	}
+	return exitStatus(code)
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := interruptContext(context.Background())
+	code := execute(ctx, os.Args[1:], newOutput(os.Stdout, stop), newOutput(os.Stderr, stop))
 	stop()
 	os.Exit(code)
 }
 
-// dispatch runs the subcommand named by args[0].
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
+// execute runs the command line args (without the program name) and returns the exit status.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	var st exitStatus
+	switch {
+	case err == nil:
+		return exitValid
+	case errors.As(err, &st):
+		return int(st)
+	default: // bad flags, arguments or command: one line, and where to get help
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
+		return exitError
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
-		}
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		usage(stdout)
-		return 0
-	}
-	fmt.Fprintf(stderr, "kafkaesque: unknown command %q\n", args[0])
-	usage(stderr)
-	return 2
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: kafkaesque <command> [flags] [arguments]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "commands:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+// newRootCmd builds the command tree. Each call builds fresh flags, so tests can run it in
+// process as often as they like.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kafkaesque",
+		Short: "Jepsen-style fault injection for Apache Kafka",
+		Long: "Kafkaesque starts real ZooKeeper and Kafka brokers in Docker, drives a workload while a nemesis\n" +
+			"injects faults, and checks the recorded history.\n\n" +
+			"Exit status: 0 valid, 1 anomalies found, 2 bad input or error, 3 unknown.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// A bare `kafkaesque` is an error; `kafkaesque frob` is rejected by cobra as an unknown
+		// command before this runs.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(stderr, "kafkaesque: no command given (usage: kafkaesque COMMAND [flags] [arguments])")
+			cmd.SetOut(stderr)
+			_ = cmd.Usage()
+			return exitStatus(exitError)
+		},
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'kafkaesque <command> -h' for a command's flags.")
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(newRunCmd(), newCheckCmd(), newReportCmd(), newServeCmd())
+	root.SetHelpCommand(newHelpCmd(root))
+	return root
 }
 
-func runHelp(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stdout)
-		return 0
+// newHelpCmd is `kafkaesque help [COMMAND]`; an unknown command is an error (exit 2), where
+// cobra's own help command would exit 0.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "show help for kafkaesque or one of its commands",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return root.Help()
+			}
+			target, rest, err := root.Find(args)
+			if err != nil || target == root || len(rest) > 0 {
+				return fmt.Errorf("unknown command %q", args[0])
+			}
+			return target.Help()
+		},
 	}
-	for _, c := range commands {
-		if c.name == args[0] && c.name != "help" {
-			return c.run(context.Background(), []string{"-h"}, stdout, stderr)
-		}
-	}
-	fmt.Fprintf(stderr, "kafkaesque help: unknown command %q\n", args[0])
-	return 2
 }

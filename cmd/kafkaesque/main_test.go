@@ -39,7 +39,7 @@ func writeFile(t *testing.T, name, text string) string {
 
 func run(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
-	code := dispatch(context.Background(), args, &stdout, &stderr)
+	code := execute(context.Background(), args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -52,7 +52,7 @@ func TestCheckExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"valid", []string{"check", writeFile(t, "ok.jsonl", clean)}, 0, "valid", ""},
-		{"empty", []string{"check", writeFile(t, "empty.jsonl", "")}, 0, "valid", ""},
+		{"empty", []string{"check", writeFile(t, "empty.jsonl", "")}, 3, "unknown", ""},
 		{"lost write", []string{"check", writeFile(t, "lost.jsonl", lost)}, 1, "lost-write: 1", ""},
 		{"allowed", []string{"check", "--allow", "lost-write", writeFile(t, "lost2.jsonl", lost)}, 0, "(allowed)", ""},
 		{"flags after file", []string{"check", writeFile(t, "lost3.jsonl", lost), "--allow=lost-write,unseen"}, 0, "(allowed)", ""},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,42 +13,37 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/spf13/cobra"
 )
 
-func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	allow := fs.String("allow", "", "when checking a bare history: comma-separated anomaly types that do not fail the verdict")
-	limit := fs.Duration("time-limit", 60*time.Second, "when checking a bare history: linearizability search limit (0 = none)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: kafkaesque report [--allow TYPE[,TYPE...]] [--time-limit D] RUN_DIR")
-		fmt.Fprintln(fs.Output(), "Writes RUN_DIR/index.html and junit.xml, and the results index of RUN_DIR's parent.")
-		fmt.Fprintln(fs.Output(), "A directory with history.jsonl but no results.json is checked first.")
-		fs.PrintDefaults()
+func newReportCmd() *cobra.Command {
+	var (
+		allow string
+		limit time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "report [flags] RUN_DIR",
+		Short: "write a run directory's HTML report (checking it first if needed)",
+		Long: "Writes RUN_DIR/index.html and junit.xml, and the results index of RUN_DIR's parent.\n" +
+			"A directory with history.jsonl but no results.json is checked first.",
+		Args: exactlyOne("run directory"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			allowed, err := parseAllow(allow)
+			if err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "kafkaesque report: --allow: %v\n", err)
+				return status(exitError)
+			}
+			if err := reportRunDir(cmd.Context(), args[0], allowed, limit, cmd.OutOrStdout()); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "kafkaesque report: %v\n", err)
+				return status(exitError)
+			}
+			return nil
+		},
 	}
-	positional, help, err := parseInterspersed(fs, args)
-	if help {
-		return exitValid
-	}
-	if err != nil {
-		return exitError // the flag package already named the problem
-	}
-	if len(positional) != 1 {
-		fmt.Fprintf(stderr, "kafkaesque report: want exactly one run directory, got %d arguments\n", len(positional))
-		fs.Usage()
-		return exitError
-	}
-	dir := positional[0]
-	allowed, err := parseAllow(*allow)
-	if err != nil {
-		fmt.Fprintf(stderr, "kafkaesque report: --allow: %v\n", err)
-		return exitError
-	}
-	if err := reportRunDir(ctx, dir, allowed, *limit, stdout); err != nil {
-		fmt.Fprintf(stderr, "kafkaesque report: %v\n", err)
-		return exitError
-	}
-	return exitValid
+	f := cmd.Flags()
+	f.StringVar(&allow, "allow", "", "when checking a bare history: comma-separated anomaly types that do not fail the verdict")
+	f.DurationVar(&limit, "time-limit", 60*time.Second, "when checking a bare history: linearizability search limit (0 = none)")
+	return cmd
 }
 
 // reportRunDir checks the directory if it has no results yet, then writes its report and the

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,149 +15,173 @@ import (
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // defaultFaults is the mix a plain `kafkaesque run` injects: every election Kafka has in ZooKeeper
 // mode (controller, partition leader) by crash, pause and partition.
 const defaultFaults = "kill-controller,kill-leader,pause-leader,isolate-leader,partition-majority"
 
-// keyValues collects repeated key=value flags.
-type keyValues map[string]string
-
-func (kv keyValues) String() string { return fmt.Sprint(map[string]string(kv)) }
-func (kv keyValues) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want key=value, got %q", s)
-	}
-	kv[k] = v
-	return nil
+// runFlags are `kafkaesque run`'s flags.
+type runFlags struct {
+	workload               string
+	brokers, zookeepers    int
+	partitions, rf, minISR int
+	acks                   string
+	unclean                bool
+	faults                 string
+	timeLimit, hold, rest  time.Duration
+	seed                   int64
+	out                    string
+	producers, consumers   int
+	rate                   float64
+	crashClients           time.Duration
+	brokerConfig           keyValues
+	flags                  *pflag.FlagSet // to tell the flags given from the defaults
 }
 
-func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	workloadName := fs.String("workload", harness.WorkloadQueue, "workload: "+strings.Join(harness.WorkloadNames, " or ")+" (group: consumers in one consumer group)")
-	brokers := fs.Int("brokers", 3, "number of Kafka brokers")
-	zookeepers := fs.Int("zookeepers", 1, "number of ZooKeeper nodes (1 or 3)")
-	partitions := fs.Int("partitions", 3, "partitions of the workload's topic")
-	rf := fs.Int("replication-factor", 3, "replication factor of the workload's topic")
-	acksFlag := fs.String("acks", "all", "producer acks: 0, 1 or all")
-	minISR := fs.Int("min-insync-replicas", 2, "min.insync.replicas of the brokers")
-	unclean := fs.Bool("unclean-leader-election", false, "unclean.leader.election.enable")
-	faultsFlag := fs.String("nemesis", defaultFaults, "comma-separated fault names (see below), or none")
-	timeLimit := fs.Duration("time-limit", 60*time.Second, "length of the fault phase")
-	seed := fs.Int64("seed", 0, "seed of the fault schedule and workload choices (0: pick one and print it)")
-	out := fs.String("out", "", "the run directory itself (default results/<run-id>/)")
-	producers := fs.Int("producers", 3, "producer clients")
-	consumers := fs.Int("consumers", 2, "consumer clients (with --workload group: members of the group)")
-	rate := fs.Float64("rate", 0, "max sends per second per producer (0: unlimited)")
-	hold := fs.Duration("hold", 0, "how long each fault is held (0: the schedule's default range)")
-	rest := fs.Duration("rest", 0, "rest between faults (0: the schedule's default range)")
-	brokerConfig := keyValues{}
-	fs.Var(brokerConfig, "broker-config", "extra broker config key=value (repeatable; verified after start)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kafkaesque run [flags]")
-		fmt.Fprintln(stderr, "\nStarts a ZooKeeper+Kafka cluster in Docker, drives the queue workload while the nemesis")
-		fmt.Fprintln(stderr, "injects faults, heals, drains, checks, and writes the run directory.")
-		fmt.Fprintln(stderr, "Exit status: 0 valid, 1 anomalies found, 2 bad input or error, 3 unknown.\n\nflags:")
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nfaults (--nemesis):")
-		for _, f := range nemesis.All() {
-			fmt.Fprintf(stderr, "  %-20s %s\n", f.Name(), f.Describe())
-		}
-		fmt.Fprintln(stderr, "\nconsumer-group faults (--workload group only):")
-		for _, f := range nemesis.GroupFaults() {
-			fmt.Fprintf(stderr, "  %-20s %s\n", f.Name(), f.Describe())
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kafkaesque run: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	acks, err := workloads.ParseAcks(*acksFlag)
-	if err != nil {
-		fmt.Fprintf(stderr, "kafkaesque run: --acks: %v\n", err)
-		return 2
-	}
-	if !slices.Contains(harness.WorkloadNames, *workloadName) {
-		fmt.Fprintf(stderr, "kafkaesque run: --workload: unknown workload %q (valid: %s)\n", *workloadName, strings.Join(harness.WorkloadNames, ", "))
-		return 2
-	}
-	var faults []string
-	if *faultsFlag != "none" && *faultsFlag != "" {
-		for _, f := range strings.Split(*faultsFlag, ",") {
-			faults = append(faults, strings.TrimSpace(f))
-		}
-	}
-	if _, err := nemesis.Lookup(faults); err != nil {
-		fmt.Fprintf(stderr, "kafkaesque run: --nemesis: %v\n", err)
-		return 2
-	}
-	if *workloadName != harness.WorkloadGroup {
-		for _, f := range nemesis.GroupFaults() {
-			if slices.Contains(faults, f.Name()) {
-				fmt.Fprintf(stderr, "kafkaesque run: --nemesis: %s needs --workload group\n", f.Name())
-				return 2
-			}
-		}
-	}
-	if *zookeepers != 1 && *zookeepers != 3 {
-		fmt.Fprintf(stderr, "kafkaesque run: --zookeepers must be 1 or 3, got %d\n", *zookeepers)
-		return 2
-	}
-	if *rf < 1 || *rf > *brokers || *partitions < 1 || *minISR < 1 || *minISR > *rf {
-		fmt.Fprintf(stderr, "kafkaesque run: need 1 <= --min-insync-replicas (%d) <= --replication-factor (%d) <= --brokers (%d), and --partitions >= 1\n",
-			*minISR, *rf, *brokers)
-		return 2
-	}
-	if *timeLimit <= 0 {
-		fmt.Fprintln(stderr, "kafkaesque run: --time-limit must be positive")
-		return 2
-	}
-	if *seed == 0 {
-		*seed = time.Now().UnixNano() % 1_000_000_000
-	}
-	runID := fmt.Sprintf("%s-seed%d", time.Now().UTC().Format("20060102-150405"), *seed)
-	if *out == "" {
-		*out = filepath.Join("results", runID)
-	}
-	brokerConfig["min.insync.replicas"] = strconv.Itoa(*minISR)
-	brokerConfig["unclean.leader.election.enable"] = strconv.FormatBool(*unclean)
+func (o *runFlags) register(fs *pflag.FlagSet) {
+	o.flags = fs
+	o.brokerConfig = keyValues{}
+	fs.StringVar(&o.workload, "workload", harness.WorkloadQueue, "workload: "+strings.Join(harness.WorkloadNames, " or ")+" (group: consumers in one consumer group)")
+	fs.IntVar(&o.brokers, "brokers", 3, "number of Kafka brokers")
+	fs.IntVar(&o.zookeepers, "zookeepers", 1, "number of ZooKeeper nodes (1 or 3)")
+	fs.IntVar(&o.partitions, "partitions", 3, "partitions of the workload's topic")
+	fs.IntVar(&o.rf, "replication-factor", 3, "replication factor of the workload's topic")
+	fs.StringVar(&o.acks, "acks", "all", "producer acks: 0, 1 or all")
+	fs.IntVar(&o.minISR, "min-insync-replicas", 2, "min.insync.replicas of the brokers")
+	fs.BoolVar(&o.unclean, "unclean-leader-election", false, "unclean.leader.election.enable")
+	fs.StringVar(&o.faults, "nemesis", defaultFaults, "comma-separated fault names (see below), or none")
+	fs.DurationVar(&o.timeLimit, "time-limit", 60*time.Second, "length of the fault phase")
+	fs.Int64Var(&o.seed, "seed", 0, "seed of the fault schedule and workload choices (0: pick one and print it)")
+	fs.StringVar(&o.out, "out", "", "the run directory itself (default results/<run-id>/)")
+	fs.IntVar(&o.producers, "producers", 3, "producer clients")
+	fs.IntVar(&o.consumers, "consumers", 2, "consumer clients (with --workload group: members of the group)")
+	fs.Float64Var(&o.rate, "rate", 0, "max sends per second per producer (0: unlimited)")
+	fs.DurationVar(&o.hold, "hold", 0, "how long each fault is held (0: the schedule's default range)")
+	fs.DurationVar(&o.rest, "rest", 0, "rest between faults (0: the schedule's default range)")
+	fs.DurationVar(&o.crashClients, "crash-clients", 0, "mean interval between deliberate crashes of each queue consumer, which resumes as a new process with new connections (Jepsen's crash-client; 0: off)")
+	fs.Var(o.brokerConfig, "broker-config", "extra broker config key=value (repeatable; verified after start)")
+}
 
-	spec := harness.RunSpec{
-		Cluster: harness.ClusterConfig{Brokers: *brokers, ZooKeepers: *zookeepers, BrokerConfig: brokerConfig},
-		Workload: harness.WorkloadSpec{
-			Name:       *workloadName,
-			Partitions: *partitions, ReplicationFactor: *rf, Acks: acks,
-			Producers: *producers, Consumers: *consumers, Rate: *rate,
+func newRunCmd() *cobra.Command {
+	var o runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags]",
+		Short: "start a cluster, run a workload under faults, check it, write a run directory",
+		Long: "Starts a ZooKeeper+Kafka cluster in Docker, drives the workload while the nemesis\n" +
+			"injects faults, heals, drains, checks, and writes the run directory.\n\n" +
+			"Exit status: 0 valid, 1 anomalies found, 2 bad input or error, 3 unknown.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return status(runRun(cmd.Context(), &o, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
-		Faults:    faults,
-		Schedule:  scheduleOptions(*hold, *rest),
-		TimeLimit: *timeLimit,
-		Seed:      *seed,
-		OutDir:    *out,
-		Command:   reproduce(args, *seed, *out),
-		Progress:  stderr,
 	}
-	fmt.Fprintf(stderr, "kafkaesque run: seed %d, run directory %s\n", *seed, *out)
+	o.register(cmd.Flags())
+	help := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		help(c, args)
+		printFaults(c.OutOrStdout())
+	})
+	return cmd
+}
+
+// printFaults lists every fault --nemesis takes, for --help.
+func printFaults(w io.Writer) {
+	fmt.Fprintln(w, "\nFaults (--nemesis):")
+	for _, f := range nemesis.All() {
+		fmt.Fprintf(w, "  %-20s %s\n", f.Name(), f.Describe())
+	}
+	fmt.Fprintln(w, "\nConsumer-group faults (--workload group only):")
+	for _, f := range nemesis.GroupFaults() {
+		fmt.Fprintf(w, "  %-20s %s\n", f.Name(), f.Describe())
+	}
+}
+
+func runRun(ctx context.Context, o *runFlags, stdout, stderr io.Writer) int {
+	spec, err := o.spec()
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque run: %v\n", err)
+		return exitError
+	}
+	spec.Progress = stderr
+	fmt.Fprintf(stderr, "kafkaesque run: seed %d, run directory %s\n", spec.Seed, spec.OutDir)
 	res, err := harness.RunChaos(ctx, spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque run: %v\n", err)
-		if _, statErr := os.Stat(*out); statErr == nil {
-			fmt.Fprintf(stderr, "kafkaesque run: partial run directory kept: %s\n", *out)
+		if _, statErr := os.Stat(spec.OutDir); statErr == nil {
+			fmt.Fprintf(stderr, "kafkaesque run: partial run directory kept: %s\n", spec.OutDir)
 		}
-		return 2
+		return exitError
 	}
 	printSummary(stdout, res.Dir, res.Result)
 	fmt.Fprintf(stdout, "run directory: %s\n", res.Dir)
 	return exitCode(res.Result)
+}
+
+// spec turns the flags into a run spec, or says which flag is wrong. It starts nothing.
+func (o *runFlags) spec() (harness.RunSpec, error) {
+	acks, err := workloads.ParseAcks(o.acks)
+	if err != nil {
+		return harness.RunSpec{}, fmt.Errorf("--acks: %w", err)
+	}
+	if !slices.Contains(harness.WorkloadNames, o.workload) {
+		return harness.RunSpec{}, fmt.Errorf("--workload: unknown workload %q (valid: %s)", o.workload, strings.Join(harness.WorkloadNames, ", "))
+	}
+	var faults []string
+	if o.faults != "none" && o.faults != "" {
+		for _, f := range strings.Split(o.faults, ",") {
+			faults = append(faults, strings.TrimSpace(f))
+		}
+	}
+	if _, err := nemesis.Lookup(faults); err != nil {
+		return harness.RunSpec{}, fmt.Errorf("--nemesis: %w", err)
+	}
+	if o.workload != harness.WorkloadGroup {
+		for _, f := range nemesis.GroupFaults() {
+			if slices.Contains(faults, f.Name()) {
+				return harness.RunSpec{}, fmt.Errorf("--nemesis: %s needs --workload group", f.Name())
+			}
+		}
+	}
+	if o.zookeepers != 1 && o.zookeepers != 3 {
+		return harness.RunSpec{}, fmt.Errorf("--zookeepers must be 1 or 3, got %d", o.zookeepers)
+	}
+	if o.rf < 1 || o.rf > o.brokers || o.partitions < 1 || o.minISR < 1 || o.minISR > o.rf {
+		return harness.RunSpec{}, fmt.Errorf("need 1 <= --min-insync-replicas (%d) <= --replication-factor (%d) <= --brokers (%d), and --partitions >= 1",
+			o.minISR, o.rf, o.brokers)
+	}
+	if o.timeLimit <= 0 {
+		return harness.RunSpec{}, fmt.Errorf("--time-limit must be positive")
+	}
+	seed := o.seed
+	if seed == 0 {
+		seed = time.Now().UnixNano() % 1_000_000_000
+	}
+	runID := fmt.Sprintf("%s-seed%d", time.Now().UTC().Format("20060102-150405"), seed)
+	out := o.out
+	if out == "" {
+		out = filepath.Join("results", runID)
+	}
+	brokerConfig := maps.Clone(o.brokerConfig)
+	brokerConfig["min.insync.replicas"] = strconv.Itoa(o.minISR)
+	brokerConfig["unclean.leader.election.enable"] = strconv.FormatBool(o.unclean)
+	return harness.RunSpec{
+		Cluster: harness.ClusterConfig{Brokers: o.brokers, ZooKeepers: o.zookeepers, BrokerConfig: brokerConfig},
+		Workload: harness.WorkloadSpec{
+			Name:       o.workload,
+			Partitions: o.partitions, ReplicationFactor: o.rf, Acks: acks,
+			Producers: o.producers, Consumers: o.consumers, Rate: o.rate,
+			CrashInterval: o.crashClients,
+		},
+		Faults:    faults,
+		Schedule:  scheduleOptions(o.hold, o.rest),
+		TimeLimit: o.timeLimit,
+		Seed:      seed,
+		OutDir:    out,
+		Command:   o.reproduce(seed, out),
+	}, nil
 }
 
 // scheduleOptions pins hold and rest to a fixed length when the flags give one.
@@ -166,20 +189,20 @@ func scheduleOptions(hold, rest time.Duration) nemesis.ScheduleOptions {
 	return nemesis.ScheduleOptions{HoldMin: hold, HoldMax: hold, RestMin: rest, RestMax: rest}
 }
 
-// reproduce is the command line that repeats this run: the same flags with the seed pinned.
-func reproduce(args []string, seed int64, out string) string {
+// reproduce is the command line that repeats this run: the flags given, with the seed pinned.
+func (o *runFlags) reproduce(seed int64, out string) string {
 	var kept []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
-		if name == "seed" || name == "out" {
-			if !strings.Contains(a, "=") {
-				i++ // skip its value
+	o.flags.Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "seed", "out":
+		case "broker-config":
+			for _, k := range slices.Sorted(maps.Keys(o.brokerConfig)) {
+				kept = append(kept, "--broker-config="+shellQuote(k+"="+o.brokerConfig[k]))
 			}
-			continue
+		default:
+			kept = append(kept, "--"+f.Name+"="+shellQuote(f.Value.String()))
 		}
-		kept = append(kept, shellQuote(a))
-	}
+	})
 	kept = append(kept, fmt.Sprintf("--seed=%d", seed), "--out="+shellQuote(out+"-replay"))
 	return "kafkaesque run " + strings.Join(kept, " ")
 }

@@ -2,45 +2,42 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; must be a loopback address")
-	dir := fs.String("dir", "results", "directory of run directories to serve")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: kafkaesque serve [--addr 127.0.0.1:8080] [--dir results]")
-		fs.PrintDefaults()
+func newServeCmd() *cobra.Command {
+	var addr, dir string
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "serve a results directory on localhost for browsing",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return status(runServe(cmd.Context(), addr, dir, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitValid
-		}
-		return exitError
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kafkaesque serve: unexpected arguments %v\n", fs.Args())
-		return exitError
-	}
-	if err := checkLoopback(*addr); err != nil {
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on; must be a loopback address")
+	cmd.Flags().StringVar(&dir, "dir", "results", "directory of run directories to serve")
+	return cmd
+}
+
+func runServe(ctx context.Context, addr, dir string, stdout, stderr io.Writer) int {
+	if err := checkLoopback(addr); err != nil {
 		fmt.Fprintf(stderr, "kafkaesque serve: %v\n", err)
 		return exitError
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque serve: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(stdout, "serving %s at http://%s/ (Ctrl-C to stop)\n", *dir, ln.Addr())
-	if err := serveResults(ctx, ln, *dir); err != nil {
+	fmt.Fprintf(stdout, "serving %s at http://%s/ (Ctrl-C to stop)\n", dir, ln.Addr())
+	if err := serveResults(ctx, ln, dir); err != nil {
 		fmt.Fprintf(stderr, "kafkaesque serve: %v\n", err)
 		return exitError
 	}
