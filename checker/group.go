@@ -30,6 +30,9 @@ type GroupStats struct {
 	Redelivered      int64 `json:"redelivered"` // of those, offsets some member had read before
 	CoordinatorMoves int   `json:"coordinator_moves"`
 	Coordinators     []int `json:"coordinators,omitempty"` // broker ids seen as coordinator, in order of first sight
+	// UnconsumedUnknown counts acked values no member read where the group's drain did not
+	// catch up: they may simply not have been read yet, so they are not group-unconsumed.
+	UnconsumedUnknown int64 `json:"unconsumed_unknown,omitempty"`
 }
 
 // GroupResult is what CheckGroup found. Present is false for a history with no group ops.
@@ -37,6 +40,11 @@ type GroupResult struct {
 	Present   bool
 	Anomalies []Anomaly
 	Stats     GroupStats
+	// Incomplete says which checks could not be decided (the group's drain did not catch up):
+	// the verdict is then at best unknown.
+	Incomplete []string
+	// Warnings are what the history could not tell (an old history without drain markers).
+	Warnings []string
 }
 
 // groupOp is a completed group op: its invocation's value and time, and its completion.
@@ -50,6 +58,7 @@ type groupOp struct {
 	offsets                     map[string]int64 // commit: offsets; rebalance: committed offsets read back
 	start                       map[string]int64 // rebalance: start positions
 	reads                       map[string][]history.Read
+	from                        map[string]int64 // poll: the offset asked for
 	broker                      *int
 }
 
@@ -65,15 +74,18 @@ type groupValue struct {
 	Start      map[string]int64          `json:"start"`
 	Broker     *int                      `json:"broker"`
 	Reads      map[string][]history.Read `json:"reads"`
+	From       map[string]int64          `json:"from"`
+	Drain      bool                      `json:"drain"`
 }
 
-// groupHistory is a history's group ops, and its acknowledged sends.
+// groupHistory is a history's group ops, its acknowledged sends, and what its final drain saw.
 type groupHistory struct {
-	acked      map[string]map[string]int64 // key -> value -> index of the ok send
-	polls      []groupOp                   // ok polls by group members
-	commits    []groupOp                   // every commit, any completion (incomplete ones as info)
-	rebalances []groupOp                   // ok rebalances
-	lookups    []groupOp                   // ok coordinator look-ups
+	acked      map[string]map[string]ackedSend // key -> value -> the ok send
+	drain      finalDrain
+	polls      []groupOp // ok polls by group members
+	commits    []groupOp // every commit, any completion (incomplete ones as info)
+	rebalances []groupOp // ok rebalances
+	lookups    []groupOp // ok coordinator look-ups
 }
 
 // CheckGroup reads a history and checks the consumer-group guarantees: every acked value
@@ -95,7 +107,7 @@ type groupReader struct {
 }
 
 func newGroupReader() *groupReader {
-	return &groupReader{h: &groupHistory{acked: map[string]map[string]int64{}}, open: map[int]groupOp{}}
+	return &groupReader{h: &groupHistory{acked: map[string]map[string]ackedSend{}, drain: newFinalDrain()}, open: map[int]groupOp{}}
 }
 
 func (r *groupReader) observe(op history.Op) error {
@@ -109,14 +121,20 @@ func (r *groupReader) observe(op history.Op) error {
 				return fmt.Errorf("ok send without offset: %v", err)
 			}
 			if r.h.acked[sv.Key] == nil {
-				r.h.acked[sv.Key] = map[string]int64{}
+				r.h.acked[sv.Key] = map[string]ackedSend{}
 			}
-			r.h.acked[sv.Key][sv.Value] = op.Index
+			r.h.acked[sv.Key][sv.Value] = ackedSend{op: op.Index, offset: *sv.Offset}
 		}
 		return nil
 	}
-	// A completion matters only if its invocation was a group op: look that up before decoding
-	// the value, which for a queue poll is its whole read list.
+	if op.F == history.FCrash {
+		return nil
+	}
+	// A completion matters only if its invocation was a group op or a drain poll: look that up
+	// before decoding the value, which for a queue poll is its whole read list.
+	if op.Type != history.Invoke && r.h.drain.isOpen(op.Process) {
+		return r.h.drain.complete(op)
+	}
 	g, ok := r.open[op.Process]
 	if op.Type != history.Invoke && !ok {
 		return nil
@@ -129,10 +147,11 @@ func (r *groupReader) observe(op history.Op) error {
 	}
 	if op.Type == history.Invoke {
 		if op.F == history.FPoll && v.Group == "" {
-			return nil // a queue consumer's poll
+			r.h.drain.invoke(op.Process, v) // a queue consumer's poll, or the final drain's
+			return nil
 		}
 		r.open[op.Process] = groupOp{invokeTime: op.Time, process: op.Process, group: v.Group, member: v.Member,
-			generation: v.Generation, keys: v.Keys, offsets: v.Offsets}
+			generation: v.Generation, keys: v.Keys, offsets: v.Offsets, from: v.From}
 		return nil
 	}
 	delete(r.open, op.Process)
@@ -155,11 +174,14 @@ func (r *groupReader) finish() *GroupResult {
 	if !res.Present {
 		return res
 	}
-	res.Anomalies = append(res.Anomalies, unconsumed(h)...)
+	consumed := unconsumed(h)
+	res.Anomalies = append(res.Anomalies, consumed.anomalies...)
+	res.Incomplete, res.Warnings = consumed.incomplete, consumed.warnings
 	res.Anomalies = append(res.Anomalies, sharedPartitions(h)...)
 	res.Anomalies = append(res.Anomalies, commitRegressions(h)...)
 	res.Anomalies = append(res.Anomalies, resumeSkips(h)...)
 	res.Stats = groupStats(h)
+	res.Stats.UnconsumedUnknown = consumed.unknown
 	return res
 }
 
@@ -254,5 +276,7 @@ func (r *Result) AddGroup(g *GroupResult, allow map[AnomalyType]bool) {
 	}
 	stats := g.Stats
 	r.Group = &stats
+	r.Incomplete = append(r.Incomplete, g.Incomplete...)
+	r.Warnings = append(r.Warnings, g.Warnings...)
 	r.AddElections(g.Anomalies, allow) // the same merge and verdict
 }

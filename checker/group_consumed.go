@@ -1,35 +1,129 @@
 package checker
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/kafkaesque/kafkaesque/history"
 )
+
+// ackedSend is an acknowledged send: its completion's index and its offset.
+type ackedSend struct{ op, offset int64 }
+
+// finalDrain is what the final drain's polls (marked "drain") showed: the highest high watermark
+// each key's ok drain polls returned. The group's members must have read up to it for
+// group-unconsumed to be decided.
+type finalDrain struct {
+	marked bool             // some poll is marked "drain": the history records its final drain
+	hw     map[string]int64 // key -> highest hw of its ok drain polls
+	open   map[int]bool     // processes with a drain poll in flight
+}
+
+func newFinalDrain() finalDrain {
+	return finalDrain{hw: map[string]int64{}, open: map[int]bool{}}
+}
+
+// invoke notes a queue poll's invocation; only the drain's matter.
+func (d *finalDrain) invoke(process int, v groupValue) {
+	if !v.Drain {
+		return
+	}
+	d.marked = true
+	d.open[process] = true
+}
+
+func (d *finalDrain) isOpen(process int) bool { return d.open[process] }
+
+// complete notes a drain poll's completion: an ok one's high watermarks (its reads are not
+// decoded).
+func (d *finalDrain) complete(op history.Op) error {
+	delete(d.open, op.Process)
+	if op.Type != history.OK {
+		return nil
+	}
+	var v struct {
+		HW map[string]int64 `json:"hw"`
+	}
+	if err := json.Unmarshal(op.Value, &v); err != nil {
+		return fmt.Errorf("drain poll value: %w", err)
+	}
+	for k, hw := range v.HW {
+		if cur, ok := d.hw[k]; !ok || hw > cur {
+			d.hw[k] = hw
+		}
+	}
+	return nil
+}
+
+// consumedVerdict is what unconsumed decided.
+type consumedVerdict struct {
+	anomalies  []Anomaly
+	incomplete []string // keys whose unread values could not be judged, and why
+	warnings   []string
+	unknown    int64 // unread values not judged
+}
 
 // unconsumed reports each acknowledged value that no group member ever read. The members
 // consume up to the high watermark before the run ends (the group's drain), so under
-// at-least-once delivery every acked value must reach some member.
-func unconsumed(h *groupHistory) []Anomaly {
+// at-least-once delivery every acked value must reach some member. Whether they did is read
+// from the history: a key is caught up when some member's poll reached the final high
+// watermark the final drain's polls saw. Where it is not, an unread value below the furthest
+// offset a member reached is still reported (members read past it), but one at or beyond it
+// may simply not have been read yet: unknown, never group-unconsumed. A history without drain
+// markers cannot tell, so it is judged as if the group caught up, and says so.
+func unconsumed(h *groupHistory) consumedVerdict {
 	read := map[string]map[string]bool{}
+	reach := map[string]int64{} // key -> furthest position a member's ok poll reached
 	for _, p := range h.polls {
+		for key, from := range p.from {
+			reach[key] = max(reach[key], from)
+		}
 		for key, reads := range p.reads {
 			if read[key] == nil {
 				read[key] = map[string]bool{}
 			}
 			for _, rd := range reads {
 				read[key][rd.Value] = true
+				reach[key] = max(reach[key], rd.Offset+1)
 			}
 		}
 	}
-	var out []Anomaly
+	var out consumedVerdict
+	unknown := map[string]int64{}
 	for key, values := range h.acked {
-		for value, op := range values {
+		final, known := h.drain.hw[key]
+		caughtUp := !h.drain.marked || known && reach[key] >= final
+		for value, s := range values {
 			if read[key][value] {
 				continue
 			}
-			out = append(out, Anomaly{Type: GroupUnconsumed, Key: key, Ops: []int64{op}, Values: []string{value},
-				Explanation: fmt.Sprintf("%s was acknowledged (op %d) but no member of the group ever read it", value, op)})
+			if !caughtUp && s.offset >= reach[key] {
+				unknown[key]++
+				continue
+			}
+			out.anomalies = append(out.anomalies, Anomaly{Type: GroupUnconsumed, Key: key, Ops: []int64{s.op}, Offsets: []int64{s.offset}, Values: []string{value},
+				Explanation: fmt.Sprintf("%s was acknowledged at offset %d (op %d) but no member of the group ever read it", value, s.offset, s.op)})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Ops[0] < out[j].Ops[0] })
+	sort.Slice(out.anomalies, func(i, j int) bool { return out.anomalies[i].Ops[0] < out.anomalies[j].Ops[0] })
+	keys := make([]string, 0, len(unknown))
+	for key := range unknown {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		why := fmt.Sprintf("the final drain learned no high watermark of %s", key)
+		if final, ok := h.drain.hw[key]; ok {
+			why = fmt.Sprintf("the final high watermark of %s is %d", key, final)
+		}
+		out.incomplete = append(out.incomplete, fmt.Sprintf(
+			"the group's drain did not catch up on %s: members reached offset %d and %s; %d acknowledged values there that no member read are unknown, not group-unconsumed",
+			key, reach[key], why, unknown[key]))
+		out.unknown += unknown[key]
+	}
+	if !h.drain.marked && len(out.anomalies) > 0 {
+		out.warnings = append(out.warnings, `no poll is marked "drain" (a history from before drain markers): group-unconsumed assumes the group's drain caught up on every partition`)
+	}
 	return out
 }

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -164,4 +165,108 @@ func TestCheckAcceptsGroupOps(t *testing.T) {
 	if res.Stats.SendsOK != 2 || res.Stats.PollsOK != 2 {
 		t.Errorf("stats = %+v, want the sends and member polls counted", res.Stats)
 	}
+}
+
+// drainPoll is one of the final drain's polls of key (marked "drain"), with its high watermark.
+func (b *builder) drainPoll(p int, key string, from, hw int64, reads ...history.Read) int64 {
+	b.line(p, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{key}, From: map[string]int64{key: from}, Drain: true})
+	return b.line(p, history.OK, history.FPoll, history.PollResult{Reads: map[string][]history.Read{key: reads}, HW: map[string]int64{key: hw}})
+}
+
+// groupPollFrom is a member's poll as the workload records it now: with from and hw.
+func (b *builder) groupPollFrom(p int, member string, gen int, key string, from, hw int64, reads ...history.Read) int64 {
+	b.line(p, history.Invoke, history.FPoll, map[string]any{"group": "g", "member": member, "generation": gen, "keys": []string{key}, "from": map[string]int64{key: from}})
+	return b.line(p, history.OK, history.FPoll, history.PollResult{Reads: map[string][]history.Read{key: reads}, HW: map[string]int64{key: hw}})
+}
+
+// withUnreadV3 is the healthy history plus v3, acknowledged at offset 2 and never read by a
+// member (the members reached offset 2), and a final drain that read the whole log [0, 3).
+func withUnreadV3(t *testing.T) *builder {
+	b := healthy(t)
+	b.send(0, "t-0", "v3", 2)
+	b.drainPoll(9, "t-0", 0, 3, history.Read{Offset: 0, Value: "v1"}, history.Read{Offset: 1, Value: "v2"}, history.Read{Offset: 2, Value: "v3"})
+	return b
+}
+
+// A group drain that fell short of the final high watermark makes the values past what the
+// members reached unknown, not group-unconsumed; the run's verdict is unknown.
+func TestGroupUnconsumedDrainFellShort(t *testing.T) {
+	b := withUnreadV3(t)
+	res := checkGroup(t, b)
+	if len(res.Anomalies) != 0 {
+		t.Fatalf("anomalies = %+v, want none: the members never got to offset 2", res.Anomalies)
+	}
+	if len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "t-0") || res.Stats.UnconsumedUnknown != 1 {
+		t.Fatalf("incomplete = %q, unknown = %d; want one reason naming t-0 and 1 unknown value", res.Incomplete, res.Stats.UnconsumedUnknown)
+	}
+	run, err := CheckRun(context.Background(), strings.NewReader(strings.Join(b.lines, "\n")+"\n"), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Valid != Unknown || len(run.Anomalies[GroupUnconsumed]) != 0 || !containsSub(run.Incomplete, "group's drain did not catch up on t-0") {
+		t.Fatalf("CheckRun: valid %s, group-unconsumed %v, incomplete %q; want unknown with the group's drain named", run.Valid, run.Anomalies[GroupUnconsumed], run.Incomplete)
+	}
+	// No high watermark learned at all (the drain's only poll failed): unknown as well.
+	b = healthy(t)
+	b.send(0, "t-0", "v3", 2)
+	b.line(9, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{"t-0"}, Drain: true})
+	b.line(9, history.Fail, history.FPoll, nil)
+	if res := checkGroup(t, b); len(res.Anomalies) != 0 || len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "no high watermark") {
+		t.Fatalf("failed drain: anomalies %+v, incomplete %q; want none and one reason", res.Anomalies, res.Incomplete)
+	}
+}
+
+// Near misses: once a member reached the final high watermark, an unread value is
+// group-unconsumed as before; an unread value below what members reached is reported even when
+// the drain fell short; a group that read everything is valid.
+func TestGroupUnconsumedDrainCaughtUp(t *testing.T) {
+	b := withUnreadV3(t)
+	b.groupPollFrom(4, "b", 2, "t-0", 3, 3) // member b at offset 3 = the final high watermark: it skipped v3
+	res := checkGroup(t, b)
+	if countType(res, GroupUnconsumed) != 1 || len(res.Incomplete) != 0 {
+		t.Fatalf("anomalies %+v, incomplete %q; want one group-unconsumed and a complete check", res.Anomalies, res.Incomplete)
+	}
+
+	b = withUnreadV3(t)
+	b.send(0, "t-0", "v4", 3)
+	b.send(0, "t-0", "v5", 4)
+	b.groupPollFrom(4, "b", 2, "t-0", 3, 4, history.Read{Offset: 3, Value: "v4"}) // past v3; v5 never reached
+	b.drainPoll(10, "t-0", 3, 5, history.Read{Offset: 3, Value: "v4"}, history.Read{Offset: 4, Value: "v5"})
+	res = checkGroup(t, b)
+	if countType(res, GroupUnconsumed) != 1 || res.Anomalies[0].Values[0] != "v3" || res.Stats.UnconsumedUnknown != 1 {
+		t.Fatalf("anomalies %+v, unknown %d; want v3 group-unconsumed (members read past it) and v5 unknown", res.Anomalies, res.Stats.UnconsumedUnknown)
+	}
+
+	b = withUnreadV3(t)
+	b.groupPollFrom(4, "b", 2, "t-0", 2, 3, history.Read{Offset: 2, Value: "v3"})
+	res = checkGroup(t, b)
+	if len(res.Anomalies) != 0 || len(res.Incomplete) != 0 || len(res.Warnings) != 0 {
+		t.Fatalf("a group that read everything: anomalies %+v, incomplete %q, warnings %q; want none", res.Anomalies, res.Incomplete, res.Warnings)
+	}
+	run, err := CheckRun(context.Background(), strings.NewReader(strings.Join(b.lines, "\n")+"\n"), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Anomalies[GroupUnconsumed]) != 0 || containsSub(run.Incomplete, "group's drain") {
+		t.Fatalf("CheckRun: group-unconsumed %v, incomplete %q; want neither", run.Anomalies[GroupUnconsumed], run.Incomplete)
+	}
+}
+
+// A history from before drain markers is judged as before, and says what it assumed.
+func TestGroupUnconsumedWithoutDrainMarkersWarns(t *testing.T) {
+	b := healthy(t)
+	b.send(0, "t-0", "v3", 2)
+	res := checkGroup(t, b)
+	if countType(res, GroupUnconsumed) != 1 || len(res.Warnings) != 1 || len(res.Incomplete) != 0 {
+		t.Fatalf("anomalies %+v, warnings %q, incomplete %q; want one group-unconsumed and one warning", res.Anomalies, res.Warnings, res.Incomplete)
+	}
+}
+
+func containsSub(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

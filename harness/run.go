@@ -142,6 +142,12 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	if !w.Acks.Valid() {
 		return s, fmt.Errorf("run spec: invalid acks %d", w.Acks)
 	}
+	if w.CrashInterval < 0 {
+		return s, fmt.Errorf("run spec: crash interval must not be negative, got %s (0: consumers never crash)", w.CrashInterval)
+	}
+	if w.CrashInterval > 0 && w.Name == WorkloadGroup {
+		return s, errors.New("run spec: crash-client crashes the queue workload's consumers; the group workload's members are crashed by the kill-group-leader fault")
+	}
 	if s.OutDir == "" {
 		return s, errors.New("run spec: OutDir is required")
 	}

@@ -214,6 +214,7 @@ func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *r
 	qc := workloads.QueueConfig{
 		Bootstrap: bootstrap, Topic: w.Topic, Partitions: w.Partitions, Acks: w.Acks,
 		Producers: w.Producers, Consumers: w.Consumers, MaxSends: w.MaxSends, Rate: w.Rate,
+		CrashInterval: w.CrashInterval,
 	}
 	if w.Name != WorkloadGroup {
 		return workloads.NewQueue(qc, rec, rng)

@@ -38,8 +38,9 @@ var ErrDrainIncomplete = errors.New("drain incomplete")
 
 // Drain reads every partition from its earliest offset up to its high
 // watermark, one reader per partition under fresh process ids, through the
-// workload's client (its metadata refreshes every second), recording normal
-// poll ops. Failed reads are retried until limit passes.
+// workload's client (its metadata refreshes every second), recording poll
+// ops marked "drain" (docs/history-format.md). Failed reads are retried
+// until limit passes.
 // Call it after Run has returned and the cluster has recovered. The result
 // is valid even when the error is non-nil; the error wraps
 // ErrDrainIncomplete when partitions fell short, or is a recording error.
@@ -73,10 +74,13 @@ func (q *Queue) Drain(ctx context.Context, limit time.Duration) (DrainResult, er
 	return res, nil
 }
 
-// drainPartition reads one partition; it returns an error only when the
-// history could not be recorded.
+// drainPartition reads one partition; it returns an error only when the history could not be
+// recorded. Every partition gets at least one drain poll in the history: an empty one (high
+// watermark 0) an ok poll from 0 with no reads, and one whose offset range the drain never
+// learned a failed poll, so the checker can tell an incomplete drain from a history without one.
 func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Rand) (PartitionDrain, error) {
 	pd := PartitionDrain{Key: Key(q.cfg.Topic, partition), Earliest: -1, HighWatermark: -1, Next: -1}
+	rangeErr := ctx.Err()
 	for ctx.Err() == nil {
 		opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
 		earliest, hwm, err := offsetRange(opCtx, q.client, q.cfg.Topic, partition)
@@ -85,14 +89,21 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 			pd.Earliest, pd.HighWatermark, pd.Next = earliest, hwm, earliest
 			break
 		}
+		rangeErr = err
 		sleepJitter(ctx, rng, errorBackoff)
 	}
+	proc := q.cfg.Processes.Next()
 	if pd.HighWatermark < 0 {
+		pd.Polls++
+		cause := fmt.Errorf("drain: no offset range of %s learned before the drain's limit: %w", pd.Key, rangeErr)
+		if err := q.recordDrainFailure(proc, pd.Key, cause); err != nil {
+			return pd, fmt.Errorf("drain %s: %w", pd.Key, err)
+		}
 		return pd, nil
 	}
-	proc := q.cfg.Processes.Next()
-	for pd.Next < pd.HighWatermark && ctx.Err() == nil {
-		typ, hwm, err := q.poll(ctx, proc, partition, &pd.Next, drainMaxWait)
+	readOK := false // an empty partition still needs one ok poll, to show its final log is empty
+	for (!readOK || pd.Next < pd.HighWatermark) && ctx.Err() == nil {
+		typ, hwm, err := q.poll(ctx, pollArgs{client: q.client, proc: proc, partition: partition, position: &pd.Next, maxWait: drainMaxWait, drain: true})
 		if err != nil {
 			return pd, fmt.Errorf("drain %s: %w", pd.Key, err)
 		}
@@ -103,8 +114,10 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 		if typ != history.OK {
 			proc = q.cfg.Processes.Next()
 			sleepJitter(ctx, rng, errorBackoff)
+			continue
 		}
+		readOK = true
 	}
-	pd.Complete = pd.Next >= pd.HighWatermark
+	pd.Complete = readOK && pd.Next >= pd.HighWatermark
 	return pd, nil
 }

@@ -63,12 +63,14 @@ type (
 		Generation int              `json:"generation"`
 		Offsets    map[string]int64 `json:"offsets"`
 	}
-	// GroupPollInvoke is a member's poll invoke: the queue's, plus who polled in which generation.
+	// GroupPollInvoke is a member's poll invoke: the queue's (history.PollInvoke), plus who
+	// polled in which generation.
 	GroupPollInvoke struct {
-		Keys       []string `json:"keys"`
-		Group      string   `json:"group"`
-		Member     string   `json:"member"`
-		Generation int      `json:"generation"`
+		Keys       []string         `json:"keys"`
+		From       map[string]int64 `json:"from,omitempty"`
+		Group      string           `json:"group"`
+		Member     string           `json:"member"`
+		Generation int              `json:"generation"`
 	}
 	// CoordinatorValue is a FindCoordinator look-up; ok carries the coordinator's broker id.
 	CoordinatorValue struct {
@@ -106,6 +108,9 @@ func NewGroup(cfg GroupConfig, rec *history.Recorder, rng *rand.Rand) (*Group, e
 	}
 	if cfg.Queue.Consumers != 0 {
 		return nil, errors.New("group config: the queue's consumers must be 0; the group's members consume")
+	}
+	if cfg.Queue.CrashInterval != 0 {
+		return nil, errors.New("group config: CrashInterval crashes queue consumers, and a group has none (kill-group-leader crashes members)")
 	}
 	q, err := NewQueue(cfg.Queue, rec, rng)
 	if err != nil {

@@ -222,14 +222,16 @@ func (m *member) consume(ctx context.Context, proc int, gen *generation) error {
 func (m *member) poll(ctx context.Context, proc int, gen *generation, partition int) (history.Type, error) {
 	q := m.g.queue
 	key := Key(q.cfg.Topic, partition)
-	inv, err := m.record(proc, history.FPoll, GroupPollInvoke{Keys: []string{key}, Group: m.g.cfg.GroupID, Member: gen.memberID, Generation: gen.id})
+	from := gen.positions[partition]
+	inv, err := m.record(proc, history.FPoll, GroupPollInvoke{Keys: []string{key}, From: map[string]int64{key: from},
+		Group: m.g.cfg.GroupID, Member: gen.memberID, Generation: gen.id})
 	if err != nil {
 		return "", err
 	}
 	m.g.pollStats.invoked.Add(1)
 	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
 	defer cancel()
-	reads, _, fetchErr := fetchFrom(opCtx, q.client, q.cfg.Topic, partition, gen.positions[partition], pollMaxWait)
+	reads, hwm, fetchErr := fetchFrom(opCtx, q.client, q.cfg.Topic, partition, from, pollMaxWait)
 	if fetchErr != nil {
 		m.g.pollStats.complete(history.Fail)
 		if isOffsetOutOfRange(fetchErr) {
@@ -244,7 +246,7 @@ func (m *member) poll(ctx context.Context, proc int, gen *generation, partition 
 		gen.positions[partition] = reads[len(reads)-1].Offset + 1
 		m.g.noteConsumed(partition, gen.positions[partition])
 	}
-	return history.OK, m.complete(inv, history.OK, history.PollResult{Reads: map[string][]history.Read{key: reads}}, nil)
+	return history.OK, m.complete(inv, history.OK, pollResult(key, reads, hwm), nil)
 }
 
 // commit records and performs an offset commit of the positions that moved since the last
@@ -287,17 +289,29 @@ func (m *member) commit(ctx context.Context, proc int, gen *generation) (history
 	return typ, m.complete(inv, typ, value, err)
 }
 
-// Commit errors the coordinator returns before it appends to __consumer_offsets.
+// Commit errors the coordinator returns only before it appends to __consumer_offsets.
+// NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE are not among them: the coordinator also maps
+// errors of an append that may have happened onto them (NOT_LEADER_OR_FOLLOWER onto
+// NOT_COORDINATOR, NOT_ENOUGH_REPLICAS_AFTER_APPEND onto COORDINATOR_NOT_AVAILABLE), so such a
+// commit may be stored: info.
 var commitNotAppended = []error{
-	kafka.IllegalGeneration, kafka.UnknownMemberId, kafka.RebalanceInProgress,
-	kafka.NotCoordinatorForGroup, kafka.GroupCoordinatorNotAvailable, kafka.GroupLoadInProgress,
+	kafka.IllegalGeneration, kafka.UnknownMemberId, kafka.RebalanceInProgress, kafka.GroupLoadInProgress,
 	kafka.OffsetMetadataTooLarge, kafka.InvalidCommitOffsetSize, kafka.GroupAuthorizationFailed,
 }
 
-// classifyCommit is ok, fail when the commit provably was not stored, else info.
+// classifyCommit is ok, fail when the commit provably was not stored, else info. A joined
+// error (one per partition) is fail only if every part is.
 func classifyCommit(err error) history.Type {
 	if err == nil {
 		return history.OK
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, part := range joined.Unwrap() {
+			if classifyCommit(part) != history.Fail {
+				return history.Info
+			}
+		}
+		return history.Fail
 	}
 	for _, code := range commitNotAppended {
 		if errors.Is(err, code) {

@@ -40,7 +40,12 @@ func TestClassifyCommit(t *testing.T) {
 		{nil, history.OK},
 		{fmt.Errorf("commit: %w", kafka.RebalanceInProgress), history.Fail},
 		{errors.Join(kafka.UnknownMemberId, kafka.UnknownMemberId), history.Fail},
-		{kafka.NotCoordinatorForGroup, history.Fail},
+		// The coordinator maps errors after an append onto these two: the commit may be stored.
+		{kafka.NotCoordinatorForGroup, history.Info},
+		{fmt.Errorf("commit: %w", kafka.GroupCoordinatorNotAvailable), history.Info},
+		{errors.Join(kafka.RebalanceInProgress, kafka.NotCoordinatorForGroup), history.Info},
+		{errors.Join(kafka.RebalanceInProgress, kafka.IllegalGeneration), history.Fail},
+		{kafka.GroupLoadInProgress, history.Fail},
 		{kafka.RequestTimedOut, history.Info},
 		{context.DeadlineExceeded, history.Info},
 	} {

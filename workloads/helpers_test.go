@@ -52,7 +52,7 @@ func decodeHistory(t *testing.T, data []byte) decoded {
 	d := history.NewDecoder(bytes.NewReader(data))
 	h := decoded{
 		invokes:     map[string]int{},
-		completions: map[string]map[history.Type]int{history.FSend: {}, history.FPoll: {}},
+		completions: map[string]map[history.Type]int{},
 		reads:       map[int]map[string][]history.Read{},
 		errors:      map[string]int{},
 	}
@@ -68,6 +68,9 @@ func decodeHistory(t *testing.T, data []byte) decoded {
 		if op.Type == history.Invoke {
 			h.invokes[op.F]++
 			continue
+		}
+		if h.completions[op.F] == nil {
+			h.completions[op.F] = map[history.Type]int{}
 		}
 		h.completions[op.F][op.Type]++
 		if op.Type != history.OK {

@@ -64,6 +64,9 @@ type QueueConfig struct {
 	// Processes allocates process ids; nil means the queue has its own.
 	// Share one allocator between all workloads of a run.
 	Processes *ProcessIDs
+	// CrashInterval is the mean time between crashes of each consumer (Jepsen's crash-client,
+	// consumer.go), exponentially distributed; 0 means consumers never crash.
+	CrashInterval time.Duration
 }
 
 func (c QueueConfig) withDefaults() (QueueConfig, error) {
@@ -89,14 +92,20 @@ func (c QueueConfig) withDefaults() (QueueConfig, error) {
 		return c, fmt.Errorf("queue config: negative client count (producers %d, consumers %d)", c.Producers, c.Consumers)
 	case c.MaxSends < 0 || c.Rate < 0 || c.OpTimeout < 0:
 		return c, errors.New("queue config: MaxSends, Rate and OpTimeout must not be negative")
+	case c.CrashInterval < 0:
+		return c, fmt.Errorf("queue config: CrashInterval must not be negative, got %s (0: consumers never crash)", c.CrashInterval)
+	case c.CrashInterval > 0 && c.Consumers == 0:
+		return c, fmt.Errorf("queue config: CrashInterval %s crashes consumers, but there are none", c.CrashInterval)
 	}
 	return c, nil
 }
 
 // Queue is the queue workload. Run it once, then Drain, then Close.
 type Queue struct {
-	cfg       QueueConfig
-	rec       *history.Recorder
+	cfg QueueConfig
+	rec *history.Recorder
+	// client and transport serve the producers and the drain; each consumer has its own, so
+	// that crashing one drops its connections only.
 	client    *kafka.Client
 	transport *kafka.Transport
 	// Seeds of the clients' own rands, drawn from the caller's rng up front
@@ -136,14 +145,16 @@ func (q *Queue) Config() QueueConfig { return q.cfg }
 
 // Stats returns a snapshot of the counters; safe to call at any time.
 func (q *Queue) Stats() Stats {
-	s := Stats{Send: q.stats.send.snapshot(), Poll: q.stats.poll.snapshot(), Processes: q.cfg.Processes.Allocated()}
+	s := Stats{Send: q.stats.send.snapshot(), Poll: q.stats.poll.snapshot(), Processes: q.cfg.Processes.Allocated(),
+		Crashes: q.stats.crashes.Load()}
 	if start := q.stats.start.Load(); start != 0 {
 		s.Elapsed = time.Since(time.Unix(0, start))
 	}
 	return s
 }
 
-// Close releases the clients' idle connections.
+// Close releases the producers' and the drain's idle connections; each consumer closes its
+// own when it stops.
 func (q *Queue) Close() error {
 	q.transport.CloseIdleConnections()
 	return nil
@@ -179,7 +190,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	}
 	for _, seed := range q.consumerSeeds {
 		consumers.Go(func() {
-			if err := q.consume(consumerCtx, rand.New(rand.NewSource(seed))); err != nil {
+			if err := q.newConsumer(seed).run(consumerCtx); err != nil {
 				fail(err)
 			}
 		})
@@ -261,65 +272,4 @@ func (q *Queue) produceWithRetries(ctx context.Context, rng *rand.Rand, partitio
 		sleepJitter(ctx, rng, errorBackoff)
 	}
 	return 0, outcome, errors.Join(errs...)
-}
-
-// consume is one consumer's loop: poll a random partition from where this
-// consumer last read it. Positions survive process changes: they belong to
-// the consumer, and starting over would make polls go backwards.
-func (q *Queue) consume(ctx context.Context, rng *rand.Rand) error {
-	positions := make([]int64, q.cfg.Partitions)
-	proc := q.cfg.Processes.Next()
-	for ctx.Err() == nil {
-		p := rng.Intn(q.cfg.Partitions)
-		typ, _, err := q.poll(ctx, proc, p, &positions[p], pollMaxWait)
-		if err != nil {
-			return err
-		}
-		if typ != history.OK {
-			proc = q.cfg.Processes.Next()
-			sleepJitter(ctx, rng, errorBackoff)
-		}
-	}
-	return nil
-}
-
-// poll records and performs one fetch of partition from *position, and
-// advances *position past what it read. After OffsetOutOfRange (recorded as
-// fail) it moves *position to the partition's earliest offset, never past
-// data it has not read. It returns the completion type and, for ok polls,
-// the partition's high watermark as the broker reported it (else -1). A
-// failed poll returns Fail with a nil error; the error is for recording
-// failures only.
-func (q *Queue) poll(ctx context.Context, proc, partition int, position *int64, maxWait time.Duration) (history.Type, int64, error) {
-	key := Key(q.cfg.Topic, partition)
-	inv, err := q.rec.Invoke(proc, history.FPoll, history.PollInvoke{Keys: []string{key}})
-	if err != nil {
-		return "", -1, fmt.Errorf("record poll invoke: %w", err)
-	}
-	q.stats.poll.invoked.Add(1)
-	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
-	defer cancel()
-	reads, hwm, fetchErr := fetchFrom(opCtx, q.client, q.cfg.Topic, partition, *position, maxWait)
-	if fetchErr != nil {
-		// Reads have no side effects, so a failed fetch is a definite fail.
-		if _, err := q.rec.Complete(inv, history.Fail, nil, fetchErr.Error()); err != nil {
-			return "", -1, fmt.Errorf("record poll completion: %w", err)
-		}
-		q.stats.poll.complete(history.Fail)
-		if isOffsetOutOfRange(fetchErr) {
-			if earliest, _, err := offsetRange(opCtx, q.client, q.cfg.Topic, partition); err == nil {
-				*position = earliest
-			} // else: the next poll of this partition fails again and retries the reset
-		}
-		return history.Fail, -1, nil
-	}
-	res := history.PollResult{Reads: map[string][]history.Read{key: reads}}
-	if _, err := q.rec.Complete(inv, history.OK, res, ""); err != nil {
-		return "", -1, fmt.Errorf("record poll completion: %w", err)
-	}
-	q.stats.poll.complete(history.OK)
-	if len(reads) > 0 {
-		*position = reads[len(reads)-1].Offset + 1
-	}
-	return history.OK, hwm, nil
 }

@@ -33,6 +33,7 @@ func TestQueueNoFaults(t *testing.T) {
 	rec, buf := newTestRecorder()
 	cfg := queueConfig(c)
 	cfg.MaxSends = 1500
+	checkEmptyDrain(t, ctx, cfg)
 	q, err := workloads.NewQueue(cfg, rec, rand.New(rand.NewSource(1)))
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestQueueNoFaults(t *testing.T) {
 		t.Errorf("%d ops never completed", h.outstanding)
 	}
 	t.Logf("errors: %v", h.errors)
+	checkPollShapes(t, h, drainProc, true)
 	logs := logFrom(t, h, drainProc, res)
 	total := 0
 	for _, pd := range res.Partitions {
@@ -170,6 +172,7 @@ func TestQueueLeaderKilled(t *testing.T) {
 	for e, n := range h.errors {
 		t.Logf("%5d × %s", n, e)
 	}
+	checkPollShapes(t, h, drainProc, false)
 	logs := logFrom(t, h, drainProc, res)
 	lost := 0
 	for _, s := range h.okSends {

@@ -20,7 +20,8 @@ type Stats struct {
 	Elapsed   time.Duration // since Run began; zero before
 	Send      OpCounts
 	Poll      OpCounts
-	Processes int // process ids handed out by the run's allocator
+	Processes int   // process ids handed out by the run's allocator
+	Crashes   int64 // consumers crashed on purpose (QueueConfig.CrashInterval)
 }
 
 // Completed is the number of completed client ops.
@@ -54,9 +55,10 @@ func (c *opCounters) snapshot() OpCounts {
 
 // counters are updated by every client and read by Stats concurrently.
 type counters struct {
-	start atomic.Int64 // unix nanoseconds when Run began, 0 before
-	send  opCounters
-	poll  opCounters
+	start   atomic.Int64 // unix nanoseconds when Run began, 0 before
+	send    opCounters
+	poll    opCounters
+	crashes atomic.Int64
 }
 
 func (c *counters) of(f string) *opCounters {
