@@ -66,18 +66,35 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 		t.Fatal("the control page's uncaught error was not detected: console detection is broken")
 	}
 
+	// The synthetic run with every section: causes, lag, a phantom read, two porcupine pages;
+	// next to it a run that stopped before its check (no results.json).
 	dir := syntheticRun(t)
+	withNewSections(t, dir)
 	if err := Write(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	failed := filepath.Join(filepath.Dir(dir), "failed-run")
+	if err := os.Mkdir(failed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ConfigFile, HistoryFile} {
+		if data, err := os.ReadFile(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		} else if err := os.WriteFile(filepath.Join(failed, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Write(context.Background(), failed); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteIndex(filepath.Dir(dir)); err != nil {
 		t.Fatal(err)
 	}
 	links, _ := filepath.Glob(filepath.Join(dir, LinVizDir, "*.html"))
-	if len(links) == 0 {
-		t.Fatal("no linearizability visualization written")
+	if len(links) < 2 {
+		t.Fatalf("%d linearizability visualizations written, want one per anomaly (2)", len(links))
 	}
-	pages := []string{filepath.Join(dir, ReportFile), filepath.Join(filepath.Dir(dir), ReportFile), links[0]}
+	pages := append([]string{filepath.Join(dir, ReportFile), filepath.Join(filepath.Dir(dir), ReportFile), filepath.Join(failed, ReportFile)}, links...)
 	for _, page := range pages {
 		dom, console := runChromium(t, chromium, page, "--dump-dom")
 		if len(console) > 0 {
@@ -88,6 +105,13 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 		}
 		if page == pages[0] && bytes.Contains(dom, []byte("<script>alert(1)")) {
 			t.Errorf("the report's DOM contains the payload as markup")
+		}
+		if page == pages[0] {
+			for _, id := range []string{`id="causes"`, `id="lag"`, `id="anomaly-phantom-read"`} {
+				if !bytes.Contains(dom, []byte(id)) {
+					t.Errorf("the report's DOM lacks %s", id)
+				}
+			}
 		}
 	}
 }
@@ -101,6 +125,7 @@ func TestScreenshot(t *testing.T) {
 	}
 	chromium := chromiumPath(t)
 	dir := syntheticRun(t)
+	withNewSections(t, dir)
 	if err := Write(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func groupRow(p *svgPlot, s *historyScan, ax timeAxis, y float64, end int64) {
 		x1, x2 := ax.x(c.Time), ax.x(until)
 		w := round1(max(x2-x1, 0.5))
 		title := fmt.Sprintf("group coordinator: %s from %.2fs to %.2fs", brokerName(c.Broker), secondsOf(c.Time), secondsOf(until))
-		p.Rects = append(p.Rects, svgRect{X: x1, Y: y, W: w, H: 14, Class: fmt.Sprintf("ldr ldr-%d", c.Broker%8), Title: title})
+		p.Rects = append(p.Rects, svgRect{X: x1, Y: y, W: w, H: 14, Class: leaderClass(c.Broker), Title: title})
 		if w >= 14 {
 			p.Texts = append(p.Texts, svgText{X: x1 + 3, Y: y + 11, Text: strconv.Itoa(c.Broker), Class: "ldrlabel"})
 		}

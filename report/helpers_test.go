@@ -99,6 +99,9 @@ func syntheticRun(t testing.TB) string {
 	next := 0
 	xssSent := false
 	inFault := func(s float64) bool { return (s >= 8.0 && s < 9.5) || (s >= 18.0 && s < 19.0) }
+	// A producer whose send ended info goes on as a new process, as the workload's do.
+	producerID := []int{0, 1, 2}
+	nextID := 5
 	for now := sec(0.1); now < sec(29.5); now += sec(0.004) {
 		s := float64(now) / 1e9
 		for i := range nemesis {
@@ -122,6 +125,8 @@ func syntheticRun(t testing.TB) string {
 			lat += sec(rng.Float64() * 0.4)
 		}
 		if process < 3 { // producer
+			slot := process
+			process = producerID[slot]
 			key := rng.Intn(3)
 			value := fmt.Sprintf("v%d", next)
 			next++
@@ -136,6 +141,7 @@ func syntheticRun(t testing.TB) string {
 			case inFault(s) && rng.Float64() < 0.2:
 				logs[key] = append(logs[key], value)
 				write(now+lat, process, history.Info, history.FSend, history.SendValue{Key: k, Value: value}, "request timed out")
+				producerID[slot], nextID = nextID, nextID+1
 			default:
 				logs[key] = append(logs[key], value)
 				off := int64(len(logs[key]) - 1)

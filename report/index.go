@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,10 @@ type indexRow struct {
 	sortTime     time.Time
 	Verdict      string
 	VerdictClass string
+	Why          []string // why the verdict is unknown, or the run was not checked
+	Faults       []string // the faults injected, counted by name ("kill-leader ×3 (1 failed)")
+	FaultsError  string   // the history could not be read for them
+	Causes       int
 	Anomalies    []keyValue
 	Params       string
 }
@@ -86,12 +91,27 @@ func indexEntry(dir, name string) (indexRow, bool) {
 		if faults == "" {
 			faults = "none"
 		}
-		row.Params = fmt.Sprintf("%d brokers · %d partitions RF %d acks=%s · faults %s · %s · seed %d",
+		row.Params = fmt.Sprintf("%d brokers · %d partitions RF %d acks=%s · faults planned: %s · %s · seed %d",
 			cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
 	}
 	row.Started = row.sortTime.UTC().Format("2006-01-02 15:04:05")
-	if res, err := LoadResult(dir); err == nil {
+	res, hasVerdict, err := loadResult(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		row.Why = []string{noResults}
+	case err != nil:
+		row.Verdict, row.VerdictClass, row.Why = "unknown", "verdict-unknown", []string{err.Error()}
+	}
+	faults, err := injectedFaults(dir, res)
+	if err != nil {
+		row.FaultsError = err.Error()
+	}
+	for _, c := range countFaults(faults) {
+		row.Faults = append(row.Faults, c.String())
+	}
+	if res != nil {
 		row.Verdict, row.VerdictClass = res.Valid.String(), "verdict-"+res.Valid.String()
+		row.Why, row.Causes = verdictReasons(res, hasVerdict), len(res.Causes)
 		allowed := map[checker.AnomalyType]bool{}
 		for _, t := range res.Allowed {
 			allowed[t] = true

@@ -86,7 +86,7 @@ func WriteJUnit(w io.Writer, suite string, res *checker.Result, electionsChecked
 	case checker.Invalid:
 		verdict.Failure = &junitMessage{Message: "invalid: anomalies that are not allowed occurred", Type: "invalid"}
 	case checker.Unknown:
-		verdict.Error = &junitMessage{Message: "unknown: a check could not finish", Type: "unknown", Text: strings.Join(res.Incomplete, "\n")}
+		verdict.Error = &junitMessage{Message: "unknown: no verdict could be reached (see the text for why)", Type: "unknown", Text: strings.Join(res.Incomplete, "\n")}
 	}
 	s.Cases = append(s.Cases, verdict)
 	for _, c := range s.Cases {

@@ -17,10 +17,10 @@ import (
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// The visualization shows a window of a key's history around the violation: porcupine's page
-// is unusable beyond a few hundred ops, and its search needs bounding too.
+// Each visualization shows a window of a key's history around one anomaly's own ops: porcupine's
+// page is unusable beyond a few hundred ops, and its search needs bounding too.
 const (
-	linVizKeys    = 8
+	linVizPages   = 8 // the first anomalies shown get a page each
 	linVizOps     = 300
 	linVizTimeout = 10 * time.Second
 )
@@ -65,32 +65,42 @@ var linModel = porcupine.Model{
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// writeLinViz writes one porcupine page per key with a nonlinearizable anomaly and returns
-// key -> href relative to the run directory.
-func writeLinViz(ctx context.Context, r *run) (map[string]string, error) {
-	windows := map[string][2]int64{}
-	var keys []string
-	for _, a := range r.result.Anomalies[checker.Nonlinearizable] {
-		if _, seen := windows[a.Key]; seen || len(keys) == linVizKeys {
-			continue
+// linTarget is one nonlinearizable anomaly to visualize: its index among the anomalies of the
+// type, its key and the time span of the ops it cites.
+type linTarget struct {
+	anomaly int
+	key     string
+	window  [2]int64
+}
+
+// writeLinViz writes one porcupine page per nonlinearizable anomaly shown (the first
+// linVizPages), each around that anomaly's own ops, and returns anomaly index -> href relative
+// to the run directory.
+func writeLinViz(ctx context.Context, r *run) (map[int]string, error) {
+	var targets []linTarget
+	windows := map[string][][2]int64{}
+	for i, a := range r.result.Anomalies[checker.Nonlinearizable] {
+		if i == examplesPerType || len(targets) == linVizPages {
+			break
 		}
 		lo, hi := int64(-1), int64(-1)
-		for _, i := range a.Ops {
-			if op, ok := r.scan.ops[i]; ok {
-				if lo < 0 || op.Time < lo {
-					lo = op.Time
+		for _, op := range a.Ops {
+			if o, ok := r.scan.ops[op]; ok {
+				if lo < 0 || o.Time < lo {
+					lo = o.Time
 				}
-				hi = max(hi, op.Time)
+				hi = max(hi, o.Time)
 			}
 		}
 		if lo < 0 {
 			continue
 		}
-		windows[a.Key] = [2]int64{lo, hi}
-		keys = append(keys, a.Key)
+		t := linTarget{anomaly: i, key: a.Key, window: [2]int64{lo, hi}}
+		targets = append(targets, t)
+		windows[a.Key] = append(windows[a.Key], t.window)
 	}
-	links := map[string]string{}
-	if len(keys) == 0 {
+	links := map[int]string{}
+	if len(targets) == 0 {
 		return links, nil
 	}
 	f, err := os.Open(filepath.Join(r.dir, HistoryFile))
@@ -106,20 +116,42 @@ func writeLinViz(ctx context.Context, r *run) (map[string]string, error) {
 		return links, fmt.Errorf("linearizability dir: %w", err)
 	}
 	var errs []error
-	for i, key := range keys {
-		name := fmt.Sprintf("%d-%s.html", i, unsafeFileChars.ReplaceAllString(key, "_"))
+	for _, t := range targets {
+		name := fmt.Sprintf("%d-%s.html", t.anomaly+1, unsafeFileChars.ReplaceAllString(t.key, "_"))
 		path := filepath.Join(r.dir, LinVizDir, name)
-		if err := visualizeKey(ctx, path, key, windows[key], entries[key], r.scan.faults); err != nil {
-			errs = append(errs, fmt.Errorf("key %s: %w", key, err))
+		var in []linEntry
+		for _, e := range entries[t.key] {
+			if e.overlaps(t.window) {
+				in = append(in, e)
+			}
+		}
+		if err := visualizeKey(ctx, path, t.key, t.window, in, r.scan.faults); err != nil {
+			errs = append(errs, fmt.Errorf("anomaly %d (key %s): %w", t.anomaly+1, t.key, err))
 			continue
 		}
-		links[key] = LinVizDir + "/" + name
+		links[t.anomaly] = LinVizDir + "/" + name
 	}
 	return links, errors.Join(errs...)
 }
 
-// collectKeyOps streams the history and keeps the ops of each key that overlap its window.
-func collectKeyOps(ctx context.Context, r io.Reader, windows map[string][2]int64) (map[string][]linEntry, error) {
+// overlaps says whether the op ran during w; an op still outstanding (ret < 0) runs to the end.
+func (e linEntry) overlaps(w [2]int64) bool {
+	return e.call <= w[1] && (e.ret < 0 || e.ret >= w[0])
+}
+
+// inAny says whether e ran during any of the windows.
+func (e linEntry) inAny(windows [][2]int64) bool {
+	for _, w := range windows {
+		if e.overlaps(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// collectKeyOps streams the history and keeps the ops of each key that overlap any of its
+// windows.
+func collectKeyOps(ctx context.Context, r io.Reader, windows map[string][][2]int64) (map[string][]linEntry, error) {
 	out := map[string][]linEntry{}
 	open := map[int]*linEntry{}
 	openKey := map[int]string{}
@@ -156,8 +188,7 @@ func collectKeyOps(ctx context.Context, r io.Reader, windows map[string][2]int64
 		e.ret, e.typ = op.Time, op.Type
 		if e.send {
 			key := openKey[op.Process]
-			w, ok := windows[key]
-			if !ok || e.ret < w[0] || e.call > w[1] {
+			if !e.inAny(windows[key]) {
 				continue
 			}
 			if v, err := op.Send(); err == nil && v.Offset != nil && op.Type == history.OK {
@@ -174,7 +205,7 @@ func collectKeyOps(ctx context.Context, r io.Reader, windows map[string][2]int64
 			continue
 		}
 		for key, reads := range res.Reads {
-			if w, ok := windows[key]; ok && len(reads) > 0 && e.ret >= w[0] && e.call <= w[1] {
+			if len(reads) > 0 && e.inAny(windows[key]) {
 				p := *e
 				p.reads = reads
 				out[key] = append(out[key], p)
@@ -182,7 +213,7 @@ func collectKeyOps(ctx context.Context, r io.Reader, windows map[string][2]int64
 		}
 	}
 	for p, e := range open { // sends outstanding at the end may have happened
-		if w, ok := windows[openKey[p]]; ok && e.send && e.call <= w[1] {
+		if e.send && e.inAny(windows[openKey[p]]) {
 			e.typ = history.Info
 			out[openKey[p]] = append(out[openKey[p]], *e)
 		}

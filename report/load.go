@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
@@ -94,8 +95,9 @@ func (c *runConfig) effectiveCluster() clusterConfig {
 // run is everything the report needs, loaded from a run directory.
 type run struct {
 	dir       string
-	config    *runConfig // nil when config.json is missing
-	result    *checker.Result
+	config    *runConfig      // nil when config.json is missing
+	result    *checker.Result // Valid is Unknown when there is no results.json
+	why       []string        // why the verdict is unknown (verdictReasons), or noResults
 	events    []electionlog.Event
 	hasEvents bool
 	scan      *historyScan
@@ -120,15 +122,93 @@ func loadConfig(dir string) (*runConfig, error) {
 
 // LoadResult reads a run directory's results.json.
 func LoadResult(dir string) (*checker.Result, error) {
+	res, _, err := loadResult(dir)
+	return res, err
+}
+
+// loadResult reads results.json and says whether it holds a verdict: a file without "valid"
+// decodes as unknown (Validity's zero value), and the report must say why.
+func loadResult(dir string) (res *checker.Result, hasVerdict bool, err error) {
 	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ResultsFile, err)
+		return nil, false, fmt.Errorf("read %s: %w", ResultsFile, err)
 	}
-	var res checker.Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", ResultsFile, err)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, false, fmt.Errorf("decode %s: %w", ResultsFile, err)
 	}
-	return &res, nil
+	res = &checker.Result{}
+	if err := json.Unmarshal(data, res); err != nil {
+		return nil, false, fmt.Errorf("decode %s: %w", ResultsFile, err)
+	}
+	_, hasVerdict = fields["valid"]
+	return res, hasVerdict, nil
+}
+
+// noResults is why a run directory without results.json has no verdict.
+const noResults = "no " + ResultsFile + ": the run stopped before it was checked (its output and the node logs say why)"
+
+// verdictReasons says why a result's verdict is unknown; nothing for a valid or invalid one.
+func verdictReasons(res *checker.Result, hasVerdict bool) []string {
+	if !hasVerdict {
+		return []string{ResultsFile + ` has no verdict (no "valid" field): it is not valid`}
+	}
+	if res.Valid != checker.Unknown {
+		return nil
+	}
+	if len(res.Incomplete) == 0 {
+		return []string{ResultsFile + " records an unknown verdict without a reason"}
+	}
+	return res.Incomplete
+}
+
+// faultFailures lists the injections and recoveries that failed: the faults that did not happen
+// as planned, whatever the verdict.
+func faultFailures(faults []checker.FaultImpact) []string {
+	var out []string
+	for _, f := range faults {
+		what := faultName(f.Fault, f.Nodes, f.Key)
+		if f.Error != "" {
+			out = append(out, fmt.Sprintf("injection of %s (op %d) failed: %s", what, f.InvokeOp, f.Error))
+		}
+		if f.RecoveryError != "" {
+			out = append(out, fmt.Sprintf("recovery of %s (op %d) failed: %s", what, f.InvokeOp, f.RecoveryError))
+		}
+	}
+	return out
+}
+
+// impactsOf turns the faults the history records into FaultImpacts (no measurements), for runs
+// whose results.json lists none.
+func impactsOf(bands []faultBand) []checker.FaultImpact {
+	out := make([]checker.FaultImpact, 0, len(bands))
+	for _, b := range bands {
+		out = append(out, checker.FaultImpact{Fault: b.Fault, Nodes: b.Nodes, Key: b.Partition, InvokeOp: b.InvokeOp, Start: b.Start, Error: b.Error})
+	}
+	return out
+}
+
+func faultName(fault string, nodes []string, key string) string {
+	name := fault
+	if len(nodes) > 0 {
+		name += " " + strings.Join(nodes, ",")
+	}
+	if key != "" {
+		name += " (" + key + ")"
+	}
+	return name
+}
+
+// brokerIDs are the configured brokers' ids (the harness numbers them from 1).
+func (c *runConfig) brokerIDs() []int {
+	if c == nil {
+		return nil
+	}
+	ids := make([]int, c.effectiveCluster().Brokers)
+	for i := range ids {
+		ids[i] = i + 1
+	}
+	return ids
 }
 
 // loadEvents reads the election log; ok is false when there is none.

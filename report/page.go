@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
@@ -26,8 +25,9 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"sub":      func(a, b int) int { return a - b },
 }).ParseFS(templateFS, "templates/*.tmpl"))
 
-// Write renders the run directory's report: index.html, junit.xml and, for keys that are not
-// linearizable, porcupine visualizations under linearizability/. It needs results.json.
+// Write renders the run directory's report: index.html, junit.xml and, for nonlinearizable
+// anomalies, porcupine visualizations under linearizability/. A directory without results.json
+// gets a page whose verdict is unknown and says why.
 func Write(ctx context.Context, runDir string) error {
 	r, err := load(ctx, runDir)
 	if err != nil {
@@ -44,21 +44,32 @@ func Write(ctx context.Context, runDir string) error {
 	if err := writeFileAtomic(filepath.Join(runDir, ReportFile), page.Bytes()); err != nil {
 		return err
 	}
+	junitResult := *r.result
+	if len(r.why) > 0 {
+		junitResult.Incomplete = r.why // the unknown verdict's reasons, a missing results.json included
+	}
 	var junit bytes.Buffer
-	if err := WriteJUnit(&junit, suiteName(r), r.result, r.hasEvents); err != nil {
+	if err := WriteJUnit(&junit, suiteName(r), &junitResult, r.hasEvents); err != nil {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(runDir, JUnitFile), junit.Bytes())
 }
 
-// load reads a run directory. Only results.json is required; what else is missing or broken is
-// listed on the page instead.
+// load reads a run directory. Nothing is required: a run that stopped before its check has no
+// results.json, and its page says so with an unknown verdict; what else is missing or broken is
+// listed on the page. A results.json that cannot be decoded is an error.
 func load(ctx context.Context, dir string) (*run, error) {
-	res, err := LoadResult(dir)
-	if err != nil {
+	res, hasVerdict, err := loadResult(dir)
+	var why []string
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		res, why = &checker.Result{Valid: checker.Unknown}, []string{noResults}
+	case err != nil:
 		return nil, fmt.Errorf("report %s: %w", dir, err)
+	default:
+		why = verdictReasons(res, hasVerdict)
 	}
-	r := &run{dir: dir, result: res, scan: &historyScan{ops: map[int64]history.Op{}, partner: map[int64]int64{}}}
+	r := &run{dir: dir, result: res, why: why, scan: &historyScan{ops: map[int64]history.Op{}, partner: map[int64]int64{}}}
 	if r.config, err = loadConfig(dir); err != nil {
 		r.problems = append(r.problems, err.Error())
 	}
@@ -83,9 +94,13 @@ func load(ctx context.Context, dir string) (*run, error) {
 	return r, nil
 }
 
-// wantedOps are the ops of the examples shown and the faults' invocations.
+// wantedOps are the ops of the examples and causes shown, the lag table's polls and the faults'
+// invocations.
 func wantedOps(res *checker.Result) map[int64]bool {
 	want := map[int64]bool{}
+	for _, op := range slices.Concat(causeOps(res.Causes), lagOps(res.Lag)) {
+		want[op] = true
+	}
 	for _, list := range res.Anomalies {
 		for i, a := range list {
 			if i == examplesPerType {
@@ -129,7 +144,12 @@ type pageView struct {
 	VerdictClass string
 	Generated    string
 	Counts       []countRow
-	Incomplete   []string
+	Why          []string // why the verdict is unknown
+	FaultsFailed []string // injections and recoveries that failed
+	Incomplete   []string // checks that could not finish, when the verdict is known anyway
+	Causes       []causeRow
+	MoreCauses   int
+	Lag          []lagRow
 	Warnings     []string
 	Problems     []string
 	Params       []keyValue
@@ -184,7 +204,7 @@ func anomalyOrder(res *checker.Result) []checker.AnomalyType {
 	return append(out, extra...)
 }
 
-func buildPage(r *run, links map[string]string) pageView {
+func buildPage(r *run, links map[int]string) pageView {
 	res := r.result
 	name := filepath.Base(filepath.Clean(r.dir))
 	if r.config != nil && r.config.RunID != "" {
@@ -192,7 +212,15 @@ func buildPage(r *run, links map[string]string) pageView {
 	}
 	v := pageView{Title: "Kafkaesque run " + name, Verdict: res.Valid.String(),
 		VerdictClass: "verdict-" + res.Valid.String(), Generated: time.Now().UTC().Format(time.RFC3339),
-		Incomplete: res.Incomplete, Warnings: append(slices.Clone(res.Warnings), r.scan.warnings...), Problems: r.problems}
+		Why: r.why, FaultsFailed: faultFailures(res.Faults), Lag: lagView(res.Lag),
+		Warnings: append(slices.Clone(res.Warnings), r.scan.warnings...), Problems: r.problems}
+	if len(r.why) == 0 {
+		v.Incomplete = res.Incomplete
+	}
+	if len(res.Faults) == 0 {
+		v.FaultsFailed = faultFailures(impactsOf(r.scan.faults))
+	}
+	v.Causes, v.MoreCauses = causesView(res.Causes)
 	allowed := map[checker.AnomalyType]bool{}
 	for _, t := range res.Allowed {
 		allowed[t] = true
@@ -207,14 +235,14 @@ func buildPage(r *run, links map[string]string) pageView {
 		latencyPlot("latency-send", "Send latency (by invocation time)", true, r.scan, kinds),
 		latencyPlot("latency-poll", "Poll latency (by invocation time)", false, r.scan, kinds),
 		throughputPlot(r.scan, kinds),
-		timelinePlot(r.events, r.scan, kinds),
+		timelinePlot(r.events, r.scan, kinds, r.config.brokerIDs()),
 	}
 	v.Faults = faultRows(r, kinds)
 	why := map[string]string{}
 	if r.config != nil {
 		why = r.config.Allowed
 	}
-	var cited []int64
+	cited := slices.Concat(causeOps(res.Causes), lagOps(res.Lag))
 	for _, t := range anomalyOrder(res) {
 		sec := anomalySection{Type: string(t), Anchor: "anomaly-" + string(t), Count: len(res.Anomalies[t]), Allowed: allowed[t], Why: why[string(t)]}
 		for i, a := range res.Anomalies[t] {
@@ -222,7 +250,9 @@ func buildPage(r *run, links map[string]string) pageView {
 				break
 			}
 			ex := buildExample(r, a, fmt.Sprintf("%s-%d", t, i+1))
-			ex.LinViz = links[a.Key]
+			if t == checker.Nonlinearizable {
+				ex.LinViz = links[i]
+			}
 			for _, op := range ex.Ops {
 				cited = append(cited, op.Row.Index)
 			}
@@ -239,109 +269,4 @@ func buildPage(r *run, links map[string]string) pageView {
 	v.Files = files(r)
 	v.Stats = stats(res)
 	return v
-}
-
-func params(r *run) (main, brokerConfig, topology, allowed []keyValue, command string) {
-	add := func(k, val string) {
-		if val != "" && val != "0" {
-			main = append(main, keyValue{k, val})
-		}
-	}
-	add("Duration (history)", fmt.Sprintf("%.2fs, %d lines", secondsOf(r.scan.end), r.scan.lines))
-	c := r.config
-	if c == nil {
-		add("Configuration", "no config.json: parameters unknown")
-		return
-	}
-	add("Run ID", c.RunID)
-	if !c.Started.IsZero() {
-		add("Started", c.Started.UTC().Format(time.RFC3339))
-	}
-	add("Seed", strconv.FormatInt(c.Seed, 10))
-	if c.Spec.TimeLimit > 0 {
-		add("Fault phase", c.Spec.TimeLimit.String())
-	}
-	cl := c.effectiveCluster()
-	add("Cluster", fmt.Sprintf("%d brokers, %d ZooKeeper", cl.Brokers, cl.ZooKeepers))
-	add("Image", cl.Image)
-	w := c.Spec.Workload
-	add("Workload", fmt.Sprintf("topic %s, %d partitions, RF %d, acks=%s, %d producers, %d consumers",
-		w.Topic, w.Partitions, w.ReplicationFactor, c.acks(), w.Producers, w.Consumers))
-	if w.MaxSends > 0 {
-		add("Max sends", strconv.Itoa(w.MaxSends))
-	}
-	if w.Rate > 0 {
-		add("Rate per producer", trimFloat(w.Rate)+"/s")
-	}
-	faults := strings.Join(c.Spec.Faults, ", ")
-	if faults == "" {
-		faults = "none"
-	}
-	add("Nemesis", faults)
-	for _, k := range sortedKeys(cl.BrokerConfig) {
-		brokerConfig = append(brokerConfig, keyValue{k, cl.BrokerConfig[k]})
-	}
-	for _, k := range sortedKeys(c.Topology) {
-		topology = append(topology, keyValue{k, c.Topology[k]})
-	}
-	for _, k := range sortedKeys(c.Allowed) {
-		allowed = append(allowed, keyValue{k, c.Allowed[k]})
-	}
-	return main, brokerConfig, topology, allowed, c.command()
-}
-
-func faultRows(r *run, kinds map[string]string) []faultRow {
-	var rows []faultRow
-	secs := func(p *float64) string {
-		if p == nil {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f", *p)
-	}
-	for _, f := range r.result.Faults {
-		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Key, InvokeOp: f.InvokeOp,
-			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: "–", Controller: secs(f.NewControllerAfter),
-			Leader: secs(f.NewLeaderAfter), Coordinator: secs(f.NewCoordinatorAfter), SendsOK: secs(f.SendsOKAfter), Error: f.Error, KindClass: kinds[f.Fault]}
-		_, row.HasOp = r.scan.ops[f.InvokeOp]
-		if f.Recovered != nil {
-			row.End = fmt.Sprintf("%.2f", secondsOf(*f.Recovered))
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) > 0 {
-		return rows
-	}
-	for _, f := range r.scan.faults { // no measurements in results.json: show what the history says
-		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Partition, InvokeOp: f.InvokeOp,
-			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: fmt.Sprintf("%.2f", secondsOf(f.End)),
-			Controller: "–", Leader: "–", SendsOK: "–", Error: f.Error, KindClass: kinds[f.Fault], Recovery: f.Ended}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-func files(r *run) []keyValue {
-	var out []keyValue
-	for _, name := range []string{ConfigFile, HistoryFile, ElectionsFile, ResultsFile, JUnitFile} {
-		if _, err := os.Stat(filepath.Join(r.dir, name)); err == nil || name == JUnitFile {
-			out = append(out, keyValue{name, name})
-		}
-	}
-	for _, l := range nodeLogs(r.dir) {
-		out = append(out, keyValue{l, l})
-	}
-	return out
-}
-
-func stats(res *checker.Result) []keyValue {
-	s := res.Stats
-	return []keyValue{
-		{"Ops read", strconv.FormatInt(s.Lines, 10)},
-		{"Keys / values", fmt.Sprintf("%d / %d", s.Keys, s.Values)},
-		{"Sends ok / fail / info", fmt.Sprintf("%d / %d / %d", s.SendsOK, s.SendsFail, s.SendsInfo)},
-		{"Polls ok / fail / info", fmt.Sprintf("%d / %d / %d", s.PollsOK, s.PollsFail, s.PollsInfo)},
-		{"Incomplete invocations", strconv.FormatInt(s.Incomplete, 10)},
-		{"Linearizability", fmt.Sprintf("%d ops in %d segments, %.2fs", s.LinOps, s.LinSegments, s.LinSeconds)},
-		{"Check time", fmt.Sprintf("%.2fs", s.DurationSeconds)},
-	}
 }

@@ -70,6 +70,7 @@ type svgTick struct {
 type legendItem struct {
 	Class string
 	Label string
+	Head  bool // a heading for the items after it, with no swatch
 }
 
 // timeAxis maps run time (ns) to x.
@@ -142,16 +143,7 @@ func bands(faults []faultBand, kinds map[string]string, ax timeAxis, top, bottom
 }
 
 func faultTitle(f faultBand) string {
-	var b strings.Builder
-	b.WriteString(f.Fault)
-	if len(f.Nodes) > 0 {
-		b.WriteString(" " + strings.Join(f.Nodes, ","))
-	}
-	if f.Partition != "" {
-		b.WriteString(" (" + f.Partition + ")")
-	}
-	fmt.Fprintf(&b, ": %.2fs to %.2fs (%s)", secondsOf(f.Start), secondsOf(f.End), f.Ended)
-	return b.String()
+	return fmt.Sprintf("%s: %.2fs to %.2fs (%s)", faultName(f.Fault, f.Nodes, f.Partition), secondsOf(f.Start), secondsOf(f.End), f.Ended)
 }
 
 func secondsOf(ns int64) float64 { return float64(ns) / 1e9 }
@@ -174,7 +166,7 @@ func latencyPlot(id, title string, send bool, s *historyScan, kinds map[string]s
 	const height = 260
 	ax := newTimeAxis(s.end)
 	p := svgPlot{ID: id, Title: title, Width: plotWidth, Height: height, YLabel: "latency",
-		Legend: []legendItem{{"pt-ok", "ok"}, {"pt-info", "info"}, {"pt-fail", "fail"}}}
+		Legend: []legendItem{{Class: "pt-ok", Label: "ok"}, {Class: "pt-info", Label: "info"}, {Class: "pt-fail", Label: "fail"}}}
 	top, bottom := float64(plotTop), float64(height-plotBottom)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, c := range s.completions {
@@ -239,7 +231,7 @@ func throughputPlot(s *historyScan, kinds map[string]string) svgPlot {
 	const height, buckets = 220, 200
 	ax := newTimeAxis(s.end)
 	p := svgPlot{ID: "throughput", Title: "Throughput (completed ops per second)", Width: plotWidth, Height: height,
-		YLabel: "ops/s", Legend: []legendItem{{"ln-send", "send ok"}, {"ln-poll", "poll ok"}, {"ln-err", "info or fail"}}}
+		YLabel: "ops/s", Legend: []legendItem{{Class: "ln-send", Label: "send ok"}, {Class: "ln-poll", Label: "poll ok"}, {Class: "ln-err", Label: "info or fail"}}}
 	top, bottom := float64(plotTop), float64(height-plotBottom)
 	p.Bands = bands(s.faults, kinds, ax, top, bottom)
 	p.XTicks = ax.ticks()

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,14 +15,7 @@ import (
 func writeReport(t *testing.T) (dir, page string) {
 	t.Helper()
 	dir = syntheticRun(t)
-	if err := Write(context.Background(), dir); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, ReportFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir, string(data)
+	return dir, renderPage(t, dir)
 }
 
 func TestReportStructure(t *testing.T) {
@@ -85,14 +77,7 @@ func TestPayloadIsEscaped(t *testing.T) {
 
 func TestJUnit(t *testing.T) {
 	dir, _ := writeReport(t)
-	data, err := os.ReadFile(filepath.Join(dir, JUnitFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc junitSuites
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := readJUnit(t, dir)
 	cases := map[string]junitCase{}
 	for _, c := range doc.Suites[0].Cases {
 		cases[c.Name] = c

@@ -38,7 +38,7 @@ type faultBand struct {
 	Nodes     []string
 	Partition string
 	InvokeOp  int64
-	Start     int64 // ns: the injection's completion
+	Start     int64 // ns: the injection's invocation (the fault may act from then on)
 	End       int64 // ns: recover, heal-all, or the end of the run
 	Ended     string
 	Error     string // a failed injection: shown, no band
@@ -150,11 +150,15 @@ func (s *historyScan) nemesis(op, inv history.Op, open map[string]int) {
 		if v.Fault == "" {
 			v.Fault = op.F
 		}
+		start := inv.Time // the fault acts from its invocation, not from the nemesis' report of it
+		if inv.Process != op.Process || inv.Time > op.Time {
+			start = op.Time // no invocation recorded
+		}
 		s.faults = append(s.faults, faultBand{Fault: v.Fault, Nodes: v.Nodes, Partition: v.Partition,
-			InvokeOp: inv.Index, Start: op.Time, End: op.Time, Error: op.Error})
+			InvokeOp: inv.Index, Start: start, End: op.Time, Error: op.Error})
 		if op.Error == "" {
 			if prev, ok := open[v.Fault]; ok { // injected again without a recovery: close the first
-				s.faults[prev].End, s.faults[prev].Ended = op.Time, "re-injected"
+				s.faults[prev].End, s.faults[prev].Ended = start, "re-injected"
 			}
 			open[v.Fault] = len(s.faults) - 1
 		}

@@ -86,7 +86,9 @@ func sortPartitionKeys(keys []string) {
 
 // timelinePlot draws one row per partition: leader segments coloured by broker, an ISR strip
 // under them (shrunk or empty ISRs stand out), and controller changes as vertical lines.
-func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]string) svgPlot {
+// brokers are the cluster's broker ids (from config.json); the legend names each of them and any
+// other broker the log mentions.
+func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]string, brokers []int) svgPlot {
 	const rowH, headH = 24, 16
 	timelines := partitionTimelines(events)
 	keys := sortedKeys(timelines)
@@ -103,7 +105,7 @@ func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]s
 	}
 	height := plotTop + headH + rowH*rows + plotBottom
 	p := svgPlot{ID: "timeline", Title: "Partition leaders and ISRs (controller changes marked)", Width: plotWidth, Height: height,
-		Legend: []legendItem{{"isr-full", "full ISR"}, {"isr-short", "shrunk ISR"}, {"ldr-none", "no leader"}, {"ctl", "controller change"}}}
+		Legend: timelineLegend(timelineBrokers(brokers, timelines, events, s))}
 	top, bottom := float64(plotTop), float64(height-plotBottom)
 	p.Bands = bands(s.faults, kinds, ax, top, bottom)
 	p.XTicks = ax.ticks()
@@ -125,10 +127,7 @@ func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]s
 			}
 			x1, x2 := ax.x(st.Time), ax.x(until)
 			w := round1(max(x2-x1, 0.5))
-			class := "ldr ldr-none"
-			if st.Leader >= 0 {
-				class = fmt.Sprintf("ldr ldr-%d", st.Leader%8)
-			}
+			class := leaderClass(st.Leader)
 			title := fmt.Sprintf("%s: leader %s, epoch %d, ISR %v from %.2fs to %.2fs", key, brokerName(st.Leader), st.Epoch, st.ISR, secondsOf(st.Time), secondsOf(until))
 			if st.Recovery == 1 {
 				title += " (unclean: leader recovering)"
@@ -150,7 +149,7 @@ func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]s
 	if hasGroup {
 		groupRow(&p, s, ax, top+headH+float64(len(keys)*rowH), end)
 		p.Title = "Partition leaders and ISRs, the group's coordinator and rebalances (controller changes marked)"
-		p.Legend = append(p.Legend, legendItem{"rebal", "rebalance"})
+		p.Legend = append(p.Legend, legendItem{Class: "rebal", Label: "rebalance"})
 	}
 	prev := -2
 	for _, e := range events {
@@ -168,6 +167,69 @@ func timelinePlot(events []electionlog.Event, s *historyScan, kinds map[string]s
 		p.Texts = append(p.Texts, svgText{X: x + 2, Y: top + 10, Text: "C" + controllerLabel(*e.Controller), Class: "ctllabel"})
 	}
 	return p
+}
+
+// leaderColours is how many leader colours the style defines (.ldr-0 to .ldr-9): clusters have
+// at most nine brokers, numbered from 1, so no two brokers share one.
+const leaderColours = 10
+
+// leaderClass is the class of a bar led by broker id (negative: no leader).
+func leaderClass(id int) string {
+	if id < 0 {
+		return "ldr ldr-none"
+	}
+	return fmt.Sprintf("ldr ldr-%d", id%leaderColours)
+}
+
+// timelineBrokers lists, in order, the configured brokers and every broker the election log or
+// the group's coordinator look-ups mention.
+func timelineBrokers(configured []int, timelines map[string][]partitionState, events []electionlog.Event, s *historyScan) []int {
+	seen := map[int]bool{}
+	add := func(id int) {
+		if id >= 0 {
+			seen[id] = true
+		}
+	}
+	for _, id := range configured {
+		add(id)
+	}
+	for _, states := range timelines {
+		for _, st := range states {
+			add(st.Leader)
+			for _, id := range st.ISR {
+				add(id)
+			}
+		}
+	}
+	for _, e := range events {
+		if e.Kind == electionlog.KindController && e.Controller != nil {
+			add(*e.Controller)
+		}
+	}
+	for _, c := range s.coordinators {
+		add(c.Broker)
+	}
+	ids := make([]int, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	return ids
+}
+
+// timelineLegend keeps the leader colours (one per broker) and the ISR states under separate
+// headings, so no swatch can be read as the other kind.
+func timelineLegend(brokers []int) []legendItem {
+	out := []legendItem{{Label: "Leader (bar):", Head: true}}
+	for _, id := range brokers {
+		out = append(out, legendItem{Class: leaderClass(id), Label: brokerName(id)})
+	}
+	out = append(out, legendItem{Class: leaderClass(-1), Label: "no leader"},
+		legendItem{Label: "ISR (strip under the bar):", Head: true},
+		legendItem{Class: "isr-full", Label: "full"}, legendItem{Class: "isr-short", Label: "shrunk"},
+		legendItem{Class: "isr-empty", Label: "empty"},
+		legendItem{Label: "Controller:", Head: true}, legendItem{Class: "ctl", Label: "change"})
+	return out
 }
 
 func brokerName(id int) string {

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/history"
+)
+
+// faultCount is how often one fault was injected, and how often that failed.
+type faultCount struct {
+	Name           string
+	Injected       int // attempts
+	Failed         int // injections that failed
+	RecoveryFailed int // recoveries that failed
+}
+
+func (c faultCount) String() string {
+	s := fmt.Sprintf("%s ×%d", c.Name, c.Injected)
+	var bad []string
+	if c.Failed > 0 {
+		bad = append(bad, fmt.Sprintf("%d failed", c.Failed))
+	}
+	if c.RecoveryFailed > 0 {
+		bad = append(bad, fmt.Sprintf("%d recovery failed", c.RecoveryFailed))
+	}
+	if len(bad) > 0 {
+		s += " (" + strings.Join(bad, ", ") + ")"
+	}
+	return s
+}
+
+// countFaults counts injections by fault name, in order of first injection.
+func countFaults(faults []checker.FaultImpact) []faultCount {
+	var out []faultCount
+	at := map[string]int{}
+	for _, f := range faults {
+		i, ok := at[f.Fault]
+		if !ok {
+			i = len(out)
+			at[f.Fault] = i
+			out = append(out, faultCount{Name: f.Fault})
+		}
+		out[i].Injected++
+		if f.Error != "" {
+			out[i].Failed++
+		}
+		if f.RecoveryError != "" {
+			out[i].RecoveryFailed++
+		}
+	}
+	return out
+}
+
+// injectedFaults lists the faults a run injected: results.json's measured faults when it has
+// them, else the nemesis ops of the history (a run that stopped before its check, or one checked
+// without an election log).
+func injectedFaults(dir string, res *checker.Result) ([]checker.FaultImpact, error) {
+	if res != nil && len(res.Faults) > 0 {
+		return res.Faults, nil
+	}
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", HistoryFile, err)
+	}
+	defer f.Close()
+	bands, err := nemesisFaults(f)
+	return impactsOf(bands), err
+}
+
+// nemesisFaults reads only the nemesis' lines of a history, cheaply: the index reads every run's
+// history that lacks measured faults. A cut-off last line (a run still writing, or killed) is
+// skipped; any other bad line is an error.
+func nemesisFaults(r io.Reader) ([]faultBand, error) {
+	s := &historyScan{}
+	open := map[string]int{}
+	var inv history.Op
+	br := bufio.NewReaderSize(r, 1<<16)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		complete := err == nil
+		if err != nil && !errors.Is(err, io.EOF) {
+			return s.faults, fmt.Errorf("read %s: %w", HistoryFile, err)
+		}
+		if bytes.Contains(line, []byte("-1")) { // every nemesis line has "process":-1
+			var op history.Op
+			if jerr := json.Unmarshal(line, &op); jerr != nil {
+				if complete {
+					return s.faults, fmt.Errorf("read %s: line %d: %w", HistoryFile, n, jerr)
+				}
+			} else if op.Process == history.NemesisProcess {
+				if op.Type == history.Invoke {
+					inv = op
+				} else {
+					s.end = max(s.end, op.Time)
+					s.nemesis(op, inv, open)
+				}
+			}
+		}
+		if !complete {
+			return s.faults, nil
+		}
+	}
+}

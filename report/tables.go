@@ -1,0 +1,133 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+)
+
+// The page's tables: parameters, faults, files and checker statistics.
+
+func params(r *run) (main, brokerConfig, topology, allowed []keyValue, command string) {
+	add := func(k, val string) {
+		if val != "" && val != "0" {
+			main = append(main, keyValue{k, val})
+		}
+	}
+	add("Duration (history)", fmt.Sprintf("%.2fs, %d lines", secondsOf(r.scan.end), r.scan.lines))
+	c := r.config
+	if c == nil {
+		add("Configuration", "no config.json: parameters unknown")
+		return
+	}
+	add("Run ID", c.RunID)
+	if !c.Started.IsZero() {
+		add("Started", c.Started.UTC().Format(time.RFC3339))
+	}
+	add("Seed", strconv.FormatInt(c.Seed, 10))
+	if c.Spec.TimeLimit > 0 {
+		add("Fault phase", c.Spec.TimeLimit.String())
+	}
+	cl := c.effectiveCluster()
+	add("Cluster", fmt.Sprintf("%d brokers, %d ZooKeeper", cl.Brokers, cl.ZooKeepers))
+	add("Image", cl.Image)
+	w := c.Spec.Workload
+	add("Workload", fmt.Sprintf("topic %s, %d partitions, RF %d, acks=%s, %d producers, %d consumers",
+		w.Topic, w.Partitions, w.ReplicationFactor, c.acks(), w.Producers, w.Consumers))
+	if w.MaxSends > 0 {
+		add("Max sends", strconv.Itoa(w.MaxSends))
+	}
+	if w.Rate > 0 {
+		add("Rate per producer", trimFloat(w.Rate)+"/s")
+	}
+	faults := strings.Join(c.Spec.Faults, ", ")
+	if faults == "" {
+		faults = "none"
+	}
+	add("Nemesis", faults)
+	for _, k := range sortedKeys(cl.BrokerConfig) {
+		brokerConfig = append(brokerConfig, keyValue{k, cl.BrokerConfig[k]})
+	}
+	for _, k := range sortedKeys(c.Topology) {
+		topology = append(topology, keyValue{k, c.Topology[k]})
+	}
+	for _, k := range sortedKeys(c.Allowed) {
+		allowed = append(allowed, keyValue{k, c.Allowed[k]})
+	}
+	return main, brokerConfig, topology, allowed, c.command()
+}
+
+func faultRows(r *run, kinds map[string]string) []faultRow {
+	var rows []faultRow
+	secs := func(p *float64) string {
+		if p == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", *p)
+	}
+	for _, f := range r.result.Faults {
+		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Key, InvokeOp: f.InvokeOp,
+			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: "–", Controller: secs(f.NewControllerAfter),
+			Leader: secs(f.NewLeaderAfter), Coordinator: secs(f.NewCoordinatorAfter), SendsOK: secs(f.SendsOKAfter), Error: f.Error, KindClass: kinds[f.Fault]}
+		_, row.HasOp = r.scan.ops[f.InvokeOp]
+		if f.Recovered != nil {
+			row.End = fmt.Sprintf("%.2f", secondsOf(*f.Recovered))
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) > 0 {
+		return rows
+	}
+	for _, f := range r.scan.faults { // no measurements in results.json: show what the history says
+		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Partition, InvokeOp: f.InvokeOp,
+			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: fmt.Sprintf("%.2f", secondsOf(f.End)),
+			Controller: "–", Leader: "–", SendsOK: "–", Error: f.Error, KindClass: kinds[f.Fault], Recovery: f.Ended}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// files links the run directory's files. Every node's log is linked: the run writes its report
+// before it removes the cluster and collects the logs into nodes/, so the topology in
+// config.json names the logs still to come.
+func files(r *run) []keyValue {
+	var out []keyValue
+	for _, name := range []string{ConfigFile, HistoryFile, ElectionsFile, ResultsFile, JUnitFile} {
+		if _, err := os.Stat(filepath.Join(r.dir, name)); err == nil || name == JUnitFile {
+			out = append(out, keyValue{name, name})
+		}
+	}
+	logs := nodeLogs(r.dir)
+	for _, l := range logs {
+		out = append(out, keyValue{l, l})
+	}
+	if r.config == nil {
+		return out
+	}
+	for _, node := range sortedKeys(r.config.Topology) {
+		l := NodeLogsDir + "/" + node + ".log"
+		if !slices.Contains(logs, l) {
+			out = append(out, keyValue{l + " (collected after this page was written)", l})
+		}
+	}
+	return out
+}
+
+func stats(res *checker.Result) []keyValue {
+	s := res.Stats
+	return []keyValue{
+		{"Ops read", strconv.FormatInt(s.Lines, 10)},
+		{"Keys / values", fmt.Sprintf("%d / %d", s.Keys, s.Values)},
+		{"Sends ok / fail / info", fmt.Sprintf("%d / %d / %d", s.SendsOK, s.SendsFail, s.SendsInfo)},
+		{"Polls ok / fail / info", fmt.Sprintf("%d / %d / %d", s.PollsOK, s.PollsFail, s.PollsInfo)},
+		{"Incomplete invocations", strconv.FormatInt(s.Incomplete, 10)},
+		{"Linearizability", fmt.Sprintf("%d ops in %d segments, %.2fs", s.LinOps, s.LinSegments, s.LinSeconds)},
+		{"Check time", fmt.Sprintf("%.2fs", s.DurationSeconds)},
+	}
+}
