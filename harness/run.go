@@ -25,7 +25,7 @@ type RunSpec struct {
 	// Faults are nemesis fault names (nemesis.All lists them); empty means no faults.
 	Faults   []string
 	Schedule nemesis.ScheduleOptions
-	// TimeLimit is the length of the fault phase; default 60s.
+	// TimeLimit is the length of the fault phase; default 60s. Negative durations are refused.
 	TimeLimit time.Duration
 	Seed      int64
 	// OutDir is the run directory itself; it must not exist yet or be empty.
@@ -54,13 +54,17 @@ var WorkloadNames = []string{WorkloadQueue, WorkloadGroup}
 // WorkloadSpec configures the workload and its topic.
 type WorkloadSpec struct {
 	// Name is "queue" (default) or "group".
-	Name              string
-	Topic             string
-	Partitions        int
+	Name  string
+	Topic string // default DefaultTopic
+	// Partitions of the topic; default 3.
+	Partitions int
+	// ReplicationFactor of the topic; default min(3, brokers). It may not exceed the brokers.
 	ReplicationFactor int
 	Acks              workloads.Acks
-	Producers         int
-	Consumers         int
+	// Producers and Consumers are the workload's clients; defaults 3 and 2 (0 cannot mean
+	// none here: the CLI refuses it). Negative counts are refused.
+	Producers int
+	Consumers int
 	// MaxSends caps the number of sends; 0 means only the time limit bounds them.
 	MaxSends int
 	// Rate caps each producer's sends per second; 0 means as fast as acks allow.
@@ -99,6 +103,8 @@ type RunConfig struct {
 	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
 }
 
+// withDefaults fills the zero fields with the defaults documented on them, then validates the
+// spec (validate.go): an error means nothing may start.
 func (s RunSpec) withDefaults() (RunSpec, error) {
 	if s.TimeLimit == 0 {
 		s.TimeLimit = 60 * time.Second
@@ -151,11 +157,8 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	if s.OutDir == "" {
 		return s, errors.New("run spec: OutDir is required")
 	}
-	if _, err := nemesis.Lookup(s.Faults); err != nil {
-		return s, err
-	}
 	s.Cluster.Topics = []TopicSpec{{Name: w.Topic, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor}}
-	return s, nil
+	return s, s.validate()
 }
 
 // nemesisConfig tells the faults about the run's topic and the brokers' session timeout.

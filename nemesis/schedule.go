@@ -1,12 +1,14 @@
 package nemesis
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"time"
 )
 
-// ScheduleOptions bounds a schedule's timing. Zero fields take their defaults.
+// ScheduleOptions bounds a schedule's timing. Zero fields take their defaults; negative ones are
+// invalid (Validate).
 type ScheduleOptions struct {
 	HoldMin, HoldMax time.Duration // how long a fault stays in effect; default 8-15 s
 	RestMin, RestMax time.Duration // quiet time after a recovery; default 8-15 s
@@ -22,6 +24,37 @@ const (
 	DefaultRestMin = 8 * time.Second
 	DefaultRestMax = 15 * time.Second
 )
+
+// Validate refuses negative durations, which would otherwise read as "unset".
+func (o ScheduleOptions) Validate() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"minimum hold", o.HoldMin}, {"maximum hold", o.HoldMax}, {"minimum rest", o.RestMin}, {"maximum rest", o.RestMax}, {"warmup", o.Warmup}} {
+		if d.v < 0 {
+			return fmt.Errorf("schedule: negative %s %s (0 means the default)", d.name, d.v)
+		}
+	}
+	return nil
+}
+
+// ErrNoFaultPlanned is CheckPlan's error for a schedule with faults to draw from but no time
+// to hold any of them.
+var ErrNoFaultPlanned = errors.New("the schedule plans no fault")
+
+// CheckPlan says, before a run starts, why a schedule of faults over limit would be wrong: invalid
+// options, or faults to inject but not one step planned. No faults at all is a valid plan.
+func CheckPlan(faults []Fault, limit time.Duration, opts ScheduleOptions) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	if len(faults) == 0 || len(NewSchedule(0, faults, limit, opts).Steps) > 0 {
+		return nil // whether a step is planned does not depend on the seed
+	}
+	o := opts.withDefaults()
+	return fmt.Errorf("%w: the fault phase (%s) is shorter than the warmup (%s) plus the shortest hold (%s)",
+		ErrNoFaultPlanned, limit, o.Warmup, o.HoldMin)
+}
 
 func (o ScheduleOptions) withDefaults() ScheduleOptions {
 	o.HoldMin, o.HoldMax = rangeDefaults(o.HoldMin, o.HoldMax, DefaultHoldMin, DefaultHoldMax)

@@ -1,7 +1,10 @@
 package nemesis
 
 import (
+	"context"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,5 +69,55 @@ func TestScheduleOptions(t *testing.T) {
 	}
 	if s := NewSchedule(1, faults, 5*time.Second, ScheduleOptions{}); len(s.Steps) != 0 {
 		t.Errorf("a limit shorter than the minimum hold gave steps %v", s.Steps)
+	}
+}
+
+func TestCheckPlanRefusesASchedulePlanningNoFault(t *testing.T) {
+	faults, _ := Lookup([]string{"kill-leader"})
+	err := CheckPlan(faults, 5*time.Second, ScheduleOptions{})
+	if !errors.Is(err, ErrNoFaultPlanned) || !strings.Contains(err.Error(), "(5s)") || !strings.Contains(err.Error(), "shortest hold (8s)") {
+		t.Errorf("a 5 s phase with 8-15 s holds: %v, want ErrNoFaultPlanned naming both", err)
+	}
+	if err := CheckPlan(faults, 10*time.Second, ScheduleOptions{Warmup: 3 * time.Second}); !errors.Is(err, ErrNoFaultPlanned) {
+		t.Errorf("3 s warmup + 8 s hold in a 10 s phase: %v, want ErrNoFaultPlanned", err)
+	}
+	// Near misses: the shortest hold just fits, or nothing is to be injected at all.
+	if err := CheckPlan(faults, 8*time.Second, ScheduleOptions{}); err != nil {
+		t.Errorf("an 8 s phase holds one 8 s fault: %v", err)
+	}
+	if err := CheckPlan(faults, 2*time.Second, ScheduleOptions{HoldMin: time.Second, HoldMax: time.Second}); err != nil {
+		t.Errorf("a 1 s hold in a 2 s phase: %v", err)
+	}
+	if err := CheckPlan(nil, time.Second, ScheduleOptions{}); err != nil {
+		t.Errorf("no faults is a valid plan: %v", err)
+	}
+}
+
+func TestScheduleOptionsRefuseNegativeDurations(t *testing.T) {
+	faults, _ := Lookup([]string{"kill-leader"})
+	for _, o := range []ScheduleOptions{{HoldMin: -time.Second}, {HoldMax: -1}, {RestMin: -time.Second}, {RestMax: -time.Second}, {Warmup: -time.Second}} {
+		if err := CheckPlan(faults, time.Minute, o); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("%+v: %v, want a refusal", o, err)
+		}
+	}
+}
+
+func TestCheckTopology(t *testing.T) {
+	ctx := context.Background()
+	zkLeader, _ := Lookup([]string{"kill-zk-leader", "kill-leader"})
+	err := CheckTopology(ctx, zkLeader, 3, 1)
+	if err == nil || !strings.Contains(err.Error(), "kill-zk-leader") || strings.Contains(err.Error(), "fault kill-leader") {
+		t.Errorf("kill-zk-leader with one ZooKeeper node: %v, want it (alone) refused", err)
+	}
+	if err := CheckTopology(ctx, zkLeader, 3, 3); err != nil {
+		t.Errorf("kill-zk-leader with 3 ZooKeeper nodes: %v", err)
+	}
+	majority, _ := Lookup([]string{"partition-majority", "kill-isr"})
+	if err := CheckTopology(ctx, majority, 1, 1); err == nil || !strings.Contains(err.Error(), "partition-majority") || !strings.Contains(err.Error(), "kill-isr") {
+		t.Errorf("partition-majority and kill-isr on 2 nodes: %v, want both refused", err)
+	}
+	all := append(All(), GroupFaults()...)
+	if err := CheckTopology(ctx, all, 3, 3); err != nil {
+		t.Errorf("every fault on 3 brokers and 3 ZooKeeper nodes: %v", err)
 	}
 }

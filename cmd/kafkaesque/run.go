@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,13 +58,13 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.timeLimit, "time-limit", 60*time.Second, "length of the fault phase")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the fault schedule and workload choices (0: pick one and print it)")
 	fs.StringVar(&o.out, "out", "", "the run directory itself (default results/<run-id>/)")
-	fs.IntVar(&o.producers, "producers", 3, "producer clients")
-	fs.IntVar(&o.consumers, "consumers", 2, "consumer clients (with --workload group: members of the group)")
+	fs.IntVar(&o.producers, "producers", 3, "producer clients (at least 1)")
+	fs.IntVar(&o.consumers, "consumers", 2, "consumer clients (at least 1; with --workload group: members of the group)")
 	fs.Float64Var(&o.rate, "rate", 0, "max sends per second per producer (0: unlimited)")
-	fs.DurationVar(&o.hold, "hold", 0, "how long each fault is held (0: the schedule's default range)")
-	fs.DurationVar(&o.rest, "rest", 0, "rest between faults (0: the schedule's default range)")
+	fs.DurationVar(&o.hold, "hold", 0, fmt.Sprintf("how long each fault is held (0: a random length in %s-%s for each fault)", nemesis.DefaultHoldMin, nemesis.DefaultHoldMax))
+	fs.DurationVar(&o.rest, "rest", 0, fmt.Sprintf("rest between faults (0: a random length in %s-%s after each fault)", nemesis.DefaultRestMin, nemesis.DefaultRestMax))
 	fs.DurationVar(&o.crashClients, "crash-clients", 0, "mean interval between deliberate crashes of each queue consumer, which resumes as a new process with new connections (Jepsen's crash-client; 0: off)")
-	fs.Var(o.brokerConfig, "broker-config", "extra broker config key=value (repeatable; verified after start)")
+	fs.Var(o.brokerConfig, "broker-config", "extra broker config key=value (repeatable; keys are checked against Kafka's before start, values after)")
 }
 
 func newRunCmd() *cobra.Command {
@@ -145,15 +147,8 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 			}
 		}
 	}
-	if o.zookeepers != 1 && o.zookeepers != 3 {
-		return harness.RunSpec{}, fmt.Errorf("--zookeepers must be 1 or 3, got %d", o.zookeepers)
-	}
-	if o.rf < 1 || o.rf > o.brokers || o.partitions < 1 || o.minISR < 1 || o.minISR > o.rf {
-		return harness.RunSpec{}, fmt.Errorf("need 1 <= --min-insync-replicas (%d) <= --replication-factor (%d) <= --brokers (%d), and --partitions >= 1",
-			o.minISR, o.rf, o.brokers)
-	}
-	if o.timeLimit <= 0 {
-		return harness.RunSpec{}, fmt.Errorf("--time-limit must be positive")
+	if err := o.checkRanges(); err != nil {
+		return harness.RunSpec{}, err
 	}
 	seed := o.seed
 	if seed == 0 {
@@ -167,7 +162,7 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 	brokerConfig := maps.Clone(o.brokerConfig)
 	brokerConfig["min.insync.replicas"] = strconv.Itoa(o.minISR)
 	brokerConfig["unclean.leader.election.enable"] = strconv.FormatBool(o.unclean)
-	return harness.RunSpec{
+	spec := harness.RunSpec{
 		Cluster: harness.ClusterConfig{Brokers: o.brokers, ZooKeepers: o.zookeepers, BrokerConfig: brokerConfig},
 		Workload: harness.WorkloadSpec{
 			Name:       o.workload,
@@ -181,7 +176,44 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 		Seed:      seed,
 		OutDir:    out,
 		Command:   o.reproduce(seed, out),
-	}, nil
+	}
+	// Everything else the harness checks before it starts anything (config keys, faults against
+	// the cluster's shape, a schedule that plans no fault), so no container starts for bad input.
+	if err := spec.Validate(); err != nil {
+		if errors.Is(err, nemesis.ErrNoFaultPlanned) {
+			err = fmt.Errorf("%w (lengthen --time-limit or shorten --hold)", err)
+		}
+		return harness.RunSpec{}, err
+	}
+	return spec, nil
+}
+
+// checkRanges refuses counts, rates and durations out of range, naming the flag. Zero is
+// refused unless its flag's help says what it means.
+func (o *runFlags) checkRanges() error {
+	var errs []error
+	need := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	need(o.brokers >= 1 && o.brokers <= 9, "--brokers must be 1 to 9, got %d", o.brokers)
+	need(o.zookeepers == 1 || o.zookeepers == 3, "--zookeepers must be 1 or 3, got %d", o.zookeepers)
+	need(o.partitions >= 1, "--partitions must be at least 1, got %d", o.partitions)
+	need(o.rf >= 1 && o.rf <= o.brokers, "--replication-factor must be 1 to --brokers (%d), got %d", o.brokers, o.rf)
+	need(o.minISR >= 1 && o.minISR <= o.rf, "--min-insync-replicas must be 1 to --replication-factor (%d), got %d", o.rf, o.minISR)
+	need(o.producers >= 1, "--producers must be at least 1, got %d", o.producers)
+	need(o.consumers >= 1, "--consumers must be at least 1, got %d", o.consumers)
+	need(o.rate >= 0 && !math.IsInf(o.rate, 0), "--rate must be 0 (unlimited) or positive, got %v", o.rate)
+	need(o.timeLimit > 0, "--time-limit must be positive, got %s", o.timeLimit)
+	need(o.hold >= 0, "--hold must not be negative, got %s", o.hold)
+	need(o.rest >= 0, "--rest must not be negative, got %s", o.rest)
+	need(o.crashClients >= 0, "--crash-clients must not be negative, got %s (0: off)", o.crashClients)
+	for key, flag := range map[string]string{"min.insync.replicas": "--min-insync-replicas", "unclean.leader.election.enable": "--unclean-leader-election"} {
+		_, set := o.brokerConfig[key]
+		need(!set, "--broker-config %s: set it with %s", key, flag)
+	}
+	return errors.Join(errs...)
 }
 
 // scheduleOptions pins hold and rest to a fixed length when the flags give one.

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/harness"
+)
+
+// TestBadRunFlagsStartNothing runs the command line in process with bad flag sets: each must exit
+// 2 naming its problem, before the run directory exists and before any container or network is
+// created (docker's label filter, before and after, on this process's pid label).
+func TestBadRunFlagsStartNothing(t *testing.T) {
+	harness.RequireDocker(t)
+	before := managedByUs(t)
+	cases := []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--producers", "0"}, "--producers must be at least 1"},
+		{[]string{"--producers", "-1"}, "--producers must be at least 1"},
+		{[]string{"--consumers", "-2"}, "--consumers must be at least 1"},
+		{[]string{"--rate", "-5"}, "--rate"},
+		{[]string{"--hold", "-1s"}, "--hold must not be negative"},
+		{[]string{"--rest", "-1s"}, "--rest must not be negative"},
+		{[]string{"--time-limit", "-5s"}, "--time-limit must be positive"},
+		{[]string{"--time-limit", "0"}, "--time-limit must be positive"},
+		{[]string{"--crash-clients", "-1s"}, "--crash-clients must not be negative"},
+		{[]string{"--partitions", "0"}, "--partitions must be at least 1"},
+		{[]string{"--brokers", "0"}, "--brokers must be 1 to 9"},
+		{[]string{"--brokers", "-1"}, "--brokers must be 1 to 9"},
+		{[]string{"--zookeepers", "2"}, "--zookeepers must be 1 or 3"},
+		{[]string{"--min-insync-replicas", "0"}, "--min-insync-replicas must be 1 to"},
+		{[]string{"--replication-factor", "4"}, "--replication-factor must be 1 to --brokers (3), got 4"},
+		{[]string{"--nemesis", "kill-zk-leader"}, "kill-zk-leader cannot run on 3 brokers and 1 ZooKeeper nodes"},
+		{[]string{"--nemesis", "kill-coordinator"}, "kill-coordinator needs --workload group"},
+		{[]string{"--workload", "group", "--nemesis", "kill-leader", "--crash-clients", "5s"}, "crash-client"},
+		{[]string{"--broker-config", "min.insync.replica=2"}, `unknown Kafka config key "min.insync.replica" (did you mean "min.insync.replicas"?)`},
+		{[]string{"--broker-config", "min.insync.replicas=1"}, "set it with --min-insync-replicas"},
+		{[]string{"--broker-config", "broker.id=7"}, `"broker.id" is set by the harness`},
+		{[]string{"--time-limit", "5s", "--nemesis", "kill-leader"}, "the schedule plans no fault: the fault phase (5s) is shorter than the warmup (0s) plus the shortest hold (8s)"},
+		{[]string{"--hold", "20s", "--time-limit", "15s"}, "plans no fault"},
+		{[]string{"--acks", "2"}, "--acks"},
+		{[]string{"--nemesis", "kill-everything"}, `unknown fault "kill-everything"`},
+	}
+	for _, tc := range cases {
+		out := filepath.Join(t.TempDir(), "run")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var stdout, stderr strings.Builder
+		code := execute(ctx, append([]string{"run", "--out", out, "--seed", "1"}, tc.flags...), &stdout, &stderr)
+		cancel()
+		if code != exitError || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming %q", tc.flags, code, stderr.String(), tc.want)
+		}
+		if strings.Contains(stderr.String(), "run directory "+out) {
+			t.Errorf("%v: the run began: %s", tc.flags, stderr.String())
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: the run directory %s was created", tc.flags, out)
+		}
+	}
+	if after := managedByUs(t); after != before || after != "" {
+		t.Errorf("containers or networks of this process: before %q, after %q", before, after)
+	}
+}
+
+// managedByUs lists the containers and networks this test process created.
+func managedByUs(t *testing.T) string {
+	t.Helper()
+	var found []string
+	for _, what := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}} {
+		args := append(what, "--filter", "label="+harness.LabelManaged+"=true",
+			"--filter", "label="+harness.LabelPID+"="+strconv.Itoa(os.Getpid()))
+		out, err := exec.Command("docker", args...).Output()
+		if err != nil {
+			t.Fatalf("docker %v: %v", args, err)
+		}
+		found = append(found, strings.Fields(string(out))...)
+	}
+	return strings.Join(found, " ")
+}
