@@ -17,14 +17,18 @@ type drainState struct {
 	hwOp   int64 // the poll that returned it
 	reach  int64 // the drain read (or asked for) every offset below this; -1 if nothing
 	lastOp int64 // the last ok drain poll
+	// endSeen is the highest high watermark a drain poll returned when it asked at or past it:
+	// the end of the log seen rather than assumed (a new leader's watermark can lag a moment).
+	endSeen int64
 }
 
 func newDrainState() drainState {
-	return drainState{from: -1, hw: -1, hwOp: -1, reach: -1, lastOp: -1}
+	return drainState{from: -1, hw: -1, hwOp: -1, reach: -1, lastOp: -1, endSeen: -1}
 }
 
-// complete reports whether the drain read the key up to its final high watermark.
-func (d drainState) complete() bool { return d.hw >= 0 && d.reach >= d.hw }
+// complete reports whether the drain read the key up to its final high watermark and saw
+// that this was the end.
+func (d drainState) complete() bool { return d.hw >= 0 && d.reach >= d.hw && d.endSeen == d.hw }
 
 // lagPoll is an ok poll's visible end, for realtime lag: the first offset it did not show.
 type lagPoll struct {
@@ -149,6 +153,9 @@ func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64
 	}
 	if from >= 0 && (d.from < 0 || from < d.from) {
 		d.from = from
+	}
+	if from >= 0 && hw >= 0 && from >= hw {
+		d.endSeen = max(d.endSeen, hw)
 	}
 	end := from
 	if n := len(reads); n > 0 {

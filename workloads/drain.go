@@ -101,8 +101,13 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 		}
 		return pd, nil
 	}
-	readOK := false // an empty partition still needs one ok poll, to show its final log is empty
-	for (!readOK || pd.Next < pd.HighWatermark) && ctx.Err() == nil {
+	// The drain ends with an ok poll that asked at (or past) the high watermark it got back: the
+	// end of the log was seen, not assumed. A new leader's high watermark can lag its log for a
+	// moment; a drain that stopped at such a watermark would call acknowledged writes lost. It
+	// also gives an empty partition the one ok poll that shows its final log is empty.
+	confirmed := false
+	for !confirmed && ctx.Err() == nil {
+		from := pd.Next
 		typ, hwm, err := q.poll(ctx, pollArgs{client: q.client, proc: proc, partition: partition, position: &pd.Next, maxWait: drainMaxWait, drain: true})
 		if err != nil {
 			return pd, fmt.Errorf("drain %s: %w", pd.Key, err)
@@ -116,8 +121,8 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 			sleepJitter(ctx, rng, errorBackoff)
 			continue
 		}
-		readOK = true
+		confirmed = hwm <= from && pd.Next >= pd.HighWatermark
 	}
-	pd.Complete = readOK && pd.Next >= pd.HighWatermark
+	pd.Complete = confirmed
 	return pd, nil
 }

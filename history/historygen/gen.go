@@ -137,7 +137,8 @@ func (s *sim) drain() error {
 		name := keyName(k)
 		p := s.nextPID + k
 		hw := int64(len(s.logs[k]))
-		for from := int64(0); ; from += drainBatch {
+		// Until a poll asks at the high watermark and sees the end of the log.
+		for from := int64(0); ; from = min(from+drainBatch, hw) {
 			inv := history.Op{Time: t, Process: p, Type: history.Invoke, F: history.FPoll,
 				Value: mustJSON(history.PollInvoke{Keys: []string{name}, From: map[string]int64{name: from}, Drain: true})}
 			var reads []history.Read
@@ -153,7 +154,7 @@ func (s *sim) drain() error {
 				return err
 			}
 			t += 2000
-			if from+drainBatch >= hw {
+			if from >= hw {
 				break
 			}
 		}
