@@ -14,22 +14,23 @@ import (
 type RunOptions struct {
 	Options
 	// WithElections says Elections is the run's election log, to check its invariants and to
-	// measure each fault's unavailability; without it both are skipped.
+	// measure each fault's elections; without it both are skipped.
 	WithElections  bool
 	Elections      []electionlog.Event
 	UncleanEnabled bool // unclean.leader.election.enable was true (see ElectionOptions)
+	// PlannedFaults are the fault names the run set out to inject (its config): a history that
+	// shows none of them injected gets an unknown verdict. Empty for a bare history.
+	PlannedFaults []string
 }
 
 // CheckRun checks a run's history in one streaming pass: the history guarantees (Check), the
-// consumer-group guarantees (CheckGroup) and, with the election log, the election invariants
-// (CheckElections) and per-fault unavailability (MeasureUnavailability).
+// consumer-group guarantees (CheckGroup), the nemesis' faults (an injection or a recovery that
+// failed makes the verdict unknown, faults.go; each fault's unavailability, with the election
+// log's elections, MeasureUnavailability) and, with the election log, the election invariants
+// (CheckElections).
 func CheckRun(ctx context.Context, r io.Reader, opts RunOptions) (*Result, error) {
-	c, group, faults := New(opts.Options), newGroupReader(), newFaultMeter()
-	observers := []func(history.Op) error{c.Observe, group.observe}
-	if opts.WithElections {
-		observers = append(observers, faults.observe)
-	}
-	warnings, err := stream(ctx, r, observers...)
+	c, group, faults, audit := New(opts.Options), newGroupReader(), newFaultMeter(), newFaultAudit()
+	warnings, err := stream(ctx, r, c.Observe, group.observe, faults.observe, audit.observe)
 	if err != nil {
 		return nil, err
 	}
@@ -38,8 +39,9 @@ func CheckRun(ctx context.Context, r io.Reader, opts RunOptions) (*Result, error
 	res.AddGroup(group.finish(), opts.Allow)
 	if opts.WithElections {
 		res.AddElections(CheckElections(opts.Elections, ElectionOptions{UncleanEnabled: opts.UncleanEnabled}), opts.Allow)
-		res.Faults = faults.finish(opts.Elections)
 	}
+	res.Faults = faults.finish(opts.Elections)
+	res.addIncomplete(audit.finish(opts.PlannedFaults), opts.Allow)
 	return res, nil
 }
 

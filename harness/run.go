@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
@@ -220,40 +219,4 @@ func writeJSON(path string, v any) error {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return nil
-}
-
-// CheckRunDir checks a run directory's history and election log, in one pass over the history,
-// and returns the verdict without writing anything. allow is the set of anomaly types that do
-// not fail the verdict.
-func CheckRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]bool, uncleanEnabled bool, linLimit time.Duration) (*checker.Result, error) {
-	opts := checker.RunOptions{
-		Options:        checker.Options{Allow: allow, LinearizabilityTimeLimit: linLimit},
-		UncleanEnabled: uncleanEnabled,
-	}
-	ef, err := os.Open(filepath.Join(dir, ElectionsFile))
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("check: %w", err)
-	default:
-		opts.Elections, err = electionlog.Read(ef)
-		ef.Close()
-		if err != nil {
-			return nil, fmt.Errorf("check %s: %w", ElectionsFile, err)
-		}
-		opts.WithElections = true
-	}
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
-	if err != nil {
-		return nil, fmt.Errorf("check: %w", err)
-	}
-	defer f.Close()
-	res, err := checker.CheckRun(ctx, f, opts)
-	if err != nil {
-		return nil, fmt.Errorf("check %s: %w", HistoryFile, err)
-	}
-	if !opts.WithElections {
-		res.Warnings = append(res.Warnings, "no election log: election invariants not checked")
-	}
-	return res, nil
 }

@@ -147,7 +147,13 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	wg.Wait()
 	cancelPhase()
 	stopProgress()
-	if nemErr != nil {
+	var warnings []string
+	switch {
+	case nemErr != nil && errors.Is(nemErr, nemesis.ErrHealAll) && nem.HistoryError() == nil:
+		// The history records the failed heal-all, and the checker makes the verdict unknown.
+		warnings = append(warnings, fmt.Sprintf("nemesis: %v", nemErr))
+		r.logf("warning: %s; the verdict will be unknown", warnings[len(warnings)-1])
+	case nemErr != nil:
 		return nil, fmt.Errorf("nemesis: %w", nemErr)
 	}
 	if workErr != nil && !errors.Is(workErr, context.DeadlineExceeded) && !errors.Is(workErr, context.Canceled) {
@@ -155,7 +161,6 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 
 	r.logf("healed; waiting up to %s for the cluster to recover", spec.RecoveryLimit)
-	var warnings []string
 	if err := r.waitRecovered(ctx, cluster, z); err != nil {
 		warnings = append(warnings, fmt.Sprintf("cluster did not fully recover within %s: %v", spec.RecoveryLimit, err))
 		r.logf("warning: %s", warnings[len(warnings)-1])
@@ -177,12 +182,12 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 
 	r.logf("checking")
-	allow := map[checker.AnomalyType]bool{}
-	for t := range allowed {
-		allow[t] = true
+	// The options come from config.json, as for `kafkaesque check` and `report` on this directory.
+	checkOpts, _, err := RunCheckOptions(dir)
+	if err != nil {
+		return nil, err
 	}
-	unclean := spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true"
-	result, err := CheckRunDir(ctx, dir, allow, unclean, spec.CheckTimeLimit)
+	result, err := CheckRunDir(ctx, dir, checkOpts)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@ const (
 	FHealAll = "heal-all"
 )
 
+// ErrHealAll marks Run's error when its final heal-all failed: the cluster may still be broken.
+var ErrHealAll = errors.New("heal-all failed")
+
 // Undoing faults continues after the run's context ends, within these bounds. A broker restart
 // alone may take a minute to prove.
 const (
@@ -111,6 +114,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	return errors.Join(r.healAll(ctx), r.recordErr)
 }
 
+// HistoryError is the first failure to write the history, after which the nemesis recorded
+// nothing more (and injected nothing more), or nil.
+func (r *Runner) HistoryError() error { return r.recordErr }
+
 // inject records and applies one fault.
 func (r *Runner) inject(ctx context.Context, f Fault) (Injection, error) {
 	var inj Injection
@@ -174,7 +181,7 @@ func (r *Runner) healAll(ctx context.Context) error {
 		return value, errors.Join(errs...)
 	})
 	if err != nil {
-		return fmt.Errorf("heal-all: %w", err)
+		return fmt.Errorf("%w: %w", ErrHealAll, err)
 	}
 	r.mu.Lock()
 	r.active = nil

@@ -208,8 +208,8 @@ func TestRunReportsFailedHealAll(t *testing.T) {
 	c.healErr = errors.New("iptables is gone")
 	r, buf := newRunner(c, Schedule{Limit: time.Second}, nil)
 	ops, err := runRecorded(t, context.Background(), r, buf)
-	if err == nil || !strings.Contains(err.Error(), "iptables is gone") {
-		t.Errorf("Run = %v, want the heal error", err)
+	if err == nil || !strings.Contains(err.Error(), "iptables is gone") || !errors.Is(err, ErrHealAll) || r.HistoryError() != nil {
+		t.Errorf("Run = %v (history error %v), want the heal error as ErrHealAll, the history written", err, r.HistoryError())
 	}
 	if infos := pairs(t, ops); len(infos) != 1 || infos[0].F != FHealAll || infos[0].Error == "" {
 		t.Errorf("ops %v, want one failed heal-all", infos)

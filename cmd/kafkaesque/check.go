@@ -126,6 +126,7 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 	for _, why := range res.Incomplete {
 		fmt.Fprintf(w, "  unknown: %s\n", why)
 	}
+	fmt.Fprintf(w, "  faults injected: %s\n", injectedSummary(checker.CountFaults(res.Faults)))
 	if len(res.Faults) > 0 {
 		fmt.Fprintf(w, "  faults (seconds from injection until: new controller / new leader / new coordinator / sends ok):\n")
 		for _, f := range res.Faults {
@@ -133,6 +134,18 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 				secs(f.NewControllerAfter), secs(f.NewLeaderAfter), secs(f.NewCoordinatorAfter), secs(f.SendsOKAfter), errNote(f.Error))
 		}
 	}
+}
+
+// injectedSummary lists the faults injected by name, e.g. "kill-leader ×3 (1 failed)".
+func injectedSummary(counts []checker.FaultCount) string {
+	if len(counts) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(counts))
+	for i, c := range counts {
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, ", ")
 }
 
 func secs(p *float64) string {

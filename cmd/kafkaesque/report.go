@@ -46,12 +46,20 @@ func newReportCmd() *cobra.Command {
 	return cmd
 }
 
-// reportRunDir checks the directory if it has no results yet, then writes its report and the
-// index of its parent directory.
+// reportRunDir checks the directory if it has no results yet, with the run's own options from
+// config.json plus the allow flags (or the flags alone for a bare history), then writes its
+// report and the index of its parent directory.
 func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]bool, limit time.Duration, stdout io.Writer) error {
 	if _, err := os.Stat(filepath.Join(dir, report.ResultsFile)); errors.Is(err, os.ErrNotExist) {
+		opts, found, err := harness.RunCheckOptions(dir)
+		if err != nil {
+			return err
+		}
+		if !found {
+			opts.LinearizabilityTimeLimit = limit
+		}
 		fmt.Fprintf(stdout, "%s has no %s: checking %s\n", dir, report.ResultsFile, report.HistoryFile)
-		res, err := harness.CheckRunDir(ctx, dir, allow, false, limit)
+		res, err := harness.CheckRunDir(ctx, dir, opts.Merge(allow))
 		if err != nil {
 			return err
 		}
