@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,29 +17,100 @@ import (
 	"github.com/kafkaesque/kafkaesque/harness"
 )
 
-// TestInterruptedRunCleansUp sends SIGINT to a real `kafkaesque run` in its fault phase and
-// checks that it exits, keeps its run directory with the node logs collected, and leaves no
-// container or network behind.
+// TestInterruptedRunCleansUp stops a real `kafkaesque run` in every way a terminal session
+// ends: SIGINT (Ctrl-C), SIGHUP (the terminal closed), SIGTERM, and its output's reader going
+// away (piped into head). Each time the run must exit, keep its run directory with the node
+// logs collected, and leave no container or network behind.
 func TestInterruptedRunCleansUp(t *testing.T) {
 	harness.RequireDocker(t)
 	bin := filepath.Join(t.TempDir(), "kafkaesque")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	out := filepath.Join(t.TempDir(), "run")
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			cmd := runCommand(t, bin, out)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			runID, sc := waitFaultPhase(t, cmd, stderr)
+			time.Sleep(3 * time.Second)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			err = cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
+				t.Errorf("run stopped by %v exited with %v, want a non-zero status", sig, err)
+			}
+			checkCleanedUp(t, runID, out)
+		})
+	}
+	// The reader of stdout and stderr goes away in the fault phase: the next progress line
+	// meets a broken pipe (SIGPIPE, EPIPE).
+	t.Run("pipe closed", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "run")
+		cmd := runCommand(t, bin, out)
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = w, w
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		runID, _ := waitFaultPhase(t, cmd, r)
+		r.Close()
+		if err := cmd.Wait(); err != nil {
+			if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == -1 {
+				t.Errorf("the run was killed by a signal (%v) instead of cleaning up", err)
+			}
+		}
+		checkCleanedUp(t, runID, out)
+	})
+	// As a user types it: output piped into `head -3`, which exits once the cluster is up.
+	t.Run("head -3", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "run")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		shell := exec.CommandContext(ctx, "sh", "-c", `"$0" run --time-limit 2m --nemesis kill-leader --seed 5 --out "$1" 2>&1 | head -3`, bin, out)
+		printed, err := shell.Output()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", shell, err, printed)
+		}
+		var cfg struct {
+			RunID string `json:"run_id"`
+		}
+		data, err := os.ReadFile(filepath.Join(out, harness.ConfigFile))
+		if err != nil || json.Unmarshal(data, &cfg) != nil || cfg.RunID == "" {
+			t.Fatalf("no run id in the run directory (%v); head printed:\n%s", err, printed)
+		}
+		checkCleanedUp(t, cfg.RunID, out)
+	})
+}
+
+// runCommand is a run long enough to be stopped in its fault phase.
+func runCommand(t *testing.T, bin, out string) *exec.Cmd {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "--time-limit", "2m", "--nemesis", "kill-leader", "--seed", "5", "--out", out)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(cancel)
+	return exec.CommandContext(ctx, bin, "run", "--time-limit", "2m", "--nemesis", "kill-leader", "--seed", "5", "--out", out)
+}
+
+// waitFaultPhase reads the run's progress until its fault phase begins, and returns the run id.
+func waitFaultPhase(t *testing.T, cmd *exec.Cmd, progress io.Reader) (string, *bufio.Scanner) {
+	t.Helper()
 	runID := ""
 	ready := regexp.MustCompile(`cluster (\S+) ready`)
-	sc := bufio.NewScanner(stderr)
+	sc := bufio.NewScanner(progress)
 	var lines []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
@@ -45,33 +118,28 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 			runID = m[1]
 		}
 		if runID != "" && strings.Contains(sc.Text(), "fault phase") {
-			break
+			return runID, sc
 		}
 	}
-	if runID == "" {
-		_ = cmd.Process.Kill()
-		t.Fatalf("the run never reached its fault phase:\n%s", strings.Join(lines, "\n"))
-	}
-	time.Sleep(3 * time.Second)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
-		t.Errorf("interrupted run exited with %v, want a non-zero status", err)
-	}
+	_ = cmd.Process.Kill()
+	t.Fatalf("the run never reached its fault phase:\n%s", strings.Join(lines, "\n"))
+	return "", nil
+}
+
+// checkCleanedUp checks that nothing of run runID is left in Docker and that the run directory
+// kept its files and the node logs.
+func checkCleanedUp(t *testing.T, runID, out string) {
+	t.Helper()
 	for _, what := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}} {
-		args := append(what, "--filter", "label="+harness.LabelRun+"="+runID)
+		args := append(what, "--filter", "label="+harness.LabelManaged+"=true", "--filter", "label="+harness.LabelRun+"="+runID)
 		left, err := exec.Command("docker", args...).Output()
 		if err != nil {
 			t.Fatalf("docker %v: %v", args, err)
 		}
 		if strings.TrimSpace(string(left)) != "" {
 			t.Errorf("run %s left behind (docker %s): %s", runID, what[0], left)
+			_ = exec.Command("sh", "-c", "docker rm -f $(docker ps -aq --filter label="+harness.LabelRun+"="+runID+
+				"); docker network rm $(docker network ls -q --filter label="+harness.LabelRun+"="+runID+")").Run()
 		}
 	}
 	for _, f := range []string{harness.ConfigFile, harness.HistoryFile, filepath.Join(harness.NodeLogsDir, "kafka1.log")} {

@@ -34,8 +34,8 @@ func status(code int) error {
 }
 
 func main() {
-	ctx, stop := interruptContext(context.Background())
-	code := execute(ctx, os.Args[1:], newOutput(os.Stdout, stop), newOutput(os.Stderr, stop))
+	ctx, interrupt, stop := interruptContext(context.Background())
+	code := execute(ctx, os.Args[1:], newOutput(os.Stdout, interrupt), newOutput(os.Stderr, interrupt))
 	stop()
 	os.Exit(code)
 }

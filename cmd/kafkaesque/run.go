@@ -111,6 +111,9 @@ func runRun(ctx context.Context, o *runFlags, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "kafkaesque run: seed %d, run directory %s\n", spec.Seed, spec.OutDir)
 	res, err := harness.RunChaos(ctx, spec)
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			fmt.Fprintf(stderr, "kafkaesque run: %v\n", cause)
+		}
 		fmt.Fprintf(stderr, "kafkaesque run: %v\n", err)
 		if _, statErr := os.Stat(spec.OutDir); statErr == nil {
 			fmt.Fprintf(stderr, "kafkaesque run: partial run directory kept: %s\n", spec.OutDir)
