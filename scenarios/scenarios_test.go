@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,4 +152,34 @@ func TestUncleanElectionLosesWrites(t *testing.T) {
 		t.Errorf("no unclean election in the election log: the stale follower never led")
 	}
 	lossCaught(t, res)
+}
+
+// Positive control for the final log: with acks=1 a SIGKILLed leader has acknowledged writes its
+// followers never fetched; a follower takes over and the old leader truncates them when it
+// returns. Whether or not a consumer read them first, the final drain proves them lost: the final
+// log holds other values at their offsets, or ends below them. None may pass as merely unseen.
+func TestAcksOneKilledLeaderLosesWrites(t *testing.T) {
+	sched := nemesis.ScheduleOptions{HoldMin: 8 * time.Second, HoldMax: 8 * time.Second,
+		RestMin: 4 * time.Second, RestMax: 4 * time.Second, Warmup: 3 * time.Second}
+	res := harness.Run(t, spec(config{acks: workloads.AcksLeader, minISR: 1}, []string{"kill-leader"}, 40*time.Second, sched, 7))
+	assertFaultsTookEffect(t, res, []string{"kill-leader"})
+	lossCaught(t, res)
+	r := res.Result
+	if n := len(r.Anomalies[checker.LostWrite]); n == 0 {
+		t.Errorf("no lost-write: the final log did not prove the truncated writes lost")
+	}
+	if n := len(r.Anomalies[checker.Unseen]); n != 0 {
+		t.Errorf("%d unseen writes: with a complete final drain every acknowledged write is confirmed or lost", n)
+	}
+	for _, a := range r.Anomalies[checker.LostWrite] {
+		if !strings.Contains(a.Explanation, "final log") && !strings.Contains(a.Explanation, "final drain") {
+			t.Errorf("lost write not proven by the final log: %s", a.Explanation)
+		}
+	}
+	if len(r.Causes) == 0 {
+		t.Errorf("no causes for an invalid run")
+	}
+	for _, c := range r.Causes {
+		t.Logf("cause: %s", c.Summary)
+	}
 }
