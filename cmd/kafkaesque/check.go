@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/spf13/cobra"
 )
 
@@ -23,40 +26,78 @@ func newCheckCmd() *cobra.Command {
 		limit  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "check [flags] HISTORY.jsonl",
-		Short: "check a history file for anomalies",
-		Long: "Checks a history file for anomalies and prints the verdict.\n\n" +
-			"Exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (time limit hit).",
-		Args: exactlyOne("history file"),
+		Use:   "check [flags] HISTORY.jsonl | RUN_DIR",
+		Short: "check a history file or a run directory for anomalies",
+		Long: "Checks a history for anomalies and prints the verdict.\n\n" +
+			"A run directory (RUN_DIR, or RUN_DIR/history.jsonl with config.json beside it) is checked as the\n" +
+			"run checked it: with its election log and the options in its config.json (the anomaly types it\n" +
+			"allows, unclean leader election, its linearizability time limit, the faults it planned), so the\n" +
+			"verdict agrees with its results.json. There --allow adds to the run's allowed types (it never\n" +
+			"removes one) and --time-limit, when given, replaces the run's. A bare history file is checked\n" +
+			"with the flags alone.\n\n" +
+			"Exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (a time limit hit, a fault or\n" +
+			"recovery that failed, nothing to judge).",
+		Args: exactlyOne("history file or run directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return status(runCheck(cmd.Context(), args[0], asJSON, allow, limit, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+			allowed, err := parseAllow(allow)
+			if err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "kafkaesque check: --allow: %v\n", err)
+				return status(exitError)
+			}
+			var limitGiven *time.Duration
+			if cmd.Flags().Changed("time-limit") {
+				limitGiven = &limit
+			}
+			return status(runCheck(cmd.Context(), args[0], asJSON, allowed, limit, limitGiven, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
-	f.StringVar(&allow, "allow", "", "comma-separated anomaly types to report without failing the verdict")
-	f.DurationVar(&limit, "time-limit", 60*time.Second, "time limit for the linearizability search (0 = none)")
+	f.StringVar(&allow, "allow", "", "comma-separated anomaly types to report without failing the verdict (for a run directory: added to the run's own)")
+	f.DurationVar(&limit, "time-limit", 60*time.Second, "time limit for the linearizability search (0 = none; for a run directory: the run's own unless given)")
 	return cmd
 }
 
-func runCheck(ctx context.Context, path string, asJSON bool, allow string, limit time.Duration, stdout, stderr io.Writer) int {
-	allowed, err := parseAllow(allow)
-	if err != nil {
-		fmt.Fprintf(stderr, "kafkaesque check: --allow: %v\n", err)
-		return exitError
-	}
-	opts := checker.Options{Allow: allowed, LinearizabilityTimeLimit: limit}
-	f, err := os.Open(path)
-	if err != nil {
+// runCheck checks path, a bare history file or a run directory. limitGiven is the
+// --time-limit flag when it was given.
+func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.AnomalyType]bool, limit time.Duration, limitGiven *time.Duration, stdout, stderr io.Writer) int {
+	var res *checker.Result
+	dir, isRunDir, err := runDirOf(path)
+	switch {
+	case err != nil:
 		fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
 		return exitError
-	}
-	defer f.Close()
-	// The history and consumer-group guarantees, in one pass (no election log here).
-	res, err := checker.CheckRun(ctx, f, checker.RunOptions{Options: opts})
-	if err != nil {
-		fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
-		return exitError
+	case isRunDir:
+		opts, found, err := harness.RunCheckOptions(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
+			return exitError
+		}
+		if !found || limitGiven != nil {
+			opts.LinearizabilityTimeLimit = limit
+		}
+		opts = opts.Merge(allow)
+		if found {
+			fmt.Fprintf(stderr, "kafkaesque check: %s: with the run's options from %s: %s\n", dir, harness.ConfigFile, describeOptions(opts))
+		}
+		res, err = harness.CheckRunDir(ctx, dir, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
+			return exitError
+		}
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
+			return exitError
+		}
+		defer f.Close()
+		// The history and consumer-group guarantees, in one pass (no election log here).
+		res, err = checker.CheckRun(ctx, f, checker.RunOptions{Options: checker.Options{Allow: allow, LinearizabilityTimeLimit: limit}})
+		if err != nil {
+			fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
+			return exitError
+		}
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "kafkaesque check: warning: %s: %s\n", path, w)
@@ -72,6 +113,40 @@ func runCheck(ctx context.Context, path string, asJSON bool, allow string, limit
 		printSummary(stdout, path, res)
 	}
 	return exitCode(res)
+}
+
+// runDirOf says whether path names a run directory: a directory, or its history.jsonl with a
+// config.json beside it.
+func runDirOf(path string) (dir string, isRunDir bool, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", false, err
+	}
+	if st.IsDir() {
+		return path, true, nil
+	}
+	dir = filepath.Dir(path)
+	if filepath.Base(path) != harness.HistoryFile {
+		return "", false, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, harness.ConfigFile)); err != nil {
+		return "", false, nil
+	}
+	return dir, true, nil
+}
+
+// describeOptions says what a run directory is checked with, for the user.
+func describeOptions(o harness.CheckOptions) string {
+	allowed := make([]string, 0, len(o.Allow))
+	for t := range o.Allow {
+		allowed = append(allowed, string(t))
+	}
+	slices.Sort(allowed)
+	if len(allowed) == 0 {
+		allowed = []string{"none"}
+	}
+	return fmt.Sprintf("allowed %s; unclean leader election %v; linearizability limit %s; faults planned %d",
+		strings.Join(allowed, ","), o.UncleanEnabled, o.LinearizabilityTimeLimit, len(o.PlannedFaults))
 }
 
 // exitCode maps a verdict to the exit status shared by check and run.

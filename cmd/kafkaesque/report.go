@@ -25,7 +25,8 @@ func newReportCmd() *cobra.Command {
 		Use:   "report [flags] RUN_DIR",
 		Short: "write a run directory's HTML report (checking it first if needed)",
 		Long: "Writes RUN_DIR/index.html and junit.xml, and the results index of RUN_DIR's parent.\n" +
-			"A directory with history.jsonl but no results.json is checked first.",
+			"A directory with history.jsonl but no results.json is checked first, with the run's own\n" +
+			"options from its config.json (as `kafkaesque check RUN_DIR`); --allow adds to them.",
 		Args: exactlyOne("run directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			allowed, err := parseAllow(allow)
@@ -41,8 +42,8 @@ func newReportCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&allow, "allow", "", "when checking a bare history: comma-separated anomaly types that do not fail the verdict")
-	f.DurationVar(&limit, "time-limit", 60*time.Second, "when checking a bare history: linearizability search limit (0 = none)")
+	f.StringVar(&allow, "allow", "", "when checking (no results.json yet): comma-separated anomaly types that do not fail the verdict, added to the run's own")
+	f.DurationVar(&limit, "time-limit", 60*time.Second, "when checking a directory without config.json: linearizability search limit (0 = none)")
 	return cmd
 }
 
