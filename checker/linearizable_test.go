@@ -167,6 +167,9 @@ func historyFromBytes(t *testing.T, data []byte) []byte {
 		value string
 	}
 	pending := map[int]*open{}
+	// pid maps a client slot to its process id: a process that ended info does not go on.
+	pid := map[int]int{0: 0, 1: 1, 2: 2, 3: 3}
+	nextPID := 4
 	idx, now, sent := int64(0), int64(0), 0
 	emit := func(op history.Op, v any) {
 		op.Index, op.Time = idx, now
@@ -181,7 +184,8 @@ func historyFromBytes(t *testing.T, data []byte) []byte {
 	var values []string
 	for _, b := range data {
 		now += int64(b % 3)
-		p := int(b % 4)
+		slot := int(b % 4)
+		p := pid[slot]
 		key := []string{"t-0", "t-1"}[(b>>2)%2]
 		arg := int64(b >> 3 % 8)
 		o := pending[p]
@@ -197,7 +201,12 @@ func historyFromBytes(t *testing.T, data []byte) []byte {
 			emit(history.Op{Process: p, Type: history.Invoke, F: history.FPoll}, history.PollInvoke{Keys: []string{key}})
 		case b&0x30 == 0x30:
 			delete(pending, p)
-			emit(history.Op{Process: p, Type: []history.Type{history.Fail, history.Info}[b>>7], F: o.f}, nil)
+			typ := []history.Type{history.Fail, history.Info}[b>>7]
+			emit(history.Op{Process: p, Type: typ, F: o.f}, nil)
+			if typ == history.Info {
+				pid[slot] = nextPID
+				nextPID++
+			}
 		case o.f == history.FSend:
 			delete(pending, p)
 			emit(history.Op{Process: p, Type: history.OK, F: history.FSend}, history.SendValue{Key: o.key, Value: o.value, Offset: &arg})
