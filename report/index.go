@@ -31,7 +31,12 @@ type indexRow struct {
 
 // WriteIndex writes resultsDir/index.html listing every run directory in it, newest first.
 // A directory counts as a run if it holds results.json, config.json or history.jsonl.
+// It refuses (ErrNotResultsDir) to replace an index.html that is not a results index, or to
+// write into a run directory, whose index.html is the run's report.
 func WriteIndex(resultsDir string) error {
+	if err := indexWritable(resultsDir); err != nil {
+		return err
+	}
 	entries, err := os.ReadDir(resultsDir)
 	if err != nil {
 		return fmt.Errorf("results index: %w", err)
@@ -57,7 +62,7 @@ func WriteIndex(resultsDir string) error {
 		Title     string
 		Generated string
 		Runs      []indexRow
-	}{"Kafkaesque runs", time.Now().UTC().Format(time.RFC3339), rows}
+	}{indexTitle, time.Now().UTC().Format(time.RFC3339), rows}
 	if err := pageTemplates.ExecuteTemplate(&page, "index.html.tmpl", view); err != nil {
 		return fmt.Errorf("render results index: %w", err)
 	}
@@ -125,4 +130,30 @@ func indexEntry(dir, name string) (indexRow, bool) {
 		}
 	}
 	return row, true
+}
+
+// indexTitle is the results index's title; its <title> tells a page WriteIndex wrote.
+const indexTitle = "Kafkaesque runs"
+
+// ErrNotResultsDir is WriteIndex's refusal to write where its page would replace another.
+var ErrNotResultsDir = errors.New("not a directory of run directories")
+
+// indexWritable checks that resultsDir is no run directory and that its index.html, if any, is
+// a results index.
+func indexWritable(resultsDir string) error {
+	for _, f := range []string{ResultsFile, ConfigFile, HistoryFile} {
+		if _, err := os.Stat(filepath.Join(resultsDir, f)); err == nil {
+			return fmt.Errorf("%w: %s holds %s, so it is a run directory and its %s is the run's report", ErrNotResultsDir, resultsDir, f, ReportFile)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(resultsDir, ReportFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("results index: %w", err)
+	case !bytes.Contains(page, []byte("<title>"+indexTitle+"</title>")):
+		return fmt.Errorf("%w: %s is not a results index: not replacing it", ErrNotResultsDir, filepath.Join(resultsDir, ReportFile))
+	}
+	return nil
 }

@@ -22,9 +22,11 @@ func newReportCmd() *cobra.Command {
 		limit time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "report [flags] RUN_DIR",
+		Use:   "report [flags] RUN_DIR | RESULTS_DIR",
 		Short: "write a run directory's HTML report (checking it first if needed)",
-		Long: "Writes RUN_DIR/index.html and junit.xml, and the results index of RUN_DIR's parent.\n" +
+		Long: "Writes RUN_DIR/index.html and junit.xml, and the results index of RUN_DIR's parent (unless\n" +
+			"the parent is itself a run directory or holds an index.html that is not a results index).\n" +
+			"Nothing else outside RUN_DIR is written. Given a directory of run directories, writes its index.\n" +
 			"A directory with history.jsonl but no results.json is checked first, with the run's own\n" +
 			"options from its config.json (as `kafkaesque check RUN_DIR`); --allow adds to them.",
 		Args: exactlyOne("run directory"),
@@ -47,10 +49,19 @@ func newReportCmd() *cobra.Command {
 	return cmd
 }
 
-// reportRunDir checks the directory if it has no results yet, with the run's own options from
-// config.json plus the allow flags (or the flags alone for a bare history), then writes its
-// report and the index of its parent directory.
+// reportRunDir writes dir's report, checking it first if it has no results yet (with the run's
+// own options from config.json plus the allow flags, or the flags alone for a bare history), and
+// then the results index of the directory that holds it. Nothing else outside dir is written:
+// an index.html there that is not a results index, or a parent that is itself a run directory,
+// is left alone. A directory of run directories gets only its index.
 func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType]bool, limit time.Duration, stdout io.Writer) error {
+	dir, err := filepath.Abs(dir) // so `report .` has a parent
+	if err != nil {
+		return err
+	}
+	if !isRunDir(dir) {
+		return reportResultsDir(dir, stdout)
+	}
 	if _, err := os.Stat(filepath.Join(dir, report.ResultsFile)); errors.Is(err, os.ErrNotExist) {
 		opts, found, err := harness.RunCheckOptions(dir)
 		if err != nil {
@@ -77,10 +88,50 @@ func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType
 	if err := report.Write(ctx, dir); err != nil {
 		return err
 	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := report.WriteIndex(parent); err != nil {
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dir, report.ReportFile))
+	parent := filepath.Dir(dir)
+	if parent == dir {
+		return nil
+	}
+	switch err := report.WriteIndex(parent); {
+	case errors.Is(err, report.ErrNotResultsDir):
+		fmt.Fprintf(stdout, "no results index written: %v\n", err)
+	case err != nil:
+		return err
+	default:
+		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(parent, report.ReportFile))
+	}
+	return nil
+}
+
+// isRunDir reports whether dir holds a run's files.
+func isRunDir(dir string) bool {
+	for _, f := range []string{report.HistoryFile, report.ResultsFile, report.ConfigFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// reportResultsDir writes the results index of a directory of run directories.
+func reportResultsDir(dir string, stdout io.Writer) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(dir, report.ReportFile), filepath.Join(parent, report.ReportFile))
+	runs := 0
+	for _, e := range entries {
+		if e.IsDir() && isRunDir(filepath.Join(dir, e.Name())) {
+			runs++
+		}
+	}
+	if runs == 0 {
+		return fmt.Errorf("%s is neither a run directory (no %s or %s) nor a directory of run directories", dir, report.HistoryFile, report.ResultsFile)
+	}
+	if err := report.WriteIndex(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d runs)\n", filepath.Join(dir, report.ReportFile), runs)
 	return nil
 }
