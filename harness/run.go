@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/nemesis"
+	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
@@ -193,7 +194,25 @@ func RunChaos(ctx context.Context, spec RunSpec) (res *RunResult, err error) {
 	if r.progress == nil {
 		r.progress = io.Discard
 	}
-	return r.run(ctx)
+	res, err = r.run(ctx)
+	if err != nil {
+		recordFailure(spec.OutDir, err)
+	}
+	return res, err
+}
+
+// recordFailure writes why a run stopped into its directory, and its report and the results
+// index, so the report shows the cause rather than a missing verdict. It is best effort: the
+// error itself goes back to the caller either way.
+func recordFailure(dir string, runErr error) {
+	if err := os.WriteFile(filepath.Join(dir, report.RunErrorFile), []byte(runErr.Error()+"\n"), 0o644); err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if report.Write(ctx, dir) == nil {
+		_ = report.WriteIndex(filepath.Dir(dir))
+	}
 }
 
 func prepareDir(dir string) error {

@@ -291,5 +291,8 @@ func summarize(res *checker.Result) string {
 			parts = append(parts, fmt.Sprintf("%s %d", t, n))
 		}
 	}
+	if n := len(res.Causes); n > 0 {
+		return fmt.Sprintf("%d distinct cause(s): %s", n, strings.Join(parts, ", "))
+	}
 	return strings.Join(parts, ", ")
 }

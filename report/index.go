@@ -103,7 +103,7 @@ func indexEntry(dir, name string) (indexRow, bool) {
 	res, hasVerdict, err := loadResult(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		row.Why = []string{noResults}
+		row.Why = missingResults(dir)
 	case err != nil:
 		row.Verdict, row.VerdictClass, row.Why = "unknown", "verdict-unknown", []string{err.Error()}
 	}

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,6 +148,18 @@ func loadResult(dir string) (res *checker.Result, hasVerdict bool, err error) {
 
 // noResults is why a run directory without results.json has no verdict.
 const noResults = "no " + ResultsFile + ": the run stopped before it was checked (its output and the node logs say why)"
+
+// RunErrorFile is where a run that stopped on an error writes that error.
+const RunErrorFile = "error.txt"
+
+// missingResults says why a run directory has no verdict: the run's own error when it wrote one.
+func missingResults(dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, RunErrorFile))
+	if err != nil || len(bytes.TrimSpace(data)) == 0 {
+		return []string{noResults}
+	}
+	return []string{"the run stopped before it was checked: " + string(bytes.TrimSpace(data))}
+}
 
 // verdictReasons says why a result's verdict is unknown; nothing for a valid or invalid one.
 func verdictReasons(res *checker.Result, hasVerdict bool) []string {

@@ -63,7 +63,7 @@ func load(ctx context.Context, dir string) (*run, error) {
 	var why []string
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		res, why = &checker.Result{Valid: checker.Unknown}, []string{noResults}
+		res, why = &checker.Result{Valid: checker.Unknown}, missingResults(dir)
 	case err != nil:
 		return nil, fmt.Errorf("report %s: %w", dir, err)
 	default:

@@ -120,3 +120,17 @@ func TestRunWithoutResultsShowsWhy(t *testing.T) {
 		t.Error("the page does not list the failed injection")
 	}
 }
+
+// A run that stopped on an error and wrote it down shows that error, not just a missing verdict.
+func TestRunThatFailedShowsItsError(t *testing.T) {
+	dir := writeRunDir(t, map[string]string{
+		ConfigFile:   `{"run_id":"run-1","spec":{"Faults":["kill-leader"]}}`,
+		RunErrorFile: "start cluster: broker 2 exited at start-up\n",
+	})
+	page, index := pages(t, dir)
+	const why = "the run stopped before it was checked: start cluster: broker 2 exited at start-up"
+	requireUnknown(t, "the page", page, why)
+	if !strings.Contains(index, why) {
+		t.Error("the index does not show the run's error")
+	}
+}

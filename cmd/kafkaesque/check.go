@@ -164,6 +164,17 @@ func exitCode(res *checker.Result) int {
 func printSummary(w io.Writer, path string, res *checker.Result) {
 	s := res.Stats
 	fmt.Fprintf(w, "%s: %s\n", path, res.Valid)
+	// The distinct causes first: one truncation shows up as several anomaly types.
+	if n := len(res.Causes); n > 0 {
+		fmt.Fprintf(w, "  %d distinct cause(s) of failure:\n", n)
+		for i, c := range res.Causes {
+			if i == examplesPerType {
+				fmt.Fprintf(w, "    ... %d more\n", n-i)
+				break
+			}
+			fmt.Fprintf(w, "    %s\n", c.Summary)
+		}
+	}
 	fmt.Fprintf(w, "  %d lines, %d keys, %d values; sends ok/fail/info %d/%d/%d, polls ok/fail/info %d/%d/%d, %d incomplete\n",
 		s.Lines, s.Keys, s.Values, s.SendsOK, s.SendsFail, s.SendsInfo, s.PollsOK, s.PollsFail, s.PollsInfo, s.Incomplete)
 	fmt.Fprintf(w, "  checked in %.2fs (linearizability %.2fs over %d ops in %d segments)\n",
@@ -171,6 +182,13 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 	if g := res.Group; g != nil {
 		fmt.Fprintf(w, "  consumer group: %d members, %d generations, %d rebalances; commits ok/fail/info %d/%d/%d; %d of %d reads re-delivered; coordinator moved %d times %v\n",
 			g.Members, g.Generations, g.Rebalances, g.CommitsOK, g.CommitsFail, g.CommitsInfo, g.Redelivered, g.Reads, g.CoordinatorMoves, g.Coordinators)
+	}
+	if len(res.Lag) > 0 {
+		parts := make([]string, len(res.Lag))
+		for i, l := range res.Lag {
+			parts[i] = fmt.Sprintf("%s %.1fs", l.Key, l.WorstSeconds)
+		}
+		fmt.Fprintf(w, "  worst realtime lag (measured, not judged; from %s): %s\n", res.Lag[0].Source, strings.Join(parts, ", "))
 	}
 	allowed := map[checker.AnomalyType]bool{}
 	for _, t := range res.Allowed {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +67,15 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The summary leads with the distinct causes: one truncated write is one cause, shown before
+// the per-type counts (lost-write and inconsistent-offsets).
+func TestCheckSummaryLeadsWithCauses(t *testing.T) {
+	code, stdout, _ := run("check", filepath.Join("testdata", "histories", "read-then-lost.jsonl"))
+	lines := strings.Split(stdout, "\n")
+	if code != 1 || len(lines) < 3 || !strings.Contains(lines[1], "1 distinct cause(s)") ||
+		!strings.Contains(lines[2], "t-0 offset 0: lost-write ×1, inconsistent-offsets ×1") {
+		t.Fatalf("exit %d, summary:\n%s", code, stdout)
+	}
 }
