@@ -111,7 +111,7 @@ func indexEntry(dir, name string) (indexRow, bool) {
 	if err != nil {
 		row.FaultsError = err.Error()
 	}
-	for _, c := range countFaults(faults) {
+	for _, c := range checker.CountFaults(faults) {
 		row.Faults = append(row.Faults, c.String())
 	}
 	if res != nil {

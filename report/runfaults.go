@@ -9,56 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 )
-
-// faultCount is how often one fault was injected, and how often that failed.
-type faultCount struct {
-	Name           string
-	Injected       int // attempts
-	Failed         int // injections that failed
-	RecoveryFailed int // recoveries that failed
-}
-
-func (c faultCount) String() string {
-	s := fmt.Sprintf("%s ×%d", c.Name, c.Injected)
-	var bad []string
-	if c.Failed > 0 {
-		bad = append(bad, fmt.Sprintf("%d failed", c.Failed))
-	}
-	if c.RecoveryFailed > 0 {
-		bad = append(bad, fmt.Sprintf("%d recovery failed", c.RecoveryFailed))
-	}
-	if len(bad) > 0 {
-		s += " (" + strings.Join(bad, ", ") + ")"
-	}
-	return s
-}
-
-// countFaults counts injections by fault name, in order of first injection.
-func countFaults(faults []checker.FaultImpact) []faultCount {
-	var out []faultCount
-	at := map[string]int{}
-	for _, f := range faults {
-		i, ok := at[f.Fault]
-		if !ok {
-			i = len(out)
-			at[f.Fault] = i
-			out = append(out, faultCount{Name: f.Fault})
-		}
-		out[i].Injected++
-		if f.Error != "" {
-			out[i].Failed++
-		}
-		if f.RecoveryError != "" {
-			out[i].RecoveryFailed++
-		}
-	}
-	return out
-}
 
 // injectedFaults lists the faults a run injected: results.json's measured faults when it has
 // them, else the nemesis ops of the history (a run that stopped before its check, or one checked
