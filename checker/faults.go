@@ -53,6 +53,10 @@ func (a *faultAudit) observe(op history.Op) error {
 		if failed {
 			a.reasons = append(a.reasons, fmt.Sprintf("heal-all (op %d) failed: %s", op.Index, why))
 		}
+	case history.FAwaitRecovery:
+		if failed {
+			a.reasons = append(a.reasons, fmt.Sprintf("the cluster had not recovered when the final drain began (op %d): %s", op.Index, why))
+		}
 	default:
 		if failed {
 			a.reasons = append(a.reasons, fmt.Sprintf("fault %s (op %d) was not injected: %s", describeFault(op), op.Index, why))
@@ -90,9 +94,9 @@ func describeFault(op history.Op) string {
 	return name
 }
 
-// addIncomplete records reasons the verdict is unknown and decides the verdict again: anomalies
+// AddIncomplete records reasons the verdict is unknown and decides the verdict again: anomalies
 // found still make it invalid.
-func (r *Result) addIncomplete(reasons []string, allow map[AnomalyType]bool) {
+func (r *Result) AddIncomplete(reasons []string, allow map[AnomalyType]bool) {
 	if len(reasons) == 0 {
 		return
 	}

@@ -15,8 +15,8 @@ type finalLogReport struct {
 
 func (f finalLogReport) incomplete() []string {
 	var out []string
-	if f.unknown > 0 {
-		out = append(out, fmt.Sprintf("the final drain did not read %s up to the final high watermark: %d acknowledged writes there are unknown, neither confirmed in the final log nor proven lost",
+	if len(f.undrained) > 0 {
+		out = append(out, fmt.Sprintf("the final drain did not complete for %s: their final log is unknown, and %d acknowledged writes there are neither confirmed in it nor proven lost",
 			strings.Join(f.undrained, ", "), f.unknown))
 	}
 	if f.beforeStart > 0 {
@@ -35,12 +35,17 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 	d := k.drain
 	complete := d.complete()
 	var out []Anomaly
-	unknown := 0
+	unknown, acked := 0, false
 	for _, r := range k.values {
-		if r.status != sentOK || r.drainOp >= 0 && r.drainOffset == r.ack {
+		if r.status != sentOK {
 			continue
 		}
-		if a, ok := k.lostFromFinalLog(r, complete); ok {
+		acked = true
+		if r.drainOp >= 0 && r.drainOffset == r.ack {
+			continue
+		}
+		if a, ok := k.lostFromFinalLog(r, complete, c.pollsWithFrom == 0); ok {
+			r.lost = true
 			out = append(out, a)
 			continue
 		}
@@ -50,16 +55,11 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 			unknown++
 		}
 	}
-	if unknown > 0 {
+	// An incomplete drain leaves the final log unknown, even where every write was seen once:
+	// a log that shrank during the drain was read before it shrank.
+	if acked && !complete {
 		rep.unknown += unknown
-		switch {
-		case d.polls == 0:
-			rep.undrained = append(rep.undrained, k.name+" (no drain poll)")
-		case d.hw < 0:
-			rep.undrained = append(rep.undrained, fmt.Sprintf("%s (no drain poll answered)", k.name))
-		default:
-			rep.undrained = append(rep.undrained, fmt.Sprintf("%s (read to %d of %d)", k.name, max(d.reach, d.from), d.hw))
-		}
+		rep.undrained = append(rep.undrained, d.describe(k.name))
 	}
 	return out
 }
@@ -68,8 +68,11 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 // offset, is proven lost. With a complete drain it is lost unless its offset lies below the
 // drain's start, or the drain saw nothing at that offset and found the value elsewhere (then
 // duplicate or inconsistent-offsets say what moved). With an incomplete drain only direct proof
-// counts: another value at its offset in the final log, or reads past it that never saw it.
-func (k *keyState) lostFromFinalLog(r *valueRecord, complete bool) (Anomaly, bool) {
+// counts: another value at its offset in the final log, or (readsProve: polls that do not say
+// where they asked) reads past it that never saw it. Where polls say where they asked, a poll
+// handed records past an existing offset it asked for is a poll-skip, and one that asked past
+// it proves nothing.
+func (k *keyState) lostFromFinalLog(r *valueRecord, complete, readsProve bool) (Anomaly, bool) {
 	d := k.drain
 	lost := func(proof int64, format string, args ...any) (Anomaly, bool) {
 		return Anomaly{Type: LostWrite, Key: k.name,
@@ -91,7 +94,7 @@ func (k *keyState) lostFromFinalLog(r *valueRecord, complete bool) (Anomaly, boo
 		}
 		return Anomaly{}, false
 	}
-	if r.firstRead < 0 && k.maxRead > r.ack {
+	if readsProve && r.firstRead < 0 && k.maxRead > r.ack {
 		return lost(k.maxReadOp, "no poll read it, although op %d read up to offset %d", k.maxReadOp, k.maxRead)
 	}
 	return Anomaly{}, false
@@ -131,6 +134,7 @@ func lostAndUnseen(k *keyState) []Anomaly {
 			continue
 		}
 		if k.maxRead > r.ack {
+			r.lost = true
 			out = append(out, Anomaly{
 				Type: LostWrite, Key: k.name,
 				Ops:     []int64{r.invokeOp, r.completeOp, k.maxReadOp},

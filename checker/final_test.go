@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -116,7 +117,7 @@ func TestIncompleteDrainIsUnknownNotValid(t *testing.T) {
 	b.pollAt(9, k0, 0, 2, true, 0, "a") // stopped before b
 	b.drain(8, "t-1", 1, 0, "c")
 	res := b.check(Options{})
-	if res.Valid != Unknown || len(res.Anomalies) != 0 || len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "t-0 (read to 1 of 2)") {
+	if res.Valid != Unknown || len(res.Anomalies) != 0 || len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "t-0 (read to 1 of 2") {
 		t.Errorf("verdict %s, incomplete %v, anomalies %s; want unknown naming t-0", res.Valid, res.Incomplete, dump(res))
 	}
 	// A partition the drain never reached, while others were drained, is unknown too.
@@ -298,4 +299,107 @@ func TestNonlinearizableAcrossProcesses(t *testing.T) {
 	b.drain(9, k0, 2, 0, "b", 1, "a")
 	res := b.check(Options{})
 	only(t, res, Nonlinearizable)
+}
+
+func TestDrainMustCoverEveryOffset(t *testing.T) {
+	// The drain asked for 0 and then for 2: offset 1 was never asked for, so b there is
+	// unknown, not lost; and a write whose offset fell in the hole is not confirmed by a copy.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	b.send(0, k0, "c", 2)
+	b.pollAt(9, k0, 0, 3, true, 0, "a")
+	b.pollAt(9, k0, 2, 3, true, 2, "c")
+	b.pollAt(9, k0, 3, 3, true)
+	res := b.check(Options{})
+	if res.Valid != Unknown || len(res.Anomalies) != 0 || !strings.Contains(strings.Join(res.Incomplete, ""), "not covered") {
+		t.Errorf("verdict %s, incomplete %v, anomalies %s; want unknown", res.Valid, res.Incomplete, dump(res))
+	}
+}
+
+func TestDrainWhoseWatermarkFellIsUnknown(t *testing.T) {
+	// A first pass read a, b, c; the log then shrank to a alone and the drain confirmed that
+	// end. What the first pass saw is not the final log: the verdict cannot be valid.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(0, k0, "b", 1)
+	b.send(0, k0, "c", 2)
+	b.pollAt(9, k0, 0, 3, true, 0, "a", 1, "b", 2, "c")
+	b.line(9, history.Invoke, history.FPoll, history.PollInvoke{Keys: []string{k0}, From: map[string]int64{k0: 3}, Drain: true})
+	b.line(9, history.Fail, history.FPoll, nil)
+	b.pollAt(9, k0, 0, 1, true, 0, "a")
+	b.pollAt(9, k0, 1, 1, true)
+	res := b.check(Options{})
+	if res.Valid != Unknown || !strings.Contains(strings.Join(res.Incomplete, ""), "fell from 3 to 1") {
+		t.Errorf("verdict %s, incomplete %v, anomalies %s; want unknown", res.Valid, res.Incomplete, dump(res))
+	}
+}
+
+func TestHistoryCutBeforeItsDrainIsUnknown(t *testing.T) {
+	// Polls with from and hw come from a run that drains at its end; without the drain the
+	// run stopped early, and its writes cannot be judged against a final log.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.pollAt(1, k0, 0, 1, false, 0, "a")
+	res := b.check(Options{})
+	if res.Valid != Unknown || !strings.Contains(strings.Join(res.Incomplete, ""), "ended before its drain") {
+		t.Errorf("verdict %s, incomplete %v; want unknown", res.Valid, res.Incomplete)
+	}
+}
+
+func TestHistoryWithoutSendsOrPollsIsUnknown(t *testing.T) {
+	b := newBuilder(t)
+	b.line(0, history.Invoke, history.FCrash, map[string]string{"reason": "crash-client"})
+	b.line(0, history.Info, history.FCrash, map[string]string{"reason": "crash-client"})
+	b.line(1, history.Invoke, history.FCoordinator, map[string]string{"group": "g"})
+	b.line(1, history.Fail, history.FCoordinator, map[string]string{"group": "g"})
+	if res := b.check(Options{}); res.Valid != Unknown {
+		t.Errorf("verdict %s; want unknown", res.Valid)
+	}
+}
+
+func TestTruncationIsNotAlsoNonlinearizable(t *testing.T) {
+	// x is acknowledged at 2; the log is truncated to 1, and y (invoked after x returned) is
+	// acknowledged at 1 by the new leader. x is lost, offset 2 holds z: one cause, and the
+	// order of y after x is not reported again as nonlinearizable.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.send(1, k0, "w", 1)
+	b.send(2, k0, "x", 2)
+	b.send(3, k0, "y", 1)
+	b.send(4, k0, "z", 2)
+	b.drain(9, k0, 3, 0, "a", 1, "y", 2, "z")
+	res := b.check(Options{})
+	only(t, res, LostWrite, InconsistentOffsets)
+	if len(res.Causes) != 1 {
+		t.Errorf("causes %+v; want one", res.Causes)
+	}
+}
+
+func TestDrainOnAnUnrecoveredClusterIsUnknown(t *testing.T) {
+	build := func(recoveryErr string) string {
+		b := newBuilder(t)
+		b.send(0, k0, "a", 0)
+		b.line(history.NemesisProcess, history.Invoke, history.FAwaitRecovery, map[string]string{"limit": "1m0s"})
+		op := history.Op{Index: int64(len(b.lines)), Time: b.time, Process: history.NemesisProcess, Type: history.Info,
+			F: history.FAwaitRecovery, Value: []byte(`{"limit":"1m0s"}`), Error: recoveryErr}
+		raw, _ := json.Marshal(op)
+		b.lines = append(b.lines, string(raw))
+		b.time += 10
+		b.drain(9, k0, 1, 0, "a")
+		return b.text()
+	}
+	for _, tc := range []struct {
+		recoveryErr string
+		want        Validity
+	}{{"cluster did not fully recover within 1m0s: kafka-0: leader 2, isr [2]", Unknown}, {"", Valid}} {
+		res, err := CheckRun(t.Context(), stringsReader(build(tc.recoveryErr)), RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Valid != tc.want || len(res.Faults) != 0 {
+			t.Errorf("recovery error %q: verdict %s (want %s), incomplete %v, faults %+v (the wait is not a fault)",
+				tc.recoveryErr, res.Valid, tc.want, res.Incomplete, res.Faults)
+		}
+	}
 }

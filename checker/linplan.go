@@ -49,8 +49,11 @@ func planKey(k *keyState, opts Options) linPlan {
 	}
 	slices.SortFunc(values, func(a, b *valueRecord) int { return cmp.Compare(a.invokeOp, b.invokeOp) })
 	for _, r := range values {
-		if r.invokeOp < 0 || len(r.seen) == 0 {
-			continue // values nobody sent sit at free positions; unread unacked sends may not have happened
+		if r.invokeOp < 0 || len(r.seen) == 0 || r.lost {
+			// Values nobody sent sit at free positions; unread unacked sends may not have
+			// happened; a lost write is reported as such, and whatever later took its offset
+			// must not count against it again.
+			continue
 		}
 		own := int64(-1)
 		switch r.status {

@@ -1,7 +1,9 @@
 package checker
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/kafkaesque/kafkaesque/history"
@@ -20,15 +22,49 @@ type drainState struct {
 	// endSeen is the highest high watermark a drain poll returned when it asked at or past it:
 	// the end of the log seen rather than assumed (a new leader's watermark can lag a moment).
 	endSeen int64
+	// spans are the ranges [from, end) the ok drain polls covered: asked from, read to end.
+	spans [][2]int64
+	// fell is the first drop of the high watermark during the drain ([before, after]): the
+	// log shrank, or a lagging leader answered, so what was read before is not the final log.
+	fell []int64
 }
 
 func newDrainState() drainState {
 	return drainState{from: -1, hw: -1, hwOp: -1, reach: -1, lastOp: -1, endSeen: -1}
 }
 
-// complete reports whether the drain read the key up to its final high watermark and saw
-// that this was the end.
-func (d drainState) complete() bool { return d.hw >= 0 && d.reach >= d.hw && d.endSeen == d.hw }
+// complete reports whether the drain covered every offset from where it began up to its final
+// high watermark, saw that this was the end, and never saw the watermark fall.
+func (d drainState) complete() bool {
+	if d.hw < 0 || d.endSeen != d.hw || d.fell != nil {
+		return false
+	}
+	spans := slices.Clone(d.spans)
+	slices.SortFunc(spans, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	covered := d.from
+	for _, s := range spans {
+		if s[0] > covered {
+			return false // a stretch no drain poll asked for
+		}
+		covered = max(covered, s[1])
+	}
+	return covered >= d.hw
+}
+
+// describe says how far an incomplete drain got, for the verdict's reason.
+func (d drainState) describe(key string) string {
+	switch {
+	case d.polls == 0:
+		return key + " (no drain poll)"
+	case d.hw < 0:
+		return key + " (no drain poll answered)"
+	case d.fell != nil:
+		return fmt.Sprintf("%s (its high watermark fell from %d to %d during the drain)", key, d.fell[0], d.fell[1])
+	case d.endSeen != d.hw:
+		return fmt.Sprintf("%s (read to %d of %d, the end not confirmed)", key, max(d.reach, d.from), d.hw)
+	}
+	return fmt.Sprintf("%s (offsets between %d and %d not covered)", key, d.from, d.hw)
+}
 
 // lagPoll is an ok poll's visible end, for realtime lag: the first offset it did not show.
 type lagPoll struct {
@@ -148,6 +184,9 @@ func (k *keyState) poll(op history.Op, inv openOp, reads []history.Read, from, h
 func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64) {
 	d := &k.drain
 	d.lastOp = op.Index
+	if hw >= 0 && hw < d.hw && d.fell == nil {
+		d.fell = []int64{d.hw, hw}
+	}
 	if hw > d.hw {
 		d.hw, d.hwOp = hw, op.Index
 	}
@@ -162,6 +201,9 @@ func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64
 		end = max(end, reads[n-1].Offset+1)
 	}
 	d.reach = max(d.reach, end)
+	if from >= 0 {
+		d.spans = append(d.spans, [2]int64{from, end})
+	}
 	for _, rd := range reads {
 		r := k.value(rd.Value)
 		if r.drainOp < 0 {

@@ -41,7 +41,7 @@ func CheckRun(ctx context.Context, r io.Reader, opts RunOptions) (*Result, error
 		res.AddElections(CheckElections(opts.Elections, ElectionOptions{UncleanEnabled: opts.UncleanEnabled}), opts.Allow)
 	}
 	res.Faults = faults.finish(opts.Elections)
-	res.addIncomplete(audit.finish(opts.PlannedFaults), opts.Allow)
+	res.AddIncomplete(audit.finish(opts.PlannedFaults), opts.Allow)
 	return res, nil
 }
 

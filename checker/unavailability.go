@@ -126,6 +126,8 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 			m.faults[i].Recovered = &t
 			delete(m.open, v.Fault)
 		}
+	case history.FAwaitRecovery:
+		// the run's own wait after the faults, not a fault
 	case "heal-all":
 		for name, i := range m.open {
 			t := op.Time

@@ -8,10 +8,12 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/report"
 )
 
 // CheckOptions are what a run directory is checked with.
@@ -104,6 +106,11 @@ func CheckRunDir(ctx context.Context, dir string, o CheckOptions) (*checker.Resu
 	}
 	if !opts.WithElections {
 		res.Warnings = append(res.Warnings, "no election log: election invariants not checked")
+	}
+	// A run that stopped on an error was never going to be judged whole, whatever its history
+	// shows up to the stop.
+	if data, err := os.ReadFile(filepath.Join(dir, report.RunErrorFile)); err == nil {
+		res.AddIncomplete([]string{"the run stopped on an error before its check: " + strings.TrimSpace(string(data))}, o.Allow)
 	}
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
@@ -30,5 +31,30 @@ func TestRecordFailureWritesTheErrorAndTheReport(t *testing.T) {
 		if err != nil || !strings.Contains(string(html), "broker 2 exited at start-up") {
 			t.Errorf("%s does not show the run's error (%v)", page, err)
 		}
+	}
+}
+
+// Checking the directory of a run that stopped on an error never gives a verdict of valid,
+// even when the history up to the stop has nothing wrong in it.
+func TestCheckRunDirHonoursTheRunsError(t *testing.T) {
+	dir := t.TempDir()
+	hist := `{"index":0,"time":0,"process":0,"type":"invoke","f":"send","value":{"key":"t-0","value":"a"}}
+{"index":1,"time":5,"process":0,"type":"ok","f":"send","value":{"key":"t-0","value":"a","offset":0}}
+{"index":2,"time":6,"process":1,"type":"invoke","f":"poll","value":{"keys":["t-0"]}}
+{"index":3,"time":9,"process":1,"type":"ok","f":"poll","value":{"reads":{"t-0":[[0,"a"]]}}}
+`
+	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(hist), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := CheckRunDir(t.Context(), dir, CheckOptions{})
+	if err != nil || res.Valid != checker.Valid {
+		t.Fatalf("setup: %v, %v", res.Valid, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, report.RunErrorFile), []byte("workload: record send invoke: disk full\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = CheckRunDir(t.Context(), dir, CheckOptions{})
+	if err != nil || res.Valid != checker.Unknown || !strings.Contains(strings.Join(res.Incomplete, ""), "disk full") {
+		t.Fatalf("verdict %v, incomplete %v, err %v; want unknown naming the error", res.Valid, res.Incomplete, err)
 	}
 }

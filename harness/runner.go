@@ -161,9 +161,21 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 
 	r.logf("healed; waiting up to %s for the cluster to recover", spec.RecoveryLimit)
+	// The wait is in the history, so that checking the run directory later knows of a drain that
+	// began on a cluster still broken (its high watermarks may lag its logs): the verdict is then
+	// unknown at best.
+	limit := map[string]string{"limit": spec.RecoveryLimit.String()}
+	awaitInv, err := rec.Invoke(history.NemesisProcess, history.FAwaitRecovery, limit)
+	if err != nil {
+		return nil, fmt.Errorf("record %s: %w", history.FAwaitRecovery, err)
+	}
+	awaitMsg := ""
 	if err := r.waitRecovered(ctx, cluster, z); err != nil {
-		warnings = append(warnings, fmt.Sprintf("cluster did not fully recover within %s: %v", spec.RecoveryLimit, err))
-		r.logf("warning: %s", warnings[len(warnings)-1])
+		awaitMsg = fmt.Sprintf("cluster did not fully recover within %s: %v", spec.RecoveryLimit, err)
+		r.logf("warning: %s", awaitMsg)
+	}
+	if _, err := rec.Complete(awaitInv, history.Info, limit, awaitMsg); err != nil {
+		return nil, fmt.Errorf("record %s: %w", history.FAwaitRecovery, err)
 	}
 	r.logf("draining every partition (limit %s)", spec.DrainLimit)
 	drain, err := work.Drain(ctx, spec.DrainLimit)

@@ -56,6 +56,14 @@ func IsClientF(f string) bool {
 // are >= 0.
 const NemesisProcess = -1
 
+// Nemesis-process ops that are not faults: a fault's recovery, the final heal-all, and the run's
+// wait for the cluster to recover before the final drain (an info with an error when it did not).
+const (
+	FRecover       = "recover"
+	FHealAll       = "heal-all"
+	FAwaitRecovery = "await-recovery"
+)
+
 // Op is one line of a history.
 type Op struct {
 	Index   int64           `json:"index"`

@@ -94,7 +94,7 @@ func syntheticRun(t testing.TB) string {
 	rng := rand.New(rand.NewSource(7))
 	logs := make([][]string, 3)
 	positions := [2][3]int{}
-	truncated := false
+	truncated, reordered := false, false
 	lossFrom := -1
 	next := 0
 	xssSent := false
@@ -111,6 +111,19 @@ func syntheticRun(t testing.TB) string {
 				inv := write(now, history.NemesisProcess, history.Invoke, n.f, map[string]any{"fault": n.value["fault"]}, "")
 				write(inv.Time+sec(0.15), history.NemesisProcess, history.Info, n.f, n.value, "")
 			}
+		}
+		if !reordered && s >= 18.5 {
+			// A real-time violation across processes, which only the linearizability model
+			// sees: a send acknowledged at offset L+1 completes before another process's send,
+			// acknowledged at L, is invoked.
+			reordered = true
+			lateL := int64(len(logs[0]))
+			lateNext := lateL + 1
+			write(now, 100, history.Invoke, history.FSend, history.SendValue{Key: "jepsen-0", Value: "late-a"}, "")
+			write(now+sec(0.001), 100, history.OK, history.FSend, history.SendValue{Key: "jepsen-0", Value: "late-a", Offset: &lateNext}, "")
+			write(now+sec(0.002), 101, history.Invoke, history.FSend, history.SendValue{Key: "jepsen-0", Value: "late-b"}, "")
+			write(now+sec(0.003), 101, history.OK, history.FSend, history.SendValue{Key: "jepsen-0", Value: "late-b", Offset: &lateL}, "")
+			logs[0] = append(logs[0], "late-b", "late-a")
 		}
 		if !truncated && s >= 8.4 {
 			truncated = true

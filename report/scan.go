@@ -146,6 +146,8 @@ func (s *historyScan) nemesis(op, inv history.Op, open map[string]int) {
 			s.faults[i].End, s.faults[i].Ended = op.Time, fHealAll
 			delete(open, name)
 		}
+	case history.FAwaitRecovery:
+		// the run's own wait after the faults, not a fault
 	default:
 		if v.Fault == "" {
 			v.Fault = op.F

@@ -16,6 +16,13 @@ import (
 // fetch only means a partition is behind, worth asking again soon.
 const drainMaxWait = 100 * time.Millisecond
 
+// drainSettle is how long the drain waits for a high watermark below an acknowledged offset to
+// rise, asking every drainSettleStep, before it takes that watermark as the log's end.
+const (
+	drainSettle     = 10 * time.Second
+	drainSettleStep = 250 * time.Millisecond
+)
+
 // PartitionDrain is how far the drain read one partition.
 type PartitionDrain struct {
 	Key           string
@@ -106,6 +113,7 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 	// moment; a drain that stopped at such a watermark would call acknowledged writes lost. It
 	// also gives an empty partition the one ok poll that shows its final log is empty.
 	confirmed := false
+	var settling time.Time // when the end was first seen below an acknowledged offset
 	for !confirmed && ctx.Err() == nil {
 		from := pd.Next
 		typ, hwm, err := q.poll(ctx, pollArgs{client: q.client, proc: proc, partition: partition, position: &pd.Next, maxWait: drainMaxWait, drain: true})
@@ -121,8 +129,27 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 			sleepJitter(ctx, rng, errorBackoff)
 			continue
 		}
-		confirmed = hwm <= from && pd.Next >= pd.HighWatermark
+		confirmed = endSeen(from, hwm, pd.Next, pd.HighWatermark)
+		if confirmed && hwm <= q.acked[partition].Load() {
+			// A write was acknowledged at or past this end. A new leader's watermark can lag its
+			// log; give it drainSettle to catch up, then take the end as final (the write lost).
+			if settling.IsZero() {
+				settling = time.Now()
+			}
+			if time.Since(settling) < drainSettle {
+				confirmed = false
+				sleep(ctx, drainSettleStep)
+			}
+		}
 	}
 	pd.Complete = confirmed
 	return pd, nil
+}
+
+// endSeen reports whether an ok drain poll that asked at from and was told high watermark hwm
+// saw the end of the log, the drain being at next with maxHW the highest watermark seen: it asked
+// at the watermark, and that watermark is the highest seen (a lower one is a leader that lags,
+// or a log that shrank: the drain keeps asking).
+func endSeen(from, hwm, next, maxHW int64) bool {
+	return hwm <= from && next >= maxHW && hwm == maxHW
 }

@@ -114,8 +114,18 @@ type Queue struct {
 	drainSeed                    int64
 
 	sends atomic.Int64 // sends invoked, for MaxSends and unique values
+	// acked is, per partition, the highest offset a send was acknowledged at (-1: none): the
+	// drain gives a lagging high watermark time to reach it before taking the end as final.
+	acked []atomic.Int64
 	stats counters
 	ran   sync.Once
+}
+
+// noteAck raises partition's highest acknowledged offset to offset.
+func (q *Queue) noteAck(partition int, offset int64) {
+	a := &q.acked[partition]
+	for cur := a.Load(); offset > cur && !a.CompareAndSwap(cur, offset); cur = a.Load() {
+	}
 }
 
 // NewQueue checks cfg and prepares the workload. rng seeds every client's
@@ -128,7 +138,10 @@ func NewQueue(cfg QueueConfig, rec *history.Recorder, rng *rand.Rand) (*Queue, e
 	if rec == nil || rng == nil {
 		return nil, errors.New("new queue: recorder and rng are required")
 	}
-	q := &Queue{cfg: cfg, rec: rec}
+	q := &Queue{cfg: cfg, rec: rec, acked: make([]atomic.Int64, cfg.Partitions)}
+	for i := range q.acked {
+		q.acked[i].Store(-1)
+	}
 	q.client, q.transport = newClient(cfg.Bootstrap, cfg.Topic, cfg.OpTimeout)
 	for range cfg.Producers {
 		q.producerSeeds = append(q.producerSeeds, rng.Int63())
@@ -240,6 +253,7 @@ func (q *Queue) send(ctx context.Context, rng *rand.Rand, proc, partition int, v
 	msg := ""
 	if typ == history.OK {
 		done.Offset = &offset
+		q.noteAck(partition, offset)
 	} else {
 		msg = sendErr.Error()
 	}
