@@ -403,3 +403,18 @@ func TestDrainOnAnUnrecoveredClusterIsUnknown(t *testing.T) {
 		}
 	}
 }
+
+func TestPollOfATruncatedLogIsNotNonlinearizable(t *testing.T) {
+	// A consumer read v at offset 1 from a leader that then lost it; z, invoked after that
+	// poll, took offset 1 on the new leader. The poll saw a log that did not survive: lost-write
+	// and inconsistent-offsets say so, and the model does not blame z's invocation time for it.
+	b := newBuilder(t)
+	b.send(0, k0, "a", 0)
+	b.sendInvoke(1, k0, "v")
+	b.pollAt(2, k0, 0, 2, false, 0, "a", 1, "v") // while v's send is in flight
+	b.sendOK(1, k0, "v", 1)
+	b.send(3, k0, "z", 1)
+	b.drain(9, k0, 2, 0, "a", 1, "z")
+	res := b.check(Options{})
+	only(t, res, LostWrite, InconsistentOffsets)
+}

@@ -106,6 +106,12 @@ func buildOps(k *keyState, owners map[int64]*valueRecord) ([]linOp, []Anomaly) {
 	}
 	needs := make([]int, len(k.polls))
 	for i, p := range k.polls {
+		if owners[p.last] != p.lastRec {
+			// The poll read another value where the model's log has its owner: a log that was
+			// later truncated (inconsistent-offsets, lost-write or phantom-read say so). It says
+			// nothing about when the owner was appended.
+			continue
+		}
 		needs[i] = sort.Search(n, func(j int) bool { return offsets[j] > p.last })
 		note(needs[i]-1, p.returnTime, p.op)
 	}

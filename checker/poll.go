@@ -177,7 +177,7 @@ func (k *keyState) poll(op history.Op, inv openOp, reads []history.Read, from, h
 	if lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= op.Time {
 		return
 	}
-	k.polls = append(k.polls, pollRecord{op: op.Index, process: op.Process, returnTime: op.Time, last: last})
+	k.polls = append(k.polls, pollRecord{op: op.Index, process: op.Process, returnTime: op.Time, last: last, lastRec: lastRec})
 }
 
 // drainPoll records what one of the final drain's polls read: the final log.

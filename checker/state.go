@@ -65,7 +65,8 @@ type pollRecord struct {
 	op         int64
 	process    int
 	returnTime int64
-	last       int64 // highest offset read
+	last       int64        // highest offset read
+	lastRec    *valueRecord // the value read there
 }
 
 // gap is a range of offsets a process's polls jumped over: (from, to).
