@@ -140,6 +140,9 @@ func TestDrainRecordsFailedPollWhenOffsetsUnknown(t *testing.T) {
 		}
 		seen[p.Keys[0]] = true
 	}
+	if len(h.errors) == 0 {
+		t.Error("the failed drain polls carry no error")
+	}
 	for e := range h.errors {
 		if !strings.Contains(e, "no offset range of t-") {
 			t.Errorf("drain poll error %q does not say what failed", e)
