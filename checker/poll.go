@@ -212,11 +212,15 @@ func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64
 	}
 }
 
-// visibleEnd is the first offset a poll did not show: the high watermark it returned, else (as
-// Jepsen measures) the offset after the last record it read, else the offset it asked for.
+// visibleEnd is the first offset a poll did not show: the high watermark it returned (or past
+// the last record it read, should a record sit at or above that watermark), else (as Jepsen
+// measures) the offset after the last record it read, else the offset it asked for.
 func visibleEnd(reads []history.Read, from, hw int64) (lagPoll, bool) {
 	switch {
 	case hw >= 0:
+		if n := len(reads); n > 0 {
+			hw = max(hw, reads[n-1].Offset+1)
+		}
 		return lagPoll{end: hw, fromHW: true}, true
 	case len(reads) > 0:
 		return lagPoll{end: reads[len(reads)-1].Offset + 1}, true
