@@ -115,22 +115,3 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 		}
 	}
 }
-
-// TestScreenshot saves a screenshot of the synthetic run's report when KAFKAESQUE_SCREENSHOT
-// names the output file: KAFKAESQUE_SCREENSHOT=$PWD/docs/report-screenshot.png go test ./report/ -run Screenshot
-func TestScreenshot(t *testing.T) {
-	out := os.Getenv("KAFKAESQUE_SCREENSHOT")
-	if out == "" {
-		t.Skip("set KAFKAESQUE_SCREENSHOT=/abs/path.png to take a screenshot")
-	}
-	chromium := chromiumPath(t)
-	dir := syntheticRun(t)
-	withNewSections(t, dir)
-	if err := Write(context.Background(), dir); err != nil {
-		t.Fatal(err)
-	}
-	_, console := runChromium(t, chromium, filepath.Join(dir, ReportFile), "--screenshot="+out, "--window-size=1280,2400", "--hide-scrollbars")
-	if len(console) > 0 {
-		t.Errorf("console: %s", strings.Join(console, "\n"))
-	}
-}
