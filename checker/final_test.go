@@ -418,3 +418,24 @@ func TestPollOfATruncatedLogIsNotNonlinearizable(t *testing.T) {
 	res := b.check(Options{})
 	only(t, res, LostWrite, InconsistentOffsets)
 }
+
+func TestCrossProcessViolationBehindASameProcessOne(t *testing.T) {
+	// Q's x is acknowledged at 2 before P's a (offset 0) is invoked: a real-time violation across
+	// processes. Q's own y, invoked later still and acknowledged at 1, is nonmonotonic-send; it
+	// must not hide the first.
+	b := newBuilder(t)
+	b.send(1, k0, "x", 2)
+	b.send(0, k0, "a", 0)
+	b.send(1, k0, "y", 1)
+	b.drain(9, k0, 3, 0, "a", 1, "y", 2, "x")
+	res := b.check(Options{})
+	only(t, res, NonmonotonicSend, Nonlinearizable)
+	// The near miss: P's send overlaps Q's x, so only Q's own disorder is left.
+	b = newBuilder(t)
+	b.sendInvoke(0, k0, "a")
+	b.send(1, k0, "x", 2)
+	b.sendOK(0, k0, "a", 0)
+	b.send(1, k0, "y", 1)
+	b.drain(9, k0, 3, 0, "a", 1, "y", 2, "x")
+	only(t, b.check(Options{}), NonmonotonicSend)
+}

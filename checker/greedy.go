@@ -24,6 +24,17 @@ func greedyViolations(ops []linOp, start int) []violation {
 	// send whose invocation forced it.
 	at := make([]int64, len(sends))
 	by := make([]*linOp, len(sends))
+	// top1 and top2 are the latest-invoked earlier sends of two different colors: an acknowledged
+	// send's color is its process, any other send's its own. Two acknowledged sends of one
+	// process out of order are nonmonotonic-send; the explanation names one of another color
+	// when there is one, so that a violation across processes is not hidden behind it.
+	var top1, top2 *linOp
+	color := func(s *linOp) int64 {
+		if s.acked {
+			return int64(s.process)
+		}
+		return -1 - s.op
+	}
 	for i, s := range sends {
 		if s.rank != start+i {
 			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op}, Offsets: []int64{s.offset},
@@ -35,12 +46,28 @@ func greedyViolations(ops []linOp, start int) []violation {
 			at[i], by[i] = at[i-1], by[i-1]
 		}
 		if at[i] > s.ret {
-			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op, s.done, by[i].op},
-				Offsets: []int64{s.offset, by[i].offset},
+			culprit, elsewhere := top1, false
+			if s.acked && color(top1) == color(s) {
+				if top2 != nil && top2.call > s.ret {
+					culprit = top2
+				} else {
+					elsewhere = true // only the same process's own acknowledged send: nonmonotonic-send
+				}
+			}
+			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op, s.done, culprit.op},
+				Offsets: []int64{s.offset, culprit.offset},
 				Explanation: fmt.Sprintf("the send at offset %d (op %d) returned before the send at earlier offset %d was invoked (op %d)",
-					s.offset, s.op, by[i].offset, by[i].op)},
-				// One process's acknowledged offsets going backwards is nonmonotonic-send.
-				reportedElsewhere: s.process == by[i].process && s.acked && by[i].acked})
+					s.offset, s.op, culprit.offset, culprit.op)},
+				reportedElsewhere: elsewhere})
+		}
+		switch {
+		case top1 == nil || s.call > top1.call:
+			if top1 != nil && color(top1) != color(s) {
+				top2 = top1
+			}
+			top1 = s
+		case color(s) != color(top1) && (top2 == nil || s.call > top2.call):
+			top2 = s
 		}
 	}
 	for i := range ops {
