@@ -8,13 +8,6 @@ import (
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// Nemesis op names that undo faults (nemesis.FRecover and nemesis.FHealAll; the checker does
-// not import nemesis).
-const (
-	fRecover = "recover"
-	fHealAll = "heal-all"
-)
-
 // faultAudit reads the nemesis' ops for what makes a run's verdict unknown: a run that did not
 // do what it set out to do proves nothing either way. An injection whose completion carries an
 // error (or is a fail) did not happen; a recovery or heal-all that failed left the cluster
@@ -45,11 +38,11 @@ func (a *faultAudit) observe(op history.Op) error {
 		why = "it completed as " + string(op.Type)
 	}
 	switch op.F {
-	case fRecover:
+	case history.FRecover:
 		if failed {
 			a.reasons = append(a.reasons, fmt.Sprintf("recovery of %s (op %d) failed: %s", describeFault(op), op.Index, why))
 		}
-	case fHealAll:
+	case history.FHealAll:
 		if failed {
 			a.reasons = append(a.reasons, fmt.Sprintf("heal-all (op %d) failed: %s", op.Index, why))
 		}

@@ -13,11 +13,9 @@ import (
 // final log is what they read between from and the final high watermark.
 type drainState struct {
 	polls  int   // drain polls invoked for the key
-	failed int   // of which ended fail or info
 	from   int64 // lowest offset a drain poll asked for; -1 if none said
 	hw     int64 // highest high watermark a drain poll returned; -1 if none
 	hwOp   int64 // the poll that returned it
-	reach  int64 // the drain read (or asked for) every offset below this; -1 if nothing
 	lastOp int64 // the last ok drain poll
 	// endSeen is the highest high watermark a drain poll returned when it asked at or past it:
 	// the end of the log seen rather than assumed (a new leader's watermark can lag a moment).
@@ -30,7 +28,7 @@ type drainState struct {
 }
 
 func newDrainState() drainState {
-	return drainState{from: -1, hw: -1, hwOp: -1, reach: -1, lastOp: -1, endSeen: -1}
+	return drainState{from: -1, hw: -1, hwOp: -1, lastOp: -1, endSeen: -1}
 }
 
 // complete reports whether the drain covered every offset from where it began up to its final
@@ -61,7 +59,11 @@ func (d drainState) describe(key string) string {
 	case d.fell != nil:
 		return fmt.Sprintf("%s (its high watermark fell from %d to %d during the drain)", key, d.fell[0], d.fell[1])
 	case d.endSeen != d.hw:
-		return fmt.Sprintf("%s (read to %d of %d, the end not confirmed)", key, max(d.reach, d.from), d.hw)
+		furthest := d.from
+		for _, s := range d.spans {
+			furthest = max(furthest, s[1])
+		}
+		return fmt.Sprintf("%s (read to %d of %d, the end not confirmed)", key, furthest, d.hw)
 	}
 	return fmt.Sprintf("%s (offsets between %d and %d not covered)", key, d.from, d.hw)
 }
@@ -95,17 +97,11 @@ func (c *Checker) invokePoll(op history.Op, pi history.PollInvoke) {
 
 func (c *Checker) completePoll(op history.Op, inv openOp) error {
 	switch op.Type {
-	case history.Fail, history.Info:
-		if op.Type == history.Fail {
-			c.stats.PollsFail++
-		} else {
-			c.stats.PollsInfo++
-		}
-		if inv.poll.Drain {
-			for _, name := range inv.poll.Keys {
-				c.key(name).drain.failed++
-			}
-		}
+	case history.Fail:
+		c.stats.PollsFail++
+		return nil
+	case history.Info:
+		c.stats.PollsInfo++
 		return nil
 	}
 	c.stats.PollsOK++
@@ -190,9 +186,6 @@ func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64
 	if hw > d.hw {
 		d.hw, d.hwOp = hw, op.Index
 	}
-	if from >= 0 && (d.from < 0 || from < d.from) {
-		d.from = from
-	}
 	if from >= 0 && hw >= 0 && from >= hw {
 		d.endSeen = max(d.endSeen, hw)
 	}
@@ -200,7 +193,6 @@ func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64
 	if n := len(reads); n > 0 {
 		end = max(end, reads[n-1].Offset+1)
 	}
-	d.reach = max(d.reach, end)
 	if from >= 0 {
 		d.spans = append(d.spans, [2]int64{from, end})
 	}

@@ -117,7 +117,7 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 	var v nemesisValue
 	_ = json.Unmarshal(op.Value, &v) // free-form: what is missing stays empty
 	switch op.F {
-	case "recover":
+	case history.FRecover:
 		// A failed recovery leaves the fault open for heal-all to close, and says why.
 		if i, ok := m.open[v.Fault]; ok && op.Error != "" {
 			m.faults[i].RecoveryError = op.Error
@@ -128,7 +128,7 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 		}
 	case history.FAwaitRecovery:
 		// the run's own wait after the faults, not a fault
-	case "heal-all":
+	case history.FHealAll:
 		for name, i := range m.open {
 			t := op.Time
 			m.faults[i].Recovered = &t

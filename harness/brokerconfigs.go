@@ -7,8 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
-	"github.com/segmentio/kafka-go"
 )
 
 // brokerConfigLists holds, per Kafka version, the broker config names Kafka's own definitions
@@ -50,11 +48,7 @@ func checkBrokerKeys(image string, cfg map[string]string) error {
 		if known[k] || listenerOverride(k, known) {
 			continue
 		}
-		entries := make(map[string]kafka.DescribeConfigResponseConfigEntry, len(known))
-		for name := range known {
-			entries[name] = kafka.DescribeConfigResponseConfigEntry{ConfigName: name}
-		}
-		errs = append(errs, fmt.Errorf("%w %q%s", ErrUnknownConfig, k, suggest(k, entries)))
+		errs = append(errs, fmt.Errorf("%w %q%s", ErrUnknownConfig, k, suggest(k, known)))
 	}
 	return errors.Join(errs...)
 }

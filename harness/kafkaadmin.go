@@ -170,10 +170,10 @@ func (c *Cluster) verifyConfig(ctx context.Context, kind kafka.ResourceType, nam
 }
 
 // suggest names the known key closest to a misspelled one.
-func suggest(key string, known map[string]kafka.DescribeConfigResponseConfigEntry) string {
+func suggest[V any](key string, known map[string]V) string {
 	best, bestDist := "", len(key)/3+1
 	for k := range known {
-		if d := editDistance(key, k); d < bestDist {
+		if d := editDistance(key, k); d < bestDist || d == bestDist && best != "" && k < best {
 			best, bestDist = k, d
 		}
 	}

@@ -12,10 +12,10 @@ import (
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// Nemesis op names besides the faults' own.
+// Nemesis op names besides the faults' own (the history package defines them for every reader).
 const (
-	FRecover = "recover"
-	FHealAll = "heal-all"
+	FRecover = history.FRecover
+	FHealAll = history.FHealAll
 )
 
 // ErrHealAll marks Run's error when its final heal-all failed: the cluster may still be broken.

@@ -10,13 +10,6 @@ import (
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// Nemesis op names for undoing faults (nemesis.FRecover and nemesis.FHealAll; the report does
-// not import nemesis).
-const (
-	fRecover = "recover"
-	fHealAll = "heal-all"
-)
-
 // Completion classes, used for colours.
 const (
 	classOK uint8 = iota
@@ -136,14 +129,14 @@ func (s *historyScan) nemesis(op, inv history.Op, open map[string]int) {
 	var v nemesisValue
 	_ = json.Unmarshal(op.Value, &v) // free-form: whatever is missing stays empty
 	switch op.F {
-	case fRecover:
+	case history.FRecover:
 		if i, ok := open[v.Fault]; ok {
-			s.faults[i].End, s.faults[i].Ended = op.Time, fRecover
+			s.faults[i].End, s.faults[i].Ended = op.Time, history.FRecover
 			delete(open, v.Fault)
 		}
-	case fHealAll:
+	case history.FHealAll:
 		for name, i := range open {
-			s.faults[i].End, s.faults[i].Ended = op.Time, fHealAll
+			s.faults[i].End, s.faults[i].Ended = op.Time, history.FHealAll
 			delete(open, name)
 		}
 	case history.FAwaitRecovery:

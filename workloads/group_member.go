@@ -231,20 +231,16 @@ func (m *member) poll(ctx context.Context, proc int, gen *generation, partition 
 	m.g.pollStats.invoked.Add(1)
 	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
 	defer cancel()
-	reads, hwm, fetchErr := fetchFrom(opCtx, q.client, q.cfg.Topic, partition, from, pollMaxWait)
+	position := from
+	reads, hwm, fetchErr := fetchAt(opCtx, q.client, q.cfg.Topic, partition, &position, pollMaxWait)
+	gen.positions[partition] = position
 	if fetchErr != nil {
 		m.g.pollStats.complete(history.Fail)
-		if isOffsetOutOfRange(fetchErr) {
-			if earliest, _, err := offsetRange(opCtx, q.client, q.cfg.Topic, partition); err == nil {
-				gen.positions[partition] = earliest
-			}
-		}
 		return history.Fail, m.complete(inv, history.Fail, nil, fetchErr)
 	}
 	m.g.pollStats.complete(history.OK)
 	if len(reads) > 0 {
-		gen.positions[partition] = reads[len(reads)-1].Offset + 1
-		m.g.noteConsumed(partition, gen.positions[partition])
+		m.g.noteConsumed(partition, position)
 	}
 	return history.OK, m.complete(inv, history.OK, pollResult(key, reads, hwm), nil)
 }

@@ -19,10 +19,9 @@ type pollArgs struct {
 	drain     bool // one of the final drain's polls: marked "drain" in the history
 }
 
-// poll records and performs one fetch of a partition from *position, and advances *position
-// past what it read. The invoke records the offset asked for ("from"), an ok completion the
-// high watermark the fetch returned ("hw"). After OffsetOutOfRange (recorded as fail) it moves
-// *position to the partition's earliest offset, never past data it has not read. It returns the
+// poll records and performs one fetch of a partition from *position (fetchAt), which it advances.
+// The invoke records the offset asked for ("from"), an ok completion the high watermark the fetch
+// returned ("hw"); OffsetOutOfRange is recorded as fail. It returns the
 // completion type and, for ok polls, the high watermark (else -1). A failed poll returns Fail
 // with a nil error; the error is for recording failures only.
 func (q *Queue) poll(ctx context.Context, a pollArgs) (history.Type, int64, error) {
@@ -35,28 +34,39 @@ func (q *Queue) poll(ctx context.Context, a pollArgs) (history.Type, int64, erro
 	q.stats.poll.invoked.Add(1)
 	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
 	defer cancel()
-	reads, hwm, fetchErr := fetchFrom(opCtx, a.client, q.cfg.Topic, a.partition, from, a.maxWait)
+	reads, hwm, fetchErr := fetchAt(opCtx, a.client, q.cfg.Topic, a.partition, a.position, a.maxWait)
 	if fetchErr != nil {
 		// Reads have no side effects, so a failed fetch is a definite fail.
 		if _, err := q.rec.Complete(inv, history.Fail, nil, fetchErr.Error()); err != nil {
 			return "", -1, fmt.Errorf("record poll completion: %w", err)
 		}
 		q.stats.poll.complete(history.Fail)
-		if isOffsetOutOfRange(fetchErr) {
-			if earliest, _, err := offsetRange(opCtx, a.client, q.cfg.Topic, a.partition); err == nil {
-				*a.position = earliest
-			} // else: the next poll of this partition fails again and retries the reset
-		}
 		return history.Fail, -1, nil
 	}
 	if _, err := q.rec.Complete(inv, history.OK, pollResult(key, reads, hwm), ""); err != nil {
 		return "", -1, fmt.Errorf("record poll completion: %w", err)
 	}
 	q.stats.poll.complete(history.OK)
-	if len(reads) > 0 {
-		*a.position = reads[len(reads)-1].Offset + 1
-	}
 	return history.OK, hwm, nil
+}
+
+// fetchAt fetches partition from *position and moves *position past what it read. After
+// OffsetOutOfRange it moves *position to the partition's log start, never past data it has not
+// read; if that look-up fails too, the next fetch fails again and retries the reset.
+func fetchAt(ctx context.Context, client *kafka.Client, topic string, partition int, position *int64, maxWait time.Duration) ([]history.Read, int64, error) {
+	reads, hwm, err := fetchFrom(ctx, client, topic, partition, *position, maxWait)
+	if err != nil {
+		if isOffsetOutOfRange(err) {
+			if earliest, _, rangeErr := offsetRange(ctx, client, topic, partition); rangeErr == nil {
+				*position = earliest
+			}
+		}
+		return nil, -1, err
+	}
+	if len(reads) > 0 {
+		*position = reads[len(reads)-1].Offset + 1
+	}
+	return reads, hwm, nil
 }
 
 // pollResult is an ok poll's value: what one fetch of key read, and its high watermark.

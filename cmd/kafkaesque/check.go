@@ -44,10 +44,7 @@ func newCheckCmd() *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "kafkaesque check: --allow: %v\n", err)
 				return status(exitError)
 			}
-			var limitGiven *time.Duration
-			if cmd.Flags().Changed("time-limit") {
-				limitGiven = &limit
-			}
+			limitGiven := cmd.Flags().Changed("time-limit")
 			return status(runCheck(cmd.Context(), args[0], asJSON, allowed, limit, limitGiven, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
@@ -58,9 +55,9 @@ func newCheckCmd() *cobra.Command {
 	return cmd
 }
 
-// runCheck checks path, a bare history file or a run directory. limitGiven is the
-// --time-limit flag when it was given.
-func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.AnomalyType]bool, limit time.Duration, limitGiven *time.Duration, stdout, stderr io.Writer) int {
+// runCheck checks path, a bare history file or a run directory. limitGiven says --time-limit
+// was given, so that it replaces a run directory's own limit.
+func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.AnomalyType]bool, limit time.Duration, limitGiven bool, stdout, stderr io.Writer) int {
 	var res *checker.Result
 	dir, isRunDir, err := runDirOf(path)
 	switch {
@@ -73,7 +70,7 @@ func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.A
 			fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
 			return exitError
 		}
-		if !found || limitGiven != nil {
+		if !found || limitGiven {
 			opts.LinearizabilityTimeLimit = limit
 		}
 		opts = opts.Merge(allow)

@@ -12,8 +12,8 @@ import (
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
-// duplicated is a run's history whose only anomaly is a duplicate, which the queue workload
-// allows (config.json says so), with its planned fault injected and healed.
+// duplicated is a run's history whose only anomaly is a duplicate, which the run allowed
+// (config.json says so), with its planned fault injected and healed.
 const duplicated = `{"index":0,"time":0,"process":0,"type":"invoke","f":"send","value":{"key":"t-0","value":"a"}}
 {"index":1,"time":5,"process":0,"type":"ok","f":"send","value":{"key":"t-0","value":"a","offset":1}}
 {"index":2,"time":6,"process":1,"type":"invoke","f":"poll","value":{"keys":["t-0"]}}
@@ -26,7 +26,8 @@ const duplicated = `{"index":0,"time":0,"process":0,"type":"invoke","f":"send","
 {"index":9,"time":31,"process":-1,"type":"info","f":"heal-all","value":{}}
 `
 
-// makeRunDir writes a run directory as the run does: config.json, then history.jsonl.
+// makeRunDir writes a run directory as the run does: config.json, which allows duplicate,
+// then history.jsonl.
 func makeRunDir(t *testing.T, parent, history string, faults []string) string {
 	t.Helper()
 	dir := filepath.Join(parent, "run-1")
@@ -35,7 +36,7 @@ func makeRunDir(t *testing.T, parent, history string, faults []string) string {
 	}
 	cfg := harness.RunConfig{
 		Spec:    harness.RunSpec{Faults: faults, Workload: harness.WorkloadSpec{Acks: workloads.AcksAll}},
-		Allowed: workloads.QueueAllowed(),
+		Allowed: map[checker.AnomalyType]string{checker.Duplicate: "the test's run allows it"},
 	}
 	data, err := json.Marshal(cfg)
 	if err != nil {
@@ -51,9 +52,6 @@ func makeRunDir(t *testing.T, parent, history string, faults []string) string {
 
 // check, check of the history and report of a run directory give the run's own verdict.
 func TestRunDirectoryIsCheckedWithItsOwnOptions(t *testing.T) {
-	if _, ok := workloads.QueueAllowed()[checker.Duplicate]; !ok {
-		t.Skip("the queue workload no longer allows duplicate: this test needs another allowed anomaly")
-	}
 	dir := makeRunDir(t, t.TempDir(), duplicated, []string{"kill-leader"})
 	for _, args := range [][]string{{"check", dir}, {"check", filepath.Join(dir, harness.HistoryFile)}} {
 		code, stdout, stderr := run(args...)
