@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -36,9 +37,9 @@ func writeRunDir(t *testing.T, cfg *RunConfig, history string) string {
 func TestRunCheckOptionsComeFromConfig(t *testing.T) {
 	cfg := &RunConfig{
 		Spec: RunSpec{Faults: []string{"kill-leader"}, CheckTimeLimit: 5 * time.Second, Workload: WorkloadSpec{Acks: workloads.AcksAll},
-			Cluster: ClusterConfig{BrokerConfig: map[string]string{"unclean.leader.election.enable": "false"}}},
+			Cluster: cluster.Config{BrokerConfig: map[string]string{"unclean.leader.election.enable": "false"}}},
 		Allowed: map[checker.AnomalyType]string{checker.Duplicate: "retries"},
-		Cluster: ClusterConfig{BrokerConfig: map[string]string{"unclean.leader.election.enable": "true"}},
+		Cluster: cluster.Config{BrokerConfig: map[string]string{"unclean.leader.election.enable": "true"}},
 	}
 	dir := writeRunDir(t, cfg, cleanHistory)
 	opts, found, err := RunCheckOptions(dir)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 
 // RunSpec is one chaos run: cluster + workload + nemesis + time limit + seed.
 type RunSpec struct {
-	Cluster  ClusterConfig
+	Cluster  cluster.Config
 	Workload WorkloadSpec
 	// Faults are nemesis fault names (nemesis.All lists them); empty means no faults.
 	Faults   []string
@@ -55,7 +56,7 @@ var WorkloadNames = []string{WorkloadQueue, WorkloadGroup}
 type WorkloadSpec struct {
 	// Name is "queue" (default) or "group".
 	Name  string
-	Topic string // default DefaultTopic
+	Topic string // default cluster.DefaultTopic
 	// Partitions of the topic; default 3.
 	Partitions int
 	// ReplicationFactor of the topic; default min(3, brokers). It may not exceed the brokers.
@@ -99,7 +100,7 @@ type RunConfig struct {
 	Allowed  map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
 	RunID    string                         `json:"run_id,omitempty"`
 	Started  time.Time                      `json:"started"`
-	Cluster  ClusterConfig                  `json:"cluster"`            // effective, defaults filled in
+	Cluster  cluster.Config                 `json:"cluster"`            // effective, defaults filled in
 	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
 }
 
@@ -127,7 +128,7 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 		return s, fmt.Errorf("run spec: unknown workload %q (valid: %s)", w.Name, strings.Join(WorkloadNames, ", "))
 	}
 	if w.Topic == "" {
-		w.Topic = DefaultTopic
+		w.Topic = cluster.DefaultTopic
 	}
 	if w.Partitions == 0 {
 		w.Partitions = 3
@@ -157,7 +158,7 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	if s.OutDir == "" {
 		return s, errors.New("run spec: OutDir is required")
 	}
-	s.Cluster.Topics = []TopicSpec{{Name: w.Topic, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor}}
+	s.Cluster.Topics = []cluster.TopicSpec{{Name: w.Topic, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor}}
 	return s, s.validate()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"math/rand"
 	"os"
@@ -51,7 +52,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 	r.logf("run directory %s, seed %d", dir, spec.Seed)
 
-	cluster, err := Start(ctx, spec.Cluster)
+	cl, err := cluster.Start(ctx, spec.Cluster)
 	if err != nil {
 		return nil, fmt.Errorf("start cluster: %w", err)
 	}
@@ -60,28 +61,23 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		p := recover()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
-		if cerr := cluster.Close(cctx, filepath.Join(dir, NodeLogsDir)); cerr != nil {
+		if cerr := cl.Close(cctx, filepath.Join(dir, NodeLogsDir)); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("close cluster: %w", cerr))
 		}
 		if p != nil {
 			panic(p)
 		}
 	}()
-	cfgRecord.RunID, cfgRecord.Cluster, cfgRecord.Topology = cluster.RunID, cluster.Config, map[string]string{}
-	for _, n := range cluster.Nodes() {
+	cfgRecord.RunID, cfgRecord.Cluster, cfgRecord.Topology = cl.RunID, cl.Config, map[string]string{}
+	for _, n := range cl.Nodes() {
 		cfgRecord.Topology[n.Name] = n.IP.String()
 	}
 	if err := writeJSON(filepath.Join(dir, ConfigFile), cfgRecord); err != nil {
 		return nil, err
 	}
-	r.logf("cluster %s ready: brokers %v", cluster.RunID, cluster.BootstrapServers())
+	r.logf("cluster %s ready: brokers %v", cl.RunID, cl.BootstrapServers())
 
-	z, err := cluster.DialZooKeeper(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer z.Close()
-	nc := cluster.ForNemesis(z)
+	nc := cl.ForNemesis()
 
 	histFile, err := os.Create(filepath.Join(dir, HistoryFile))
 	if err != nil {
@@ -96,7 +92,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 
 	runStart := time.Now()
 	rec := history.NewRecorder(history.NewWriter(histFile), runStart)
-	obs, err := cluster.Observe(ctx, runStart, elecFile, spec.Workload.Topic)
+	obs, err := cl.Observe(ctx, runStart, elecFile, spec.Workload.Topic)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +107,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	// derive from it, so a seed replays the same decisions.
 	rng := rand.New(rand.NewSource(spec.Seed))
 	schedule := nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
-	work, err := newWorkload(spec, cluster.BootstrapServers(), rec, rand.New(rand.NewSource(rng.Int63())))
+	work, err := newWorkload(spec, cl.BootstrapServers(), rec, rand.New(rand.NewSource(rng.Int63())))
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +166,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		return nil, fmt.Errorf("record %s: %w", history.FAwaitRecovery, err)
 	}
 	awaitMsg := ""
-	if err := r.waitRecovered(ctx, cluster, z); err != nil {
+	if err := r.waitRecovered(ctx, cl); err != nil {
 		awaitMsg = fmt.Sprintf("cluster did not fully recover within %s: %v", spec.RecoveryLimit, err)
 		r.logf("warning: %s", awaitMsg)
 	}
@@ -241,24 +237,10 @@ func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *r
 
 // waitRecovered waits until every broker is registered and every partition of the topic has
 // a leader and a full ISR again.
-func (r *runner) waitRecovered(ctx context.Context, c *Cluster, z *ZooKeeper) error {
+func (r *runner) waitRecovered(ctx context.Context, c *cluster.Cluster) error {
 	ctx, cancel := context.WithTimeout(ctx, r.spec.RecoveryLimit)
 	defer cancel()
-	if err := c.WaitBrokersRegistered(ctx, z); err != nil {
-		return err
-	}
-	return waitFor(ctx, "every partition led, with a full ISR", 250*time.Millisecond, func() (bool, error) {
-		parts, err := z.Partitions(r.spec.Workload.Topic)
-		if err != nil {
-			return false, err
-		}
-		for _, p := range parts {
-			if p.Leader < 0 || len(p.ISR) < r.spec.Workload.ReplicationFactor {
-				return false, fmt.Errorf("%s-%d: leader %d, isr %v", p.Topic, p.Partition, p.Leader, p.ISR)
-			}
-		}
-		return len(parts) > 0, nil
-	})
+	return c.WaitRecovered(ctx, r.spec.Workload.Topic, r.spec.Workload.ReplicationFactor)
 }
 
 // reportProgress prints ops/s, errors and the faults in effect every few seconds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"math"
 	"slices"
 
@@ -40,16 +41,16 @@ func (s RunSpec) validate() error {
 	}
 	brokers := s.Cluster.Brokers
 	if brokers == 0 {
-		brokers = 3 // ClusterConfig's default
+		brokers = 3 // cluster.Config's default
 	}
 	if rf := s.Workload.ReplicationFactor; rf > brokers {
 		return errors.Join(append(errs, fmt.Errorf("run spec: replication factor %d is above the broker count %d", rf, brokers))...)
 	}
-	cluster, err := s.Cluster.withDefaults()
+	cc, err := s.Cluster.WithDefaults()
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	if err := checkBrokerKeys(cluster.Image, s.Cluster.BrokerConfig); err != nil {
+	if err := cluster.CheckBrokerKeys(cc.Image, s.Cluster.BrokerConfig); err != nil {
 		errs = append(errs, err)
 	}
 	faults, err := s.nemesisConfig().Lookup(s.Faults)
@@ -63,7 +64,7 @@ func (s RunSpec) validate() error {
 			}
 		}
 	}
-	if err := nemesis.CheckTopology(context.Background(), faults, cluster.Brokers, cluster.ZooKeepers); err != nil {
+	if err := nemesis.CheckTopology(context.Background(), faults, cc.Brokers, cc.ZooKeepers); err != nil {
 		errs = append(errs, err)
 	}
 	if err := nemesis.CheckPlan(faults, s.TimeLimit, s.Schedule); err != nil {

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -69,18 +68,3 @@ func TestValidateRefusesBadSpecsBeforeStart(t *testing.T) {
 	}
 }
 
-func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
-	known := knownBrokerKeys(DefaultImage)
-	if len(known) < 300 {
-		t.Fatalf("%d broker config names for %s, want the whole list (images/broker-config-keys.sh)", len(known), DefaultImage)
-	}
-	for k := range defaultBrokerConfig(3) {
-		if !known[k] {
-			t.Errorf("the harness's default key %q is not in the list", k)
-		}
-	}
-	err := checkBrokerKeys(DefaultImage, map[string]string{"zookeeper.sesion.timeout.ms": "1"})
-	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `"zookeeper.session.timeout.ms"`) {
-		t.Errorf("misspelled session timeout: %v", err)
-	}
-}

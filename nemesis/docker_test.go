@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"math/rand"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 )
@@ -22,15 +22,10 @@ func TestScheduleAgainstDocker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Docker and a minute")
 	}
-	c := harness.StartTestCluster(t, harness.ClusterConfig{})
+	c := cluster.StartTestCluster(t, cluster.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	zk, err := c.DialZooKeeper(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zk.Close()
-	tc := c.ForNemesis(zk)
+	tc := c.ForNemesis()
 
 	faults, err := nemesis.Lookup([]string{"kill-leader", "isolate-leader"})
 	if err != nil {
@@ -86,7 +81,7 @@ func TestScheduleAgainstDocker(t *testing.T) {
 		if err := json.Unmarshal(infos[i].Value, &inj); err != nil {
 			t.Fatal(err)
 		}
-		if len(inj.Nodes) != 1 || !strings.HasPrefix(inj.Partition, harness.DefaultTopic+"-") {
+		if len(inj.Nodes) != 1 || !strings.HasPrefix(inj.Partition, cluster.DefaultTopic+"-") {
 			t.Errorf("%s recorded %s, want one broker and the partition", infos[i].F, infos[i].Value)
 		}
 		if inj.Fault == "isolate-leader" && !slices.Contains(inj.From, "zk1") {
@@ -96,7 +91,7 @@ func TestScheduleAgainstDocker(t *testing.T) {
 
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer wcancel()
-	if err := c.WaitBrokersRegistered(wctx, zk); err != nil {
+	if err := c.WaitBrokersRegistered(wctx); err != nil {
 		t.Fatalf("after heal-all: %v", err)
 	}
 	if a := runner.Active(); len(a) != 0 {

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,7 +27,7 @@ var safe = config{acks: workloads.AcksAll, minISR: 2}
 
 func spec(c config, faults []string, limit time.Duration, sched nemesis.ScheduleOptions, seed int64) harness.RunSpec {
 	return harness.RunSpec{
-		Cluster: harness.ClusterConfig{BrokerConfig: map[string]string{
+		Cluster: cluster.Config{BrokerConfig: map[string]string{
 			"min.insync.replicas":            strconv.Itoa(c.minISR),
 			"unclean.leader.election.enable": strconv.FormatBool(c.uncleanEnabled),
 		}},

@@ -2,13 +2,13 @@ package workloads_test
 
 import (
 	"context"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
@@ -19,11 +19,11 @@ import (
 // concurrency, against one cluster. Each iteration sends sendsPerRun values
 // with each; consumers are off so both load the cluster alike.
 func BenchmarkQueueThroughput(b *testing.B) {
-	c := harness.StartTestCluster(b, harness.ClusterConfig{})
+	c := cluster.StartTestCluster(b, cluster.Config{})
 	ctx := context.Background()
 	const sendsPerRun = 6000
 	cfg := workloads.QueueConfig{
-		Bootstrap: c.BootstrapServers(), Topic: harness.DefaultTopic, Partitions: 3,
+		Bootstrap: c.BootstrapServers(), Topic: cluster.DefaultTopic, Partitions: 3,
 		Acks: workloads.AcksAll, Producers: 8,
 	}
 	if _, err := workloads.Baseline(ctx, cfg, 1000); err != nil { // warm the brokers' JIT and page cache

@@ -3,19 +3,19 @@ package workloads_test
 import (
 	"context"
 	"errors"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"math/rand"
 	"testing"
 	"time"
 
-	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
-func queueConfig(c *harness.Cluster) workloads.QueueConfig {
+func queueConfig(c *cluster.Cluster) workloads.QueueConfig {
 	return workloads.QueueConfig{
 		Bootstrap:  c.BootstrapServers(),
-		Topic:      harness.DefaultTopic,
+		Topic:      cluster.DefaultTopic,
 		Partitions: 3,
 		Acks:       workloads.AcksAll,
 		Producers:  4,
@@ -27,7 +27,7 @@ func queueConfig(c *harness.Cluster) workloads.QueueConfig {
 // A short fault-free run: every send is acknowledged, and the drain reads
 // every acknowledged value at its offset, with no gaps.
 func TestQueueNoFaults(t *testing.T) {
-	c := harness.StartTestCluster(t, harness.ClusterConfig{})
+	c := cluster.StartTestCluster(t, cluster.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	rec, buf := newTestRecorder()
@@ -100,7 +100,7 @@ func TestQueueNoFaults(t *testing.T) {
 // history is well formed, the fault shows up as info or fail ops, and the
 // drain still reaches every high watermark.
 func TestQueueLeaderKilled(t *testing.T) {
-	c := harness.StartTestCluster(t, harness.ClusterConfig{})
+	c := cluster.StartTestCluster(t, cluster.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
 	defer cancel()
 	rec, buf := newTestRecorder()
@@ -120,7 +120,7 @@ func TestQueueLeaderKilled(t *testing.T) {
 	go func() { runDone <- q.Run(runCtx) }()
 
 	time.Sleep(3 * time.Second)
-	parts, err := c.Metadata(ctx, c.Brokers[0], harness.DefaultTopic)
+	parts, err := c.Metadata(ctx, c.Brokers[0], cluster.DefaultTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestQueueLeaderKilled(t *testing.T) {
 	if err := c.KillNode(ctx, leader); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("killed %s, leader of %s-0", leader.Name, harness.DefaultTopic)
+	t.Logf("killed %s, leader of %s-0", leader.Name, cluster.DefaultTopic)
 	time.Sleep(6 * time.Second)
 	if err := c.StartNode(ctx, leader); err != nil {
 		t.Fatal(err)

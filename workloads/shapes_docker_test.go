@@ -3,12 +3,12 @@ package workloads_test
 import (
 	"bytes"
 	"context"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"math/rand"
 	"testing"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
@@ -114,7 +114,7 @@ func checkEmptyDrain(t *testing.T, ctx context.Context, cfg workloads.QueueConfi
 // under a new process id with a new client, and resumes exactly where it last read every
 // partition (no offset skipped, none read again). One consumer, so its polls are one lineage.
 func TestQueueCrashClient(t *testing.T) {
-	c := harness.StartTestCluster(t, harness.ClusterConfig{})
+	c := cluster.StartTestCluster(t, cluster.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	rec, buf := newTestRecorder()

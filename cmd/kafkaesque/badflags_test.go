@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,15 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/kafkaesque/kafkaesque/harness"
 )
 
 // TestBadRunFlagsStartNothing runs the command line in process with bad flag sets: each must exit
 // 2 naming its problem, before the run directory exists and before any container or network is
 // created (docker's label filter, before and after, on this process's pid label).
 func TestBadRunFlagsStartNothing(t *testing.T) {
-	harness.RequireDocker(t)
+	cluster.RequireDocker(t)
 	before := managedByUs(t)
 	cases := []struct {
 		flags []string
@@ -75,8 +74,8 @@ func managedByUs(t *testing.T) string {
 	t.Helper()
 	var found []string
 	for _, what := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}} {
-		args := append(what, "--filter", "label="+harness.LabelManaged+"=true",
-			"--filter", "label="+harness.LabelPID+"="+strconv.Itoa(os.Getpid()))
+		args := append(what, "--filter", "label="+cluster.LabelManaged+"=true",
+			"--filter", "label="+cluster.LabelPID+"="+strconv.Itoa(os.Getpid()))
 		out, err := exec.Command("docker", args...).Output()
 		if err != nil {
 			t.Fatalf("docker %v: %v", args, err)

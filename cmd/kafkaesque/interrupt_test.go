@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"os"
 	"os/exec"
@@ -22,7 +23,7 @@ import (
 // away (piped into head). Each time the run must exit, keep its run directory with the node
 // logs collected, and leave no container or network behind.
 func TestInterruptedRunCleansUp(t *testing.T) {
-	harness.RequireDocker(t)
+	cluster.RequireDocker(t)
 	bin := filepath.Join(t.TempDir(), "kafkaesque")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -131,15 +132,15 @@ func waitFaultPhase(t *testing.T, cmd *exec.Cmd, progress io.Reader) (string, *b
 func checkCleanedUp(t *testing.T, runID, out string) {
 	t.Helper()
 	for _, what := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}} {
-		args := append(what, "--filter", "label="+harness.LabelManaged+"=true", "--filter", "label="+harness.LabelRun+"="+runID)
+		args := append(what, "--filter", "label="+cluster.LabelManaged+"=true", "--filter", "label="+cluster.LabelRun+"="+runID)
 		left, err := exec.Command("docker", args...).Output()
 		if err != nil {
 			t.Fatalf("docker %v: %v", args, err)
 		}
 		if strings.TrimSpace(string(left)) != "" {
 			t.Errorf("run %s left behind (docker %s): %s", runID, what[0], left)
-			_ = exec.Command("sh", "-c", "docker rm -f $(docker ps -aq --filter label="+harness.LabelRun+"="+runID+
-				"); docker network rm $(docker network ls -q --filter label="+harness.LabelRun+"="+runID+")").Run()
+			_ = exec.Command("sh", "-c", "docker rm -f $(docker ps -aq --filter label="+cluster.LabelRun+"="+runID+
+				"); docker network rm $(docker network ls -q --filter label="+cluster.LabelRun+"="+runID+")").Run()
 		}
 	}
 	for _, f := range []string{harness.ConfigFile, harness.HistoryFile, filepath.Join(harness.NodeLogsDir, "kafka1.log")} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"maps"
 	"math"
@@ -166,7 +167,7 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 	brokerConfig["min.insync.replicas"] = strconv.Itoa(o.minISR)
 	brokerConfig["unclean.leader.election.enable"] = strconv.FormatBool(o.unclean)
 	spec := harness.RunSpec{
-		Cluster: harness.ClusterConfig{Brokers: o.brokers, ZooKeepers: o.zookeepers, BrokerConfig: brokerConfig},
+		Cluster: cluster.Config{Brokers: o.brokers, ZooKeepers: o.zookeepers, BrokerConfig: brokerConfig},
 		Workload: harness.WorkloadSpec{
 			Name:       o.workload,
 			Partitions: o.partitions, ReplicationFactor: o.rf, Acks: acks,

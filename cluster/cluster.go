@@ -1,6 +1,6 @@
 // Package harness starts real ZooKeeper and Kafka clusters in Docker, controls their nodes
 // (kill, stop, start, pause, network faults), observes their elections, and runs chaos runs.
-package harness
+package cluster
 
 import (
 	"context"
@@ -68,17 +68,20 @@ func (n *Node) String() string { return n.Name }
 
 // Cluster is a running ZooKeeper ensemble and set of Kafka brokers on a network of their own.
 type Cluster struct {
-	Config     ClusterConfig // effective configuration, defaults filled in
+	Config     Config // effective configuration, defaults filled in
 	RunID      string
 	Subnet     netip.Prefix
 	ZooKeepers []*Node
-	Brokers    []*Node
+	// Controllers are KRaft's dedicated controller nodes (isolated mode); empty otherwise.
+	Controllers []*Node
+	Brokers     []*Node
 	// Client is the test process as the nodes see it (the network's gateway).
 	Client *Node
 
 	docker  client.APIClient
 	network *testcontainers.DockerNetwork
 	admin   *kafka.Transport // AdminClient's, this cluster's alone
+	meta    metadata         // leadership state, open from readiness until Close
 
 	mu        sync.Mutex
 	closed    bool
@@ -89,8 +92,8 @@ type Cluster struct {
 // Start creates and starts a cluster, then waits until it is ready: every broker registered in
 // ZooKeeper, a controller elected, every configured topic created with leaders for all its
 // partitions, and every broker and topic config override in effect. On error nothing is left behind.
-func Start(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error) {
-	cfg, err = cfg.withDefaults()
+func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
+	cfg, err = cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +192,10 @@ func (c *Cluster) planNodes() {
 	}
 }
 
-// Nodes returns every ZooKeeper node and broker.
-func (c *Cluster) Nodes() []*Node { return append(append([]*Node{}, c.ZooKeepers...), c.Brokers...) }
+// Nodes returns every ZooKeeper node, KRaft controller and broker.
+func (c *Cluster) Nodes() []*Node {
+	return append(append(append([]*Node{}, c.ZooKeepers...), c.Controllers...), c.Brokers...)
+}
 
 // Node returns the node with the given name, or nil.
 func (c *Cluster) Node(name string) *Node {
@@ -312,6 +317,10 @@ func (c *Cluster) Close(ctx context.Context, logDir string) error {
 		errs = append(errs, c.CollectLogs(ctx, logDir))
 	}
 	c.admin.CloseIdleConnections()
+	if c.meta != nil {
+		c.meta.Close()
+		c.meta = nil
+	}
 	// Only a successful removal closes the cluster: a failed one can be retried.
 	if err := removeRun(ctx, c.docker, c.RunID); err != nil {
 		return errors.Join(append(errs, err)...)

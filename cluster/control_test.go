@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 
 // One cluster serves the fault tests in turn; each subtest leaves it healthy for the next.
 func TestNodeFaults(t *testing.T) {
-	c := StartTestCluster(t, ClusterConfig{})
+	c := StartTestCluster(t, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var elog bytes.Buffer
@@ -265,29 +265,9 @@ func restart(t *testing.T, ctx context.Context, c *Cluster, n *Node) {
 // waitHealthy waits until every broker is registered and every partition has its full ISR.
 func waitHealthy(t *testing.T, ctx context.Context, c *Cluster) {
 	t.Helper()
-	z, err := c.DialZooKeeper(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer z.Close()
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := c.WaitBrokersRegistered(wctx, z); err != nil {
-		t.Fatal(err)
-	}
-	err = waitFor(wctx, "full ISRs", 200*time.Millisecond, func() (bool, error) {
-		parts, err := z.Partitions(DefaultTopic)
-		if err != nil {
-			return false, err
-		}
-		for _, p := range parts {
-			if len(p.ISR) != len(c.Brokers) {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
+	if err := c.WaitRecovered(wctx, DefaultTopic, len(c.Brokers)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestClusterStartsReady(t *testing.T) {
-	c := StartTestCluster(t, ClusterConfig{})
+	c := StartTestCluster(t, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	z, err := c.DialZooKeeper(ctx)
@@ -40,7 +40,7 @@ func TestUnknownBrokerConfigIsRejected(t *testing.T) {
 	RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, err := Start(ctx, ClusterConfig{Name: "kq-badcfg", Brokers: 1,
+	_, err := Start(ctx, Config{Name: "kq-badcfg", Brokers: 1,
 		BrokerConfig: map[string]string{"min.insync.replica": "2"}})
 	if !errors.Is(err, ErrUnknownConfig) {
 		t.Fatalf("Start with a misspelled key: err = %v, want ErrUnknownConfig", err)

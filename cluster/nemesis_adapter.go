@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"bufio"
@@ -15,16 +15,12 @@ import (
 
 // nemesisCluster presents a Cluster to the nemesis over node names, so the nemesis package
 // needs nothing from the harness but this small interface.
-type nemesisCluster struct {
-	c *Cluster
-	z *ZooKeeper
-}
+type nemesisCluster struct{ c *Cluster }
 
 var _ nemesis.Cluster = (*nemesisCluster)(nil)
 
-// ForNemesis adapts the cluster to nemesis.Cluster. z is used for controller and leader
-// look-ups; the caller keeps ownership of it.
-func (c *Cluster) ForNemesis(z *ZooKeeper) nemesis.Cluster { return &nemesisCluster{c: c, z: z} }
+// ForNemesis adapts the cluster to nemesis.Cluster.
+func (c *Cluster) ForNemesis() nemesis.Cluster { return &nemesisCluster{c: c} }
 
 func (n *nemesisCluster) node(name string) (*Node, error) {
 	if name == n.c.Client.Name {
@@ -52,19 +48,15 @@ func (n *nemesisCluster) Brokers() []string    { return names(n.c.Brokers) }
 func (n *nemesisCluster) ZooKeepers() []string { return names(n.c.ZooKeepers) }
 
 func (n *nemesisCluster) Controller(ctx context.Context) (string, error) {
-	s, err := n.z.Controller()
+	node, err := n.c.ControllerNode(ctx)
 	if err != nil {
 		return "", err
 	}
-	b := n.c.Broker(s.Controller)
-	if b == nil {
-		return "", fmt.Errorf("no controller elected (/controller names %d)", s.Controller)
-	}
-	return b.Name, nil
+	return node.Name, nil
 }
 
 func (n *nemesisCluster) PartitionLeader(ctx context.Context, topic string, partition int) (string, error) {
-	s, err := n.z.Partition(topic, partition)
+	s, err := n.c.PartitionState(ctx, topic, partition)
 	if err != nil {
 		return "", err
 	}
@@ -76,7 +68,7 @@ func (n *nemesisCluster) PartitionLeader(ctx context.Context, topic string, part
 }
 
 func (n *nemesisCluster) PartitionISR(ctx context.Context, topic string, partition int) ([]string, error) {
-	s, err := n.z.Partition(topic, partition)
+	s, err := n.c.PartitionState(ctx, topic, partition)
 	if err != nil {
 		return nil, err
 	}

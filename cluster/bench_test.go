@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"context"
@@ -13,7 +13,7 @@ func BenchmarkClusterStart(b *testing.B) {
 	ctx := context.Background()
 	var teardown time.Duration
 	for b.Loop() {
-		c, err := Start(ctx, ClusterConfig{Name: "kq-bench"})
+		c, err := Start(ctx, Config{Name: "kq-bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"embed"
@@ -17,7 +17,7 @@ var brokerConfigLists embed.FS
 
 // knownBrokerKeys returns the broker config names of the image's Kafka, or nil when no list was
 // generated for it (then only the brokers' DescribeConfigs check after start applies).
-func knownBrokerKeys(image string) map[string]bool {
+func KnownBrokerKeys(image string) map[string]bool {
 	name, version, ok := strings.Cut(image, ":")
 	if !ok || name != strings.SplitN(DefaultImage, ":", 2)[0] {
 		return nil
@@ -38,8 +38,8 @@ func knownBrokerKeys(image string) map[string]bool {
 // checkBrokerKeys refuses, before anything starts, broker config keys the image's Kafka does
 // not know, naming the nearest known one as the check after start does. A per-listener override
 // (listener.name.<listener>.[<mechanism>.]<key>) counts as its key.
-func checkBrokerKeys(image string, cfg map[string]string) error {
-	known := knownBrokerKeys(image)
+func CheckBrokerKeys(image string, cfg map[string]string) error {
+	known := KnownBrokerKeys(image)
 	if known == nil {
 		return nil
 	}

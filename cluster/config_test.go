@@ -1,6 +1,7 @@
-package harness
+package cluster
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -8,7 +9,7 @@ import (
 // The Go default is the safe configuration the CLI and the README use: min.insync.replicas 2
 // with the default three brokers and replication factor 3.
 func TestDefaultMinInsyncReplicasIsTwo(t *testing.T) {
-	c, err := ClusterConfig{}.withDefaults()
+	c, err := Config{}.WithDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +20,7 @@ func TestDefaultMinInsyncReplicasIsTwo(t *testing.T) {
 		t.Errorf("default topic replication factor %d cannot satisfy min.insync.replicas 2", rf)
 	}
 	for brokers := 2; brokers <= 9; brokers++ {
-		c, err := ClusterConfig{Brokers: brokers}.withDefaults()
+		c, err := Config{Brokers: brokers}.WithDefaults()
 		if err != nil {
 			t.Fatalf("%d brokers: %v", brokers, err)
 		}
@@ -28,7 +29,7 @@ func TestDefaultMinInsyncReplicasIsTwo(t *testing.T) {
 		}
 	}
 	// One broker cannot hold two replicas: its default is 1, and its default topic is valid.
-	c, err = ClusterConfig{Brokers: 1}.withDefaults()
+	c, err = Config{Brokers: 1}.WithDefaults()
 	if err != nil {
 		t.Fatalf("1 broker: %v", err)
 	}
@@ -36,7 +37,7 @@ func TestDefaultMinInsyncReplicasIsTwo(t *testing.T) {
 		t.Errorf("1 broker: min.insync.replicas = %q, want 1", got)
 	}
 	// An explicit setting wins.
-	c, err = ClusterConfig{BrokerConfig: map[string]string{"min.insync.replicas": "1"}}.withDefaults()
+	c, err = Config{BrokerConfig: map[string]string{"min.insync.replicas": "1"}}.WithDefaults()
 	if err != nil || c.BrokerConfig["min.insync.replicas"] != "1" {
 		t.Errorf("explicit min.insync.replicas 1: %v, got %q", err, c.BrokerConfig["min.insync.replicas"])
 	}
@@ -47,22 +48,22 @@ func TestDefaultMinInsyncReplicasIsTwo(t *testing.T) {
 func TestMinInsyncReplicasAboveReplicationFactorIsRefused(t *testing.T) {
 	cases := []struct {
 		name string
-		cfg  ClusterConfig
+		cfg  Config
 		want []string
 	}{
-		{"harness default", ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 1}}},
+		{"harness default", Config{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 1}}},
 			[]string{"topic t", "replication factor 1", "min.insync.replicas 2", "the harness default"}},
-		{"broker config", ClusterConfig{BrokerConfig: map[string]string{"min.insync.replicas": "3"},
+		{"broker config", Config{BrokerConfig: map[string]string{"min.insync.replicas": "3"},
 			Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 2}}},
 			[]string{"replication factor 2", "min.insync.replicas 3", "BrokerConfig"}},
-		{"topic config", ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 3,
+		{"topic config", Config{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 3,
 			Config: map[string]string{"min.insync.replicas": "4"}}}},
 			[]string{"min.insync.replicas 4", "the topic's Config"}},
-		{"not a number", ClusterConfig{BrokerConfig: map[string]string{"min.insync.replicas": "two"}},
+		{"not a number", Config{BrokerConfig: map[string]string{"min.insync.replicas": "two"}},
 			[]string{`min.insync.replicas "two"`, "not a positive integer"}},
 	}
 	for _, tc := range cases {
-		_, err := tc.cfg.withDefaults()
+		_, err := tc.cfg.WithDefaults()
 		if err == nil {
 			t.Errorf("%s: accepted", tc.name)
 			continue
@@ -74,14 +75,30 @@ func TestMinInsyncReplicasAboveReplicationFactorIsRefused(t *testing.T) {
 		}
 	}
 	// The near miss: replication factor equal to min.insync.replicas is fine.
-	ok := ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 2}}}
-	if _, err := ok.withDefaults(); err != nil {
+	ok := Config{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 2}}}
+	if _, err := ok.WithDefaults(); err != nil {
 		t.Errorf("RF 2 with min.insync.replicas 2: %v", err)
 	}
 	// A topic that lowers its own min.insync.replicas may have a smaller replication factor.
-	low := ClusterConfig{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 1,
+	low := Config{Topics: []TopicSpec{{Name: "t", Partitions: 1, ReplicationFactor: 1,
 		Config: map[string]string{"min.insync.replicas": "1"}}}}
-	if _, err := low.withDefaults(); err != nil {
+	if _, err := low.WithDefaults(); err != nil {
 		t.Errorf("RF 1 with the topic's min.insync.replicas 1: %v", err)
+	}
+}
+
+func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
+	known := KnownBrokerKeys(DefaultImage)
+	if len(known) < 300 {
+		t.Fatalf("%d broker config names for %s, want the whole list (images/broker-config-keys.sh)", len(known), DefaultImage)
+	}
+	for k := range defaultBrokerConfig(3) {
+		if !known[k] {
+			t.Errorf("the harness's default key %q is not in the list", k)
+		}
+	}
+	err := CheckBrokerKeys(DefaultImage, map[string]string{"zookeeper.sesion.timeout.ms": "1"})
+	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `"zookeeper.session.timeout.ms"`) {
+		t.Errorf("misspelled session timeout: %v", err)
 	}
 }

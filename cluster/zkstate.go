@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"context"
@@ -221,16 +221,4 @@ func waitFor(ctx context.Context, what string, every time.Duration, cond func() 
 		case <-time.After(every):
 		}
 	}
-}
-
-// WaitBrokersRegistered waits until every broker of the cluster is in /brokers/ids.
-func (c *Cluster) WaitBrokersRegistered(ctx context.Context, z *ZooKeeper) error {
-	want := make([]int, len(c.Brokers))
-	for i, b := range c.Brokers {
-		want[i] = b.ID
-	}
-	return waitFor(ctx, fmt.Sprintf("brokers %v registered in ZooKeeper", want), 100*time.Millisecond, func() (bool, error) {
-		ids, err := z.Brokers()
-		return slices.Equal(ids, want), err
-	})
 }

@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func (c *Cluster) AdminClient() *kafka.Client {
 
 // CreateTopic creates a topic, checks its config overrides are in effect, and waits until every
 // partition has a leader in ZooKeeper and in every broker's metadata.
-func (c *Cluster) CreateTopic(ctx context.Context, z *ZooKeeper, t TopicSpec) error {
+func (c *Cluster) CreateTopic(ctx context.Context, t TopicSpec) error {
 	entries := make([]kafka.ConfigEntry, 0, len(t.Config))
 	for k, v := range t.Config {
 		entries = append(entries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
@@ -50,20 +50,20 @@ func (c *Cluster) CreateTopic(ctx context.Context, z *ZooKeeper, t TopicSpec) er
 	if err := c.verifyConfig(ctx, kafka.ResourceTypeTopic, t.Name, c.Brokers[0], t.Config); err != nil {
 		return err
 	}
-	return c.WaitLeaders(ctx, z, t.Name)
+	return c.WaitLeaders(ctx, t.Name)
 }
 
-// WaitLeaders waits until every partition of the topic has a leader, both in ZooKeeper and in
-// the metadata of every broker.
-func (c *Cluster) WaitLeaders(ctx context.Context, z *ZooKeeper, topic string) error {
+// WaitLeaders waits until every partition of the topic has a leader, both in the cluster's
+// metadata (ZooKeeper, or the KRaft quorum's) and in the metadata of every broker.
+func (c *Cluster) WaitLeaders(ctx context.Context, topic string) error {
 	return waitFor(ctx, "leaders for every partition of "+topic, 100*time.Millisecond, func() (bool, error) {
-		states, err := z.Partitions(topic)
+		states, err := c.meta.Partitions(ctx, topic)
 		if err != nil {
 			return false, err
 		}
 		for _, s := range states {
 			if s.Leader < 0 {
-				return false, fmt.Errorf("partition %d has no leader in ZooKeeper", s.Partition)
+				return false, fmt.Errorf("partition %d has no leader", s.Partition)
 			}
 		}
 		for _, b := range c.Brokers {
@@ -72,7 +72,7 @@ func (c *Cluster) WaitLeaders(ctx context.Context, z *ZooKeeper, topic string) e
 				return false, err
 			}
 			if len(parts) != len(states) {
-				return false, fmt.Errorf("%s knows %d partitions of %s, ZooKeeper %d", b.Name, len(parts), topic, len(states))
+				return false, fmt.Errorf("%s knows %d partitions of %s, the cluster metadata %d", b.Name, len(parts), topic, len(states))
 			}
 			for _, p := range parts {
 				if p.Leader.ID < 0 || p.Leader.Host == "" {
@@ -224,17 +224,15 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 			return err
 		}
 	}
-	z, err := c.DialZooKeeper(ctx)
-	if err != nil {
+	if err := c.dialMetadata(ctx); err != nil {
 		return err
 	}
-	defer z.Close()
-	if err := c.WaitBrokersRegistered(ctx, z); err != nil {
+	if err := c.WaitBrokersRegistered(ctx); err != nil {
 		return err
 	}
 	if err := waitFor(ctx, "a controller", 100*time.Millisecond, func() (bool, error) {
-		s, err := z.Controller()
-		return s.Controller >= 0, err
+		id, err := c.meta.Controller(ctx)
+		return id >= 0, err
 	}); err != nil {
 		return err
 	}
@@ -242,7 +240,7 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		return err
 	}
 	for _, t := range c.Config.Topics {
-		if err := c.CreateTopic(ctx, z, t); err != nil {
+		if err := c.CreateTopic(ctx, t); err != nil {
 			return err
 		}
 	}

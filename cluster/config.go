@@ -1,4 +1,4 @@
-package harness
+package cluster
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// ClusterConfig describes a cluster. The zero value of each field means its default.
-type ClusterConfig struct {
+// Config describes a cluster. The zero value of each field means its default.
+type Config struct {
 	// Name prefixes container names; default "kafkaesque".
 	Name string
 	// Image is the node image; default DefaultImage.
@@ -77,7 +77,7 @@ func DefaultMinInsyncReplicas(brokers int) int { return min(2, brokers) }
 // Keys the harness sets itself: overriding them would break the cluster's wiring.
 var reservedBrokerKeys = []string{"broker.id", "listeners", "advertised.listeners", "zookeeper.connect", "log.dirs"}
 
-func (c ClusterConfig) withDefaults() (ClusterConfig, error) {
+func (c Config) WithDefaults() (Config, error) {
 	if c.Name == "" {
 		c.Name = "kafkaesque"
 	}
@@ -186,7 +186,7 @@ func zooCfg(tick time.Duration, zks []*Node) string {
 	return renderProperties(props)
 }
 
-func serverProperties(cfg ClusterConfig, broker *Node, zks []*Node) string {
+func serverProperties(cfg Config, broker *Node, zks []*Node) string {
 	props := maps.Clone(cfg.BrokerConfig)
 	connect := make([]string, len(zks))
 	for i, z := range zks {
