@@ -35,6 +35,9 @@ const (
 	ControllerEpochRegression AnomalyType = "controller-epoch-regression"
 	LeaderEpochRegression     AnomalyType = "leader-epoch-regression"
 	UncleanElection           AnomalyType = "unclean-election"
+	// KRaft invariants (elections_quorum.go, elections_kraft.go).
+	StaleQuorumLeader     AnomalyType = "stale-quorum-leader"
+	HWAdvancedBelowMinISR AnomalyType = "hw-advanced-below-min-isr"
 )
 
 // AnomalyTypes lists every type this package can report, in report order.
@@ -43,6 +46,7 @@ var AnomalyTypes = []AnomalyType{
 	LostWrite, Unseen, PhantomRead, Duplicate, InconsistentOffsets, AbortedRead,
 	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
 	MultipleControllers, ControllerEpochRegression, LeaderEpochRegression, UncleanElection,
+	StaleQuorumLeader, HWAdvancedBelowMinISR,
 	GroupUnconsumed, GroupSharedPartition, GroupCommitRegression, GroupResumeSkip,
 }
 

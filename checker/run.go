@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/history"
@@ -18,6 +19,13 @@ type RunOptions struct {
 	WithElections  bool
 	Elections      []electionlog.Event
 	UncleanEnabled bool // unclean.leader.election.enable was true (see ElectionOptions)
+	// The cluster's mode and settings for the election checks (see ElectionOptions); the zero
+	// values are ZooKeeper mode, as before.
+	KRaft              bool
+	ELREnabled         bool
+	MinISR             int // effective min.insync.replicas: min(min.insync.replicas, replication factor)
+	QuorumFetchTimeout time.Duration
+	ObserverSlack      time.Duration
 	// PlannedFaults are the fault names the run set out to inject (its config): a history that
 	// shows none of them injected gets an unknown verdict. Empty for a bare history.
 	PlannedFaults []string
@@ -29,6 +37,11 @@ type RunOptions struct {
 // log's elections, MeasureUnavailability) and, with the election log, the election invariants
 // (CheckElections).
 func CheckRun(ctx context.Context, r io.Reader, opts RunOptions) (*Result, error) {
+	elections := ElectionOptions{UncleanEnabled: opts.UncleanEnabled, KRaft: opts.KRaft, ELREnabled: opts.ELREnabled,
+		MinISR: opts.MinISR, QuorumFetchTimeout: opts.QuorumFetchTimeout, ObserverSlack: opts.ObserverSlack}
+	if err := elections.Validate(); opts.WithElections && err != nil {
+		return nil, err
+	}
 	c, group, faults, audit := New(opts.Options), newGroupReader(), newFaultMeter(), newFaultAudit()
 	warnings, err := stream(ctx, r, c.Observe, group.observe, faults.observe, audit.observe)
 	if err != nil {
@@ -38,7 +51,7 @@ func CheckRun(ctx context.Context, r io.Reader, opts RunOptions) (*Result, error
 	res.Warnings = append(warnings, res.Warnings...)
 	res.AddGroup(group.finish(), opts.Allow)
 	if opts.WithElections {
-		res.AddElections(CheckElections(opts.Elections, ElectionOptions{UncleanEnabled: opts.UncleanEnabled}), opts.Allow)
+		res.AddElections(CheckElections(opts.Elections, elections), opts.Allow)
 	}
 	res.Faults = faults.finish(opts.Elections)
 	res.AddIncomplete(audit.finish(opts.PlannedFaults), opts.Allow)

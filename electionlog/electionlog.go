@@ -1,6 +1,7 @@
-// Package electionlog holds the election log: the changes of Kafka's controller and partition
-// state observed during a run, with their times. The harness writes it; checks and reports read
-// it. It is JSON Lines, one Event per line, in the order observed.
+// Package electionlog holds the election log: the changes of Kafka's controller, quorum and
+// partition state observed during a run, with their times. The harness writes it; checks and
+// reports read it. It is JSON Lines, one Event per line, in the order observed. Fields are only
+// ever added, so old logs still read.
 package electionlog
 
 import (
@@ -19,18 +20,29 @@ type Kind string
 const (
 	// KindController is a change of /controller or /controller_epoch.
 	KindController Kind = "controller"
-	// KindPartition is a change of a partition's leader, leader epoch or ISR.
+	// KindPartition is a change of a partition's leader, leader epoch, ISR, ELR or (in the
+	// leader's own view) high watermark.
 	KindPartition Kind = "partition"
+	// KindQuorum is a change of one node's answer to DescribeQuorum (KRaft): the metadata
+	// quorum's leader, epoch, voters, observers and lagging voters.
+	KindQuorum Kind = "quorum"
 	// KindUnreachable says a source could not be read; the observer keeps polling.
 	KindUnreachable Kind = "unreachable"
 )
+
+// kinds are the kinds Read accepts.
+var kinds = []Kind{KindController, KindPartition, KindQuorum, KindUnreachable}
 
 // Source says where an event was read.
 type Source string
 
 const (
 	SourceZooKeeper Source = "zookeeper"
-	SourceMetadata  Source = "metadata"
+	// SourceMetadata is one broker's metadata view (Metadata or DescribeTopicPartitions). In
+	// KRaft it is a lagging but prefix-consistent replay of the metadata log.
+	SourceMetadata Source = "metadata"
+	// SourceQuorum is one node's DescribeQuorum answer (KRaft).
+	SourceQuorum Source = "quorum"
 )
 
 // NoLeader is Kafka's leader value for a partition that has none.
@@ -42,27 +54,55 @@ type Event struct {
 	Time   int64  `json:"time"`
 	Kind   Kind   `json:"kind"`
 	Source Source `json:"source"`
-	// Broker is the broker whose metadata was read (Source metadata only).
+	// Broker is the node whose view was read (sources metadata and quorum): a broker id, or a
+	// controller id for a controller's DescribeQuorum answer.
 	Broker int `json:"broker,omitempty"`
 
 	// Controller events. Controller is NoLeader when /controller is absent.
 	Controller      *int `json:"controller,omitempty"`
 	ControllerEpoch *int `json:"controller_epoch,omitempty"`
 
-	// Partition events.
+	// Partition events; Leader and LeaderEpoch also serve quorum events, for the quorum's
+	// leader (NoLeader while it has none) and its epoch.
 	Topic       string `json:"topic,omitempty"`
 	Partition   *int   `json:"partition,omitempty"`
 	Leader      *int   `json:"leader,omitempty"`
 	LeaderEpoch *int   `json:"leader_epoch,omitempty"`
 	ISR         []int  `json:"isr,omitempty"`
+	// ELR and LastKnownELR are KIP-966's eligible leader replicas and last known ELR
+	// (DescribeTopicPartitions, Kafka 4.x with ELR on); empty otherwise.
+	ELR          []int `json:"elr,omitempty"`
+	LastKnownELR []int `json:"last_known_elr,omitempty"`
+	// HighWatermark is the partition's high watermark, recorded only in the view of the broker
+	// that leads it (ListOffsets). It is state, not detail: its change is a new event.
+	HighWatermark *int64 `json:"high_watermark,omitempty"`
 	// LeaderRecovery is 1 after an unclean election, until the new leader has recovered.
 	LeaderRecovery int `json:"leader_recovery_state,omitempty"`
 	// ZkVersion is the version of the partition's state znode (ZooKeeper source): it rises by
 	// one with every write, so a gap means states were written that polling did not see.
 	ZkVersion *int `json:"zk_version,omitempty"`
 
+	// Quorum events (KRaft). Lagging are the voters whose log end offset is behind the
+	// leader's high watermark or whose last fetch is older than the fetch timeout.
+	Voters    []int `json:"voters,omitempty"`
+	Observers []int `json:"observers,omitempty"`
+	Lagging   []int `json:"lagging,omitempty"`
+	// QuorumHW and Replicas are details: SameState ignores them, so their changes alone are
+	// not recorded.
+	QuorumHW *int64          `json:"quorum_hw,omitempty"`
+	Replicas []QuorumReplica `json:"replicas,omitempty"`
+
 	// Error says why a source was unreachable.
 	Error string `json:"error,omitempty"`
+}
+
+// QuorumReplica is one voter's or observer's replication state in a DescribeQuorum answer.
+// The times are Kafka's: milliseconds since the Unix epoch on the leader's clock, -1 if unknown.
+type QuorumReplica struct {
+	ID             int   `json:"id"`
+	LogEndOffset   int64 `json:"log_end_offset"`
+	LastFetchMs    int64 `json:"last_fetch_ms"`
+	LastCaughtUpMs int64 `json:"last_caught_up_ms"`
 }
 
 // Key is "<topic>-<partition>", the history's key for a partition.
@@ -73,9 +113,12 @@ func (e Event) Key() string {
 	return fmt.Sprintf("%s-%d", e.Topic, *e.Partition)
 }
 
-// SameState reports whether two events describe the same state, ignoring their times.
+// SameState reports whether two events describe the same state, ignoring their times and the
+// detail fields (QuorumHW, Replicas).
 func (e Event) SameState(o Event) bool {
 	e.Time, o.Time = 0, 0
+	e.QuorumHW, o.QuorumHW = nil, nil
+	e.Replicas, o.Replicas = nil, nil
 	ej, _ := json.Marshal(e)
 	oj, _ := json.Marshal(o)
 	return string(ej) == string(oj)
@@ -83,6 +126,9 @@ func (e Event) SameState(o Event) bool {
 
 // Int returns a pointer to v, for the optional fields.
 func Int(v int) *int { return &v }
+
+// Int64 returns a pointer to v, for the optional offsets.
+func Int64(v int64) *int64 { return &v }
 
 // Writer appends events to a log, one line each, flushed as it goes so a crash leaves a
 // readable prefix. It is safe for concurrent use.
@@ -128,7 +174,7 @@ func Read(r io.Reader) ([]Event, error) {
 				}
 				return events, fmt.Errorf("election log line %d: %w", line, jerr)
 			}
-			if e.Kind != KindController && e.Kind != KindPartition && e.Kind != KindUnreachable {
+			if !slices.Contains(kinds, e.Kind) {
 				return events, fmt.Errorf("election log line %d: unknown kind %q", line, e.Kind)
 			}
 			events = append(events, e)
@@ -143,8 +189,12 @@ func Read(r io.Reader) ([]Event, error) {
 }
 
 // SortedISR returns a sorted copy of an ISR, so ISRs compare regardless of order.
-func SortedISR(isr []int) []int {
-	s := slices.Clone(isr)
+func SortedISR(isr []int) []int { return SortedIDs(isr) }
+
+// SortedIDs returns a sorted copy of a list of node ids (an ISR, ELR, voters, observers,
+// lagging voters): writers sort them so that SameState does not see a reordering as a change.
+func SortedIDs(ids []int) []int {
+	s := slices.Clone(ids)
 	slices.Sort(s)
 	return s
 }
