@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,26 @@ func (n *nemesisCluster) nodes(names []string) ([]*Node, error) {
 
 func (n *nemesisCluster) Brokers() []string    { return names(n.c.Brokers) }
 func (n *nemesisCluster) ZooKeepers() []string { return names(n.c.ZooKeepers) }
+
+// Quorum is the metadata quorum: the ZooKeeper ensemble. (KRaft: the controller voters.)
+func (n *nemesisCluster) Quorum() []string { return names(n.c.ZooKeepers) }
+
+// Registered says whether the metadata lists the broker as registered (ZooKeeper:
+// /brokers/ids/<id> exists).
+func (n *nemesisCluster) Registered(ctx context.Context, name string) (bool, error) {
+	b, err := n.node(name)
+	if err != nil {
+		return false, err
+	}
+	if n.c.Broker(b.ID) != b {
+		return false, fmt.Errorf("%s is not a broker", name)
+	}
+	ids, err := n.c.RegisteredBrokers(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read the registered brokers: %w", err)
+	}
+	return slices.Contains(ids, b.ID), nil
+}
 
 func (n *nemesisCluster) Controller(ctx context.Context) (string, error) {
 	node, err := n.c.ControllerNode(ctx)

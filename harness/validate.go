@@ -64,7 +64,7 @@ func (s RunSpec) validate() error {
 			}
 		}
 	}
-	if err := nemesis.CheckTopology(context.Background(), faults, cc.Brokers, cc.ZooKeepers); err != nil {
+	if err := nemesis.CheckTopology(context.Background(), faults, nemesis.Topology{Brokers: cc.Brokers, ZooKeepers: cc.ZooKeepers}); err != nil {
 		errs = append(errs, err)
 	}
 	if err := nemesis.CheckPlan(faults, s.TimeLimit, s.Schedule); err != nil {

@@ -26,8 +26,8 @@ type GroupMembers interface {
 func (cfg Config) GroupFaults() []Fault {
 	cfg = cfg.withDefaults()
 	faults := []Fault{
-		coordinatorFault{"isolate-coordinator", "cut the consumer group's coordinator off from the other brokers and ZooKeeper; the client still reaches it", "cut", cfg},
-		coordinatorFault{"kill-coordinator", "SIGKILL the consumer group's coordinator (FindCoordinator); restart it once its ZooKeeper session has expired", string(actionKill), cfg},
+		coordinatorFault{"isolate-coordinator", "cut the consumer group's coordinator off from the other brokers and the metadata quorum; the client still reaches it", "cut", cfg},
+		coordinatorFault{"kill-coordinator", "SIGKILL the consumer group's coordinator (FindCoordinator); restart it once its session has expired", string(actionKill), cfg},
 		groupLeaderFault{cfg},
 		coordinatorFault{"pause-coordinator", "SIGSTOP the consumer group's coordinator; SIGCONT it after the hold", string(actionPause), cfg},
 	}
@@ -54,8 +54,8 @@ func (f coordinatorFault) Available(_ context.Context, c Cluster) error {
 	if len(c.Brokers()) == 0 {
 		return errors.New("the cluster has no brokers")
 	}
-	if f.action == "cut" && len(c.ZooKeepers()) == 0 {
-		return errors.New("the cluster has no ZooKeeper nodes")
+	if n := len(allNodes(c)); f.action == "cut" && n < 2 {
+		return fmt.Errorf("needs another node to cut the coordinator from, the cluster has %d", n)
 	}
 	return nil
 }
@@ -71,7 +71,7 @@ func (f coordinatorFault) Inject(ctx context.Context, c Cluster, _ *rand.Rand) (
 	}
 	if f.action == "cut" {
 		inj.Nodes = []string{node}
-		inj.From = sorted(append(without(c.Brokers(), node), c.ZooKeepers()...))
+		inj.From = sorted(without(allNodes(c), node))
 		return cut(ctx, c, inj)
 	}
 	inj.Nodes = []string{node}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"math/rand"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 )

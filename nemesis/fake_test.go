@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ type fakeCluster struct {
 	mu           sync.Mutex
 	brokers      []string
 	zooKeepers   []string
+	quorum       []string // the ZooKeeper nodes, or the KRaft controllers
 	controller   string
 	leaders      map[int]string // partition of the topic -> leader node
 	zkLeader     string
@@ -34,27 +36,53 @@ type fakeCluster struct {
 
 	// Injected failures.
 	controllerErr error
+	registeredErr error
+	neverFenced   bool // Registered ignores cuts: a fault that relies on it proves nothing
 	netemErr      error
 	healErr       error
 	failStart     int // the next n Starts fail without effect
 }
 
-func newFakeCluster(brokers, zooKeepers int) *fakeCluster {
-	f := &fakeCluster{leaders: map[int]string{}, state: map[string]string{}}
-	for i := 1; i <= brokers; i++ {
-		f.brokers = append(f.brokers, fmt.Sprintf("kafka%d", i))
+// nodeNames returns prefix1 ... prefixN.
+func nodeNames(prefix string, n int) []string {
+	var names []string
+	for i := 1; i <= n; i++ {
+		names = append(names, fmt.Sprintf("%s%d", prefix, i))
 	}
-	for i := 1; i <= zooKeepers; i++ {
-		f.zooKeepers = append(f.zooKeepers, fmt.Sprintf("zk%d", i))
-	}
-	for _, n := range slices.Concat(f.brokers, f.zooKeepers) {
+	return names
+}
+
+// newFake is a running cluster of brokers kafkaN plus the given ZooKeeper and quorum nodes.
+func newFake(brokers int, zooKeepers, quorum []string) *fakeCluster {
+	f := &fakeCluster{leaders: map[int]string{}, state: map[string]string{},
+		brokers: nodeNames("kafka", brokers), zooKeepers: zooKeepers, quorum: quorum}
+	for _, n := range slices.Concat(f.brokers, f.zooKeepers, f.quorum) {
 		f.state[n] = running
 	}
-	f.controller = f.brokers[len(f.brokers)-1]
 	for p := range 3 {
 		f.leaders[p] = f.brokers[p%len(f.brokers)]
 	}
-	f.zkLeader = f.zooKeepers[len(f.zooKeepers)-1]
+	return f
+}
+
+// newFakeCluster is a ZooKeeper-mode cluster: the last broker is the controller.
+func newFakeCluster(brokers, zooKeepers int) *fakeCluster {
+	zks := nodeNames("zk", zooKeepers)
+	f := newFake(brokers, zks, zks)
+	f.controller = f.brokers[len(f.brokers)-1]
+	f.zkLeader = zks[len(zks)-1]
+	return f
+}
+
+// newKRaftFake is a KRaft cluster: controllers ctlN that are not brokers, or with combined the
+// first controllers brokers. The active controller is the last voter.
+func newKRaftFake(brokers, controllers int, combined bool) *fakeCluster {
+	quorum := nodeNames("ctl", controllers)
+	if combined {
+		quorum = nodeNames("kafka", controllers)
+	}
+	f := newFake(brokers, nil, quorum)
+	f.controller = quorum[len(quorum)-1]
 	return f
 }
 
@@ -74,7 +102,7 @@ func (f *fakeCluster) Healthy() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var errs []error
-	for _, n := range slices.Concat(f.zooKeepers, f.brokers) {
+	for _, n := range slices.Sorted(maps.Keys(f.state)) {
 		if f.state[n] != running {
 			errs = append(errs, fmt.Errorf("%s is %s", n, f.state[n]))
 		}
@@ -87,6 +115,42 @@ func (f *fakeCluster) Healthy() error {
 
 func (f *fakeCluster) Brokers() []string    { return slices.Clone(f.brokers) }
 func (f *fakeCluster) ZooKeepers() []string { return slices.Clone(f.zooKeepers) }
+func (f *fakeCluster) Quorum() []string     { return slices.Clone(f.quorum) }
+
+// Registered models the quorum's view: a running broker is registered unless a cut separates
+// it from every quorum node (its session then lapses at once).
+func (f *fakeCluster) Registered(_ context.Context, node string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Contains(f.brokers, node) {
+		return false, fmt.Errorf("%s is not a broker", node)
+	}
+	if f.registeredErr != nil {
+		return false, f.registeredErr
+	}
+	if f.state[node] != running {
+		return false, nil
+	}
+	if f.neverFenced {
+		return true, nil
+	}
+	for _, q := range f.quorum {
+		if q == node || !f.separated(node, q) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// separated says whether a cut stands between nodes a and b.
+func (f *fakeCluster) separated(a, b string) bool {
+	for _, c := range f.cuts {
+		if slices.Contains(c[0], a) && slices.Contains(c[1], b) || slices.Contains(c[0], b) && slices.Contains(c[1], a) {
+			return true
+		}
+	}
+	return false
+}
 
 func (f *fakeCluster) Controller(context.Context) (string, error) {
 	f.mu.Lock()
@@ -138,6 +202,9 @@ func (f *fakeCluster) GroupCoordinator(_ context.Context, group string) (string,
 }
 
 func (f *fakeCluster) ZooKeeperLeader(context.Context) (string, error) {
+	if len(f.zooKeepers) == 0 {
+		return "", errors.New("no ZooKeeper in KRaft mode")
+	}
 	if len(f.zooKeepers) < 3 {
 		return "", errors.New("standalone ZooKeeper has no leader")
 	}

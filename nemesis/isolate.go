@@ -8,8 +8,8 @@ import (
 	"slices"
 )
 
-// isolateFault cuts one broker off from every other broker and ZooKeeper node (or from
-// ZooKeeper only). The client is on neither side, so producers still reach the broker.
+// isolateFault cuts one node off from every other broker and quorum node (or a broker from
+// ZooKeeper only). The client is on neither side, so producers still reach the node.
 type isolateFault struct {
 	name, description string
 	target            target
@@ -18,19 +18,19 @@ type isolateFault struct {
 }
 
 func isolateLeaderFault(cfg Config) Fault {
-	return isolateFault{"isolate-leader", "cut the leader of a random partition off from the other brokers and ZooKeeper; the client still reaches it", targetLeader, false, cfg}
+	return isolateFault{"isolate-leader", "cut the leader of a random partition off from the other brokers and the metadata quorum; the client still reaches it", targetLeader, false, cfg}
 }
 
 func isolateControllerFault(cfg Config) Fault {
-	return isolateFault{"isolate-controller", "cut the controller off from the other brokers and ZooKeeper; the client still reaches it", targetController, false, cfg}
+	return isolateFault{"isolate-controller", "cut the active controller off from every other broker and quorum node; the client still reaches it", targetController, false, cfg}
 }
 
 func isolateBrokerFault(cfg Config) Fault {
-	return isolateFault{"isolate-broker", "cut a random broker off from the other brokers and ZooKeeper; the client still reaches it", targetRandomBroker, false, cfg}
+	return isolateFault{"isolate-broker", "cut a random broker off from the other brokers and the metadata quorum; the client still reaches it", targetRandomBroker, false, cfg}
 }
 
 func isolateZooKeeperFault(cfg Config) Fault {
-	return isolateFault{"isolate-zk", "cut a random broker off from ZooKeeper only; brokers and the client still reach it", targetRandomBroker, true, cfg}
+	return isolateFault{"isolate-zk", "cut a random broker off from ZooKeeper only; brokers and the client still reach it (fence-broker is the same in either mode)", targetRandomBroker, true, cfg}
 }
 
 func (f isolateFault) Name() string     { return f.name }
@@ -40,8 +40,11 @@ func (f isolateFault) Available(_ context.Context, c Cluster) error {
 	if err := f.target.available(c, f.cfg); err != nil {
 		return err
 	}
-	if len(c.ZooKeepers()) == 0 {
+	if f.zooKeeperOnly && len(c.ZooKeepers()) == 0 {
 		return errors.New("the cluster has no ZooKeeper nodes")
+	}
+	if n := len(allNodes(c)); n < 2 {
+		return fmt.Errorf("needs another node to cut the target from, the cluster has %d", n)
 	}
 	return nil
 }
@@ -53,9 +56,9 @@ func (f isolateFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 	if err != nil {
 		return inj, err
 	}
-	others := c.ZooKeepers()
-	if !f.zooKeeperOnly {
-		others = append(without(c.Brokers(), node), others...)
+	others := without(allNodes(c), node) // the controller may be a broker, a quorum node, or both
+	if f.zooKeeperOnly {
+		others = c.ZooKeepers()
 	}
 	inj.Nodes, inj.From = []string{node}, sorted(others)
 	return cut(ctx, c, inj)
@@ -63,28 +66,36 @@ func (f isolateFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 
 func partitionMajorityFault(Config) Fault { return majorityFault{} }
 
-// majorityFault splits brokers and ZooKeeper nodes together into a majority and a
+// majorityFault splits every node (each broker and each quorum node once: ZooKeeper nodes, or
+// KRaft controllers, which in combined mode are the brokers themselves) into a majority and a
 // minority that cannot reach each other. The client reaches both sides.
 type majorityFault struct{}
 
 func (majorityFault) Name() string { return "partition-majority" }
 func (majorityFault) Describe() string {
-	return "split brokers and ZooKeeper nodes, shuffled, into a majority and a minority; the client reaches both"
+	return "split brokers and quorum nodes, shuffled, into a majority and a minority; the client reaches both"
 }
 
 func (majorityFault) Available(_ context.Context, c Cluster) error {
-	if n := len(c.Brokers()) + len(c.ZooKeepers()); n < 3 {
+	if n := len(allNodes(c)); n < 3 {
 		return fmt.Errorf("needs at least 3 nodes for a minority of one, the cluster has %d", n)
 	}
 	return nil
 }
 
 func (f majorityFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (Injection, error) {
-	nodes := slices.Concat(c.Brokers(), c.ZooKeepers()) // a copy: Shuffle must not reorder the cluster's slices
-	rng.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] })
-	minority := (len(nodes) - 1) / 2 // the largest group that is still not a majority
-	inj := Injection{Fault: f.Name(), Action: "cut", Nodes: sorted(nodes[:minority]), From: sorted(nodes[minority:])}
+	minority, majority := split(allNodes(c), rng)
+	inj := Injection{Fault: f.Name(), Action: "cut", Nodes: minority, From: majority}
 	return cut(ctx, c, inj)
+}
+
+// split shuffles nodes into the largest group that is still not a majority and the rest, each
+// sorted. It shuffles a copy: the cluster's slices keep their order.
+func split(nodes []string, rng *rand.Rand) (minority, majority []string) {
+	nodes = slices.Clone(nodes)
+	rng.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] })
+	m := (len(nodes) - 1) / 2
+	return sorted(nodes[:m]), sorted(nodes[m:])
 }
 
 // cut applies inj's cut, Nodes against From; Heal recovers it.

@@ -10,10 +10,11 @@ import (
 )
 
 // killISRFault sets up the unclean-election data loss: a follower is cut off from the other
-// brokers (not from ZooKeeper, so it stays registered and eligible) until the leader drops it
+// brokers (not from the quorum, so it stays registered and eligible) until the leader drops it
 // from the ISR; acknowledged writes then go on without it; then every ISR member is killed and
 // the cut healed, so the stale follower is the only live replica. With unclean election enabled
-// it becomes leader and the writes it never had are lost.
+// it becomes leader and the writes it never had are lost. In KRaft combined mode the other
+// brokers are voters too, so the follower may be fenced until the heal.
 type killISRFault struct{ cfg Config }
 
 func killISRFaultOf(cfg Config) Fault { return killISRFault{cfg} }
@@ -46,7 +47,8 @@ func (f killISRFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 		return inj, fmt.Errorf("find the leader of %s: %w", inj.Partition, err)
 	}
 	// The leader shrinks the ISR through the controller (AlterPartition), so the follower cut
-	// off must not be the controller, or the shrink never commits.
+	// off must not be the controller, or the shrink never commits. (A KRaft controller node
+	// is no broker and so in no ISR: excluding it changes nothing.)
 	controller, err := c.Controller(ctx)
 	if err != nil {
 		return inj, fmt.Errorf("find the controller: %w", err)

@@ -15,15 +15,29 @@ import (
 	"time"
 )
 
-// Cluster is what faults need from a cluster. Nodes are named "zk1", "kafka2", ...; "client" is the test process.
+// Cluster is what faults need from a cluster. Nodes are named "zk1", "ctl1", "kafka2", ...;
+// "client" is the test process. Faults never ask which mode (ZooKeeper or KRaft) the cluster
+// runs in: they ask for the brokers, the metadata quorum and the active controller.
 type Cluster interface {
-	Brokers() []string                                                                // broker node names
-	ZooKeepers() []string                                                             // ZooKeeper node names
-	Controller(ctx context.Context) (string, error)                                   // node name of the current controller (ZooKeeper /controller)
-	PartitionLeader(ctx context.Context, topic string, partition int) (string, error) // from ZooKeeper partition state
-	PartitionISR(ctx context.Context, topic string, partition int) ([]string, error)  // from ZooKeeper partition state
-	ZooKeeperLeader(ctx context.Context) (string, error)                              // the ensemble leader (srvr "Mode: leader")
-	GroupCoordinator(ctx context.Context, group string) (string, error)               // node name of the group's coordinator (FindCoordinator)
+	Brokers() []string    // broker node names
+	ZooKeepers() []string // ZooKeeper node names; none in KRaft mode
+	// Quorum is the metadata quorum's nodes: the ZooKeeper ensemble in ZooKeeper mode, the
+	// controller voters in KRaft mode. In KRaft combined mode they are brokers too, so a node
+	// can be in both Brokers() and Quorum().
+	Quorum() []string
+	// Controller is the node name of the active controller in either mode: the broker named by
+	// ZooKeeper's /controller, or the KRaft quorum leader, which in isolated mode is a
+	// controller node such as "ctl2" and not a broker.
+	Controller(ctx context.Context) (string, error)
+	// Registered says whether the broker is registered and unfenced in the metadata quorum's
+	// view: /brokers/ids/N exists in ZooKeeper mode; the controller lists it unfenced in KRaft.
+	Registered(ctx context.Context, node string) (bool, error)
+	PartitionLeader(ctx context.Context, topic string, partition int) (string, error)
+	PartitionISR(ctx context.Context, topic string, partition int) ([]string, error)
+	// ZooKeeperLeader is the ensemble leader (srvr "Mode: leader"); an error in KRaft mode,
+	// so ZooKeeper faults report themselves unavailable there.
+	ZooKeeperLeader(ctx context.Context) (string, error)
+	GroupCoordinator(ctx context.Context, group string) (string, error) // node name of the group's coordinator (FindCoordinator)
 	Kill(ctx context.Context, node string) error
 	Start(ctx context.Context, node string) error
 	Pause(ctx context.Context, node string) error
@@ -110,11 +124,15 @@ type Config struct {
 	Topic string
 	// Partitions is the topic's partition count. Default 3.
 	Partitions int
-	// BrokerSessionTimeout is the brokers' zookeeper.session.timeout.ms. A killed broker is
-	// restarted only after its old session has expired: until then its ephemeral
-	// /brokers/ids/<id> still exists, and Kafka exits at start-up finding it. Default 6 s, the
-	// harness's setting.
+	// BrokerSessionTimeout is the brokers' session with the metadata quorum
+	// (zookeeper.session.timeout.ms, or broker.session.timeout.ms in KRaft). A killed broker is
+	// restarted only after its old session has expired: in ZooKeeper mode its ephemeral
+	// /brokers/ids/<id> lives until then, and Kafka exits at start-up finding it. Default 6 s,
+	// the harness's ZooKeeper setting.
 	BrokerSessionTimeout time.Duration
+	// FenceTimeout bounds how long fence-broker waits for its broker to drop out of the
+	// quorum's view, and its recovery for the broker to come back. Default 30 s.
+	FenceTimeout time.Duration
 	// ReplicaLagTime is the brokers' replica.lag.time.max.ms: how long a cut-off follower stays
 	// in the ISR. Default 10 s, the harness's setting.
 	ReplicaLagTime time.Duration
@@ -129,6 +147,9 @@ const (
 	defaultTopic      = "kafkaesque"
 	defaultPartitions = 3
 	defaultSession    = 6 * time.Second
+	// defaultFenceTimeout covers a ZooKeeper session (6 s here, 18 s by default) or a KRaft
+	// broker session (9 s by default) expiring, with room for the expiry tick.
+	defaultFenceTimeout = 30 * time.Second
 )
 
 func (cfg Config) withDefaults() Config {
@@ -140,6 +161,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.BrokerSessionTimeout <= 0 {
 		cfg.BrokerSessionTimeout = defaultSession
+	}
+	if cfg.FenceTimeout <= 0 {
+		cfg.FenceTimeout = defaultFenceTimeout
 	}
 	if cfg.ReplicaLagTime <= 0 {
 		cfg.ReplicaLagTime = 10 * time.Second
@@ -154,6 +178,7 @@ var registry = []func(Config) Fault{
 	isolateLeaderFault, isolateControllerFault, isolateBrokerFault, isolateZooKeeperFault,
 	partitionMajorityFault, killISRFaultOf,
 	netemDelayFault, netemLossFault,
+	partitionQuorumFault, isolateControllerFromQuorumFault, fenceBrokerFault,
 }
 
 // All returns every fault for the default Config, sorted by name.

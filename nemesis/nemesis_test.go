@@ -15,9 +15,10 @@ import (
 var testConfig = Config{BrokerSessionTimeout: time.Millisecond}
 
 var allNames = []string{
-	"isolate-broker", "isolate-controller", "isolate-leader", "isolate-zk",
-	"kill-controller", "kill-isr", "kill-leader", "kill-random", "kill-zk-leader",
-	"netem-delay", "netem-loss", "partition-majority", "pause-controller", "pause-leader",
+	"fence-broker", "isolate-broker", "isolate-controller", "isolate-controller-from-quorum",
+	"isolate-leader", "isolate-zk", "kill-controller", "kill-isr", "kill-leader", "kill-random",
+	"kill-zk-leader", "netem-delay", "netem-loss", "partition-majority", "partition-quorum",
+	"pause-controller", "pause-leader",
 }
 
 func TestAllIsSortedAndDescribed(t *testing.T) {
@@ -136,6 +137,18 @@ func TestFaultsInjectAndRecover(t *testing.T) {
 				}
 			case strings.HasPrefix(name, "pause-"):
 				wantCalls(t, calls, "pause "+node)
+			case name == "partition-quorum":
+				if len(inj.Nodes) != 1 || len(inj.From) != 2 || !slices.Equal(sorted(slices.Concat(inj.Nodes, inj.From)), zks) {
+					t.Errorf("partition-quorum split %v | %v, want 1 | 2 of %v", inj.Nodes, inj.From, zks)
+				}
+			case name == "isolate-controller-from-quorum", name == "fence-broker":
+				if !slices.Equal(inj.From, zks) || len(inj.Nodes) != 1 || !slices.Contains(c.brokers, node) {
+					t.Errorf("%s cut %v from %v, want one broker from %v", name, inj.Nodes, inj.From, zks)
+				}
+				if name == "isolate-controller-from-quorum" && node != "kafka4" {
+					t.Errorf("target %s, want the controller kafka4", node)
+				}
+				wantCalls(t, calls, "cut "+node+" | zk1,zk2,zk3")
 			case name == "isolate-zk":
 				if !slices.Equal(inj.From, zks) || len(inj.Nodes) != 1 {
 					t.Errorf("isolate-zk cut %v from %v, want one broker from %v", inj.Nodes, inj.From, zks)

@@ -25,15 +25,15 @@ type processFault struct {
 }
 
 func killControllerFault(cfg Config) Fault {
-	return processFault{"kill-controller", "SIGKILL the controller broker; restart it with its data once its ZooKeeper session has expired", actionKill, targetController, cfg}
+	return processFault{"kill-controller", "SIGKILL the active controller (a broker, or a KRaft controller node); restart it with its data, once a broker's session has expired", actionKill, targetController, cfg}
 }
 
 func killLeaderFault(cfg Config) Fault {
-	return processFault{"kill-leader", "SIGKILL the leader of a random partition of the topic; restart it once its ZooKeeper session has expired", actionKill, targetLeader, cfg}
+	return processFault{"kill-leader", "SIGKILL the leader of a random partition of the topic; restart it once its session has expired", actionKill, targetLeader, cfg}
 }
 
 func killRandomFault(cfg Config) Fault {
-	return processFault{"kill-random", "SIGKILL a random broker; restart it with its data once its ZooKeeper session has expired", actionKill, targetRandomBroker, cfg}
+	return processFault{"kill-random", "SIGKILL a random broker; restart it with its data once its session has expired", actionKill, targetRandomBroker, cfg}
 }
 
 func killZooKeeperLeaderFault(cfg Config) Fault {
@@ -41,7 +41,7 @@ func killZooKeeperLeaderFault(cfg Config) Fault {
 }
 
 func pauseControllerFault(cfg Config) Fault {
-	return processFault{"pause-controller", "SIGSTOP the controller broker; SIGCONT it after the hold", actionPause, targetController, cfg}
+	return processFault{"pause-controller", "SIGSTOP the active controller (a broker, or a KRaft controller node); SIGCONT it after the hold", actionPause, targetController, cfg}
 }
 
 func pauseLeaderFault(cfg Config) Fault {
@@ -67,8 +67,9 @@ func (f processFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (In
 }
 
 // applyProcessAction kills or pauses node and makes inj recover it: resume a paused node, or
-// start a killed broker again once its old ZooKeeper session has expired (before then Kafka
-// finds its own /brokers/ids entry and exits).
+// start a killed broker again once its old session has expired (before then a ZooKeeper-mode
+// broker finds its own /brokers/ids entry and exits). A node that is not a broker (a ZooKeeper
+// node, an isolated KRaft controller) holds no such session and starts at once.
 func applyProcessAction(ctx context.Context, c Cluster, cfg Config, action processAction, node string, inj Injection) (Injection, error) {
 	apply, undo := c.Kill, c.Start
 	if action == actionPause {
@@ -76,11 +77,11 @@ func applyProcessAction(ctx context.Context, c Cluster, cfg Config, action proce
 	}
 	var killedAt time.Time
 	if action == actionKill && slices.Contains(c.Brokers(), node) {
-		// Wait out the old ZooKeeper session (plus a quarter for the server's expiry tick).
+		// Wait out the old session (plus a quarter for the server's expiry tick).
 		expired := cfg.BrokerSessionTimeout * 5 / 4
 		undo = func(ctx context.Context, node string) error {
 			if !sleepUntil(ctx, killedAt.Add(expired)) {
-				return fmt.Errorf("waiting for %s's ZooKeeper session to expire: %w", node, context.Cause(ctx))
+				return fmt.Errorf("waiting for %s's session to expire: %w", node, context.Cause(ctx))
 			}
 			return c.Start(ctx, node)
 		}

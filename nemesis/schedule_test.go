@@ -105,19 +105,19 @@ func TestScheduleOptionsRefuseNegativeDurations(t *testing.T) {
 func TestCheckTopology(t *testing.T) {
 	ctx := context.Background()
 	zkLeader, _ := Lookup([]string{"kill-zk-leader", "kill-leader"})
-	err := CheckTopology(ctx, zkLeader, 3, 1)
+	err := CheckTopology(ctx, zkLeader, Topology{Brokers: 3, ZooKeepers: 1})
 	if err == nil || !strings.Contains(err.Error(), "kill-zk-leader") || strings.Contains(err.Error(), "fault kill-leader") {
 		t.Errorf("kill-zk-leader with one ZooKeeper node: %v, want it (alone) refused", err)
 	}
-	if err := CheckTopology(ctx, zkLeader, 3, 3); err != nil {
+	if err := CheckTopology(ctx, zkLeader, Topology{Brokers: 3, ZooKeepers: 3}); err != nil {
 		t.Errorf("kill-zk-leader with 3 ZooKeeper nodes: %v", err)
 	}
 	majority, _ := Lookup([]string{"partition-majority", "kill-isr"})
-	if err := CheckTopology(ctx, majority, 1, 1); err == nil || !strings.Contains(err.Error(), "partition-majority") || !strings.Contains(err.Error(), "kill-isr") {
+	if err := CheckTopology(ctx, majority, Topology{Brokers: 1, ZooKeepers: 1}); err == nil || !strings.Contains(err.Error(), "partition-majority") || !strings.Contains(err.Error(), "kill-isr") {
 		t.Errorf("partition-majority and kill-isr on 2 nodes: %v, want both refused", err)
 	}
 	all := append(All(), GroupFaults()...)
-	if err := CheckTopology(ctx, all, 3, 3); err != nil {
+	if err := CheckTopology(ctx, all, Topology{Brokers: 3, ZooKeepers: 3}); err != nil {
 		t.Errorf("every fault on 3 brokers and 3 ZooKeeper nodes: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 type target int
 
 const (
-	targetController      target = iota // the current controller
+	targetController      target = iota // the active controller (a broker, or a KRaft controller node)
 	targetLeader                        // the leader of a random partition of the run's topic
 	targetRandomBroker                  // any broker
 	targetZooKeeperLeader               // the ensemble leader
@@ -72,6 +72,18 @@ func (t target) available(c Cluster, cfg Config) error {
 		}
 	}
 	return nil
+}
+
+// allNodes is every broker and every quorum node, each once (in combined mode the controllers
+// are brokers too), brokers first.
+func allNodes(c Cluster) []string {
+	nodes := c.Brokers()
+	for _, n := range c.Quorum() {
+		if !slices.Contains(nodes, n) {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
 }
 
 // without returns nodes minus the excluded ones, in order.
