@@ -23,9 +23,13 @@ type FaultImpact struct {
 	Error     string   `json:"error,omitempty"`
 	// RecoveryError says why the fault's own recovery failed (heal-all then ended it).
 	RecoveryError string `json:"recovery_error,omitempty"`
-	// NewControllerAfter: until /controller named a live broker other than the fault's target.
+	// NewControllerAfter: until another node than the fault's target became the controller:
+	// /controller named it (ZooKeeper) or it claimed the quorum's leadership at a higher epoch
+	// (KRaft). Measured only for faults aimed at the controller in office.
 	NewControllerAfter *float64 `json:"new_controller_after_s,omitempty"`
-	// NewLeaderAfter: until Key had a leader other than the one it had when the fault began.
+	// NewLeaderAfter: until Key had a leader other than the one it had when the fault began
+	// (ZooKeeper's record, or else the first broker's metadata view to show one at a higher
+	// leader epoch).
 	NewLeaderAfter *float64 `json:"new_leader_after_s,omitempty"`
 	// SendsOKAfter: until a send invoked after the fault began (to Key, if any) was acknowledged.
 	SendsOKAfter *float64 `json:"sends_ok_after_s,omitempty"`
@@ -150,9 +154,10 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 
 // finish measures the elections that followed each fault.
 func (m *faultMeter) finish(events []electionlog.Event) []FaultImpact {
+	src := sourcesOf(events)
 	for i := range m.faults {
 		if m.faults[i].Error == "" {
-			measureElections(&m.faults[i], events)
+			measureElections(&m.faults[i], events, src)
 		}
 	}
 	return m.faults
@@ -183,40 +188,155 @@ func measureCoordinator(faults []FaultImpact, op history.Op) {
 	}
 }
 
-func measureElections(f *FaultImpact, events []electionlog.Event) {
+// electionSources says where the election log records leadership: a KRaft log has quorum
+// events and no ZooKeeper controller; a log without ZooKeeper partition events has the brokers'
+// metadata views only.
+type electionSources struct {
+	quorum   bool // the controller is the quorum leader (KRaft)
+	metadata bool // partition leaders come from the brokers' metadata views
+}
+
+func sourcesOf(events []electionlog.Event) electionSources {
+	var zkPartitions bool
+	var src electionSources
+	for _, e := range events {
+		switch {
+		case e.Kind == electionlog.KindQuorum:
+			src.quorum = true
+		case e.Kind == electionlog.KindPartition && e.Source == electionlog.SourceZooKeeper:
+			zkPartitions = true
+		}
+	}
+	src.metadata = !zkPartitions
+	return src
+}
+
+// leaderSighting is one event naming a leader: of the cluster (the controller) or of a
+// partition. Epoch is -1 where the event has none.
+type leaderSighting struct {
+	time          int64
+	leader, epoch int
+}
+
+// controllerSighting reads the controller out of an event: ZooKeeper's /controller, or in KRaft
+// a node's DescribeQuorum answer claiming its own leadership. A follower's answer names no
+// leader it vouches for, and an answer relayed about another node is not a claim.
+func controllerSighting(e electionlog.Event, quorum bool) (leaderSighting, bool) {
+	if quorum {
+		if e.Kind != electionlog.KindQuorum || e.Leader == nil || e.LeaderEpoch == nil || *e.Leader != e.Broker {
+			return leaderSighting{}, false
+		}
+		return leaderSighting{e.Time, *e.Leader, *e.LeaderEpoch}, true
+	}
+	if e.Kind != electionlog.KindController || e.Source != electionlog.SourceZooKeeper || e.Controller == nil {
+		return leaderSighting{}, false
+	}
+	s := leaderSighting{e.Time, *e.Controller, -1}
+	if e.ControllerEpoch != nil {
+		s.epoch = *e.ControllerEpoch
+	}
+	return s, true
+}
+
+// partitionSighting reads key's leader out of a partition event of ZooKeeper, or of any
+// broker's metadata view when metadata is true.
+func partitionSighting(e electionlog.Event, key string, metadata bool) (leaderSighting, bool) {
+	source := electionlog.SourceZooKeeper
+	if metadata {
+		source = electionlog.SourceMetadata
+	}
+	if e.Kind != electionlog.KindPartition || e.Source != source || e.Leader == nil || e.Key() != key {
+		return leaderSighting{}, false
+	}
+	s := leaderSighting{e.Time, *e.Leader, -1}
+	if e.LeaderEpoch != nil {
+		s.epoch = *e.LeaderEpoch
+	}
+	return s, true
+}
+
+// firstNewLeader returns how long after start a leader other than the one in office at start
+// was first seen. ZooKeeper is one authoritative, ordered record, so its last state before start
+// is the one in office. Views (quorum answers, brokers' metadata) lag and disagree, so the one
+// in office is the leader of the highest epoch seen by start, and a new leader must hold a
+// higher epoch: a lagging view catching up on an older election is no new leader. only, when
+// set, says which leaders in office the measurement applies to.
+func firstNewLeader(sightings []leaderSighting, start int64, views bool, only func(leader int) bool) *float64 {
+	before := leaderSighting{leader: -1, epoch: -1}
+	for _, s := range sightings {
+		if s.time > start {
+			break
+		}
+		if !views || s.epoch >= before.epoch {
+			before = s
+		}
+	}
+	if only != nil && (before.leader < 0 || !only(before.leader)) {
+		return nil
+	}
+	for _, s := range sightings {
+		if s.time <= start || s.leader < 0 || s.leader == before.leader {
+			continue
+		}
+		if views && before.epoch >= 0 && s.epoch <= before.epoch {
+			continue
+		}
+		return seconds(s.time - start)
+	}
+	return nil
+}
+
+// measureElections measures, for one fault, the time to a new controller (only when the fault
+// aimed at the controller in office) and to a new leader of the partition it aimed at.
+func measureElections(f *FaultImpact, events []electionlog.Event, src electionSources) {
 	targets := map[int]bool{}
 	for _, n := range f.Nodes {
-		if id, ok := brokerID(n); ok {
+		if id, ok := nodeID(n); ok {
 			targets[id] = true
 		}
 	}
-	ctlBefore, leaderBefore := -1, -1
+	var ctl, leaders []leaderSighting
 	for _, e := range events {
-		if e.Source != electionlog.SourceZooKeeper {
+		if s, ok := controllerSighting(e, src.quorum); ok {
+			ctl = append(ctl, s)
+		}
+		if f.Key == "" {
 			continue
 		}
-		before := e.Time <= f.Start
-		switch {
-		case e.Kind == electionlog.KindController && e.Controller != nil:
-			if before {
-				ctlBefore = *e.Controller
-			} else if f.NewControllerAfter == nil && ctlBefore >= 0 && targets[ctlBefore] &&
-				*e.Controller >= 0 && *e.Controller != ctlBefore {
-				f.NewControllerAfter = seconds(e.Time - f.Start)
-			}
-		case e.Kind == electionlog.KindPartition && f.Key != "" && e.Key() == f.Key && e.Leader != nil:
-			if before {
-				leaderBefore = *e.Leader
-			} else if f.NewLeaderAfter == nil && *e.Leader >= 0 && *e.Leader != leaderBefore {
-				f.NewLeaderAfter = seconds(e.Time - f.Start)
-			}
+		if s, ok := partitionSighting(e, f.Key, src.metadata); ok {
+			leaders = append(leaders, s)
 		}
+	}
+	f.NewControllerAfter = firstNewLeader(ctl, f.Start, src.quorum, func(id int) bool { return targets[id] })
+	if f.Key != "" {
+		f.NewLeaderAfter = firstNewLeader(leaders, f.Start, src.metadata, nil)
 	}
 }
 
 // brokerID reads the broker id out of a harness node name ("kafka3" is broker 3).
 func brokerID(node string) (int, bool) {
-	rest, ok := strings.CutPrefix(node, "kafka")
+	return numbered(node, "kafka")
+}
+
+// controllerIDBase numbers KRaft's dedicated controllers apart from the brokers: "ctl2" is node
+// 102 (cluster.controllerIDBase).
+const controllerIDBase = 100
+
+// nodeID reads the Kafka node id out of a harness node name: a broker ("kafka3" is 3) or a
+// dedicated KRaft controller ("ctl2" is 102). ZooKeeper nodes ("zk1") are no Kafka nodes.
+func nodeID(node string) (int, bool) {
+	if id, ok := brokerID(node); ok {
+		return id, true
+	}
+	if n, ok := numbered(node, "ctl"); ok {
+		return controllerIDBase + n, true
+	}
+	return 0, false
+}
+
+// numbered reads N out of prefix+N.
+func numbered(node, prefix string) (int, bool) {
+	rest, ok := strings.CutPrefix(node, prefix)
 	if !ok {
 		return 0, false
 	}

@@ -105,3 +105,133 @@ func TestFailedRecoveryIsNotRecovered(t *testing.T) {
 		t.Fatalf("faults = %+v: want the recovery error kept and the fault ended by heal-all at 600", faults)
 	}
 }
+
+// faultHistory is a history of one fault: injected at 10 s against nodes (aimed at partition
+// t-0 when key is set), recovered at 20 s.
+func faultHistory(fault string, key bool, nodes ...string) string {
+	const s = int64(1e9)
+	value := `{"fault":"` + fault + `","nodes":["` + strings.Join(nodes, `","`) + `"]`
+	if key {
+		value += `,"partition":"t-0"`
+	}
+	value += "}"
+	return strings.Join([]string{
+		`{"index":0,"time":` + itoa(10*s) + `,"process":-1,"type":"invoke","f":"` + fault + `","value":{"fault":"` + fault + `"}}`,
+		`{"index":1,"time":` + itoa(10*s+5) + `,"process":-1,"type":"info","f":"` + fault + `","value":` + value + `}`,
+		`{"index":2,"time":` + itoa(20*s) + `,"process":-1,"type":"invoke","f":"recover","value":{"fault":"` + fault + `"}}`,
+		`{"index":3,"time":` + itoa(21*s) + `,"process":-1,"type":"info","f":"recover","value":{"fault":"` + fault + `"}}`,
+	}, "\n") + "\n"
+}
+
+// follower is node's DescribeQuorum answer as a follower: no leader claimed, no epoch.
+func follower(at float64, node int) electionlog.Event {
+	e := quorum(at, node, electionlog.NoLeader, 0)
+	e.LeaderEpoch = nil
+	return e
+}
+
+// kraftStart is a KRaft cluster's election log at its start: ctl1 (101) leads quorum epoch 5,
+// ctl2 and ctl3 follow; broker 1 leads t-0 at leader epoch 3 in every broker's view.
+func kraftStart() []electionlog.Event {
+	return []electionlog.Event{
+		quorum(0.1, 101, 101, 5), follower(0.1, 102), follower(0.1, 103),
+		view(0.2, 1, 1, 3, 1, 2, 3), view(0.2, 2, 1, 3, 1, 2, 3), view(0.3, 3, 1, 3, 1, 2, 3),
+	}
+}
+
+// In KRaft (no ZooKeeper events) the new controller is the quorum leader a node claims to be at
+// a higher epoch, and the new partition leader the first metadata view showing one.
+func TestMeasureUnavailabilityKRaft(t *testing.T) {
+	cases := []struct {
+		name             string
+		fault            string
+		key              bool
+		nodes            []string
+		events           []electionlog.Event
+		controller, lead any // seconds after the fault, or nil
+	}{
+		{name: "kill-controller: ctl2 claims epoch 6", fault: "kill-controller", nodes: []string{"ctl1"},
+			events: append(kraftStart(),
+				unreachable(10.5, electionlog.SourceQuorum, 101, "connection refused"),
+				follower(11.0, 103),        // a follower's answer vouches for no leader
+				quorum(11.5, 103, 102, 6),  // relayed by ctl3, not ctl2's own claim
+				quorum(12.5, 102, 102, 6)), // ctl2's claim
+			controller: 2.5},
+		{name: "combined: kafka2 voted out for kafka3", fault: "kill-controller", nodes: []string{"kafka2"},
+			events: []electionlog.Event{
+				quorum(0.1, 2, 2, 7), follower(0.1, 1), follower(0.1, 3),
+				quorum(13, 3, 3, 8)},
+			controller: 3.0},
+		{name: "kill-leader: a lagging view's older leader is not the new one", fault: "kill-leader", key: true, nodes: []string{"kafka1"},
+			events: append(kraftStart(),
+				view(11, 3, 3, 2, 3),    // broker 3 replays an election older than epoch 3
+				view(14, 2, 2, 4, 2, 3), // broker 2 sees itself elected at epoch 4
+				view(15, 3, 2, 4, 2, 3)),
+			lead: 4.0},
+		{name: "a fault not aimed at the controller measures none", fault: "kill-leader", key: true, nodes: []string{"kafka1"},
+			events: append(kraftStart(), quorum(12, 102, 102, 6), view(13, 2, 2, 4, 2, 3)),
+			lead:   3.0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			faults, err := MeasureUnavailability(strings.NewReader(faultHistory(tc.fault, tc.key, tc.nodes...)), tc.events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(faults) != 1 {
+				t.Fatalf("faults = %+v", faults)
+			}
+			f := faults[0]
+			if got := deref(f.NewControllerAfter); got != tc.controller {
+				t.Errorf("new controller after %v, want %v", got, tc.controller)
+			}
+			if got := deref(f.NewLeaderAfter); got != tc.lead {
+				t.Errorf("new leader after %v, want %v", got, tc.lead)
+			}
+		})
+	}
+}
+
+// Near misses: nothing here is a new controller.
+func TestMeasureUnavailabilityKRaftNoNewController(t *testing.T) {
+	cases := []struct {
+		name   string
+		nodes  []string
+		events []electionlog.Event
+	}{
+		{"followers' answers after the kill", []string{"ctl1"}, append(kraftStart(),
+			follower(11, 102), follower(11, 103))},
+		{"the killed leader re-elected", []string{"ctl1"}, append(kraftStart(),
+			follower(11, 102), quorum(14, 101, 101, 6))},
+		{"a claim at an epoch not above the one in office", []string{"ctl1"}, append(kraftStart(),
+			quorum(12, 102, 102, 5), quorum(12, 103, 103, 4))},
+		{"the fault aimed at a follower", []string{"ctl2"}, append(kraftStart(),
+			quorum(12, 103, 103, 6))},
+		{"a ZooKeeper node is no Kafka node", []string{"zk1"}, append(kraftStart(),
+			quorum(12, 103, 103, 6))},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			faults, err := MeasureUnavailability(strings.NewReader(faultHistory("kill-controller", false, tc.nodes...)), tc.events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(faults) != 1 || faults[0].NewControllerAfter != nil {
+				t.Fatalf("faults = %+v, want one without a new controller", faults)
+			}
+		})
+	}
+}
+
+func TestNodeID(t *testing.T) {
+	for name, want := range map[string]int{"kafka3": 3, "kafka12": 12, "ctl1": 101, "ctl5": 105} {
+		if got, ok := nodeID(name); !ok || got != want {
+			t.Errorf("nodeID(%q) = %d, %v; want %d", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"zk1", "ctl", "kafkax", "broker1"} {
+		if got, ok := nodeID(name); ok {
+			t.Errorf("nodeID(%q) = %d, want no Kafka node", name, got)
+		}
+	}
+}
