@@ -13,6 +13,7 @@ import (
 // Election-log invariants, reported as their own JUnit class.
 var electionTypes = []checker.AnomalyType{
 	checker.MultipleControllers, checker.ControllerEpochRegression, checker.LeaderEpochRegression, checker.UncleanElection,
+	checker.StaleQuorumLeader, checker.HWAdvancedBelowMinISR,
 }
 
 type junitSuites struct {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -103,8 +104,42 @@ func TestJUnitAllowedAndUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if !strings.Contains(out, `failures="0"`) || !strings.Contains(out, `errors="1"`) || !strings.Contains(out, `skipped="4"`) {
+	if !strings.Contains(out, `failures="0"`) || !strings.Contains(out, `errors="1"`) || !strings.Contains(out, `skipped="6"`) {
 		t.Errorf("allowed duplicate must pass, unknown verdict error, election checks skipped:\n%s", out)
+	}
+}
+
+// The KRaft invariants are election-log invariants: their own class, and skipped without a log.
+func TestJUnitKRaftElectionTypes(t *testing.T) {
+	kraft := []checker.AnomalyType{checker.StaleQuorumLeader, checker.HWAdvancedBelowMinISR}
+	res := &checker.Result{Valid: checker.Invalid, Anomalies: map[checker.AnomalyType][]checker.Anomaly{
+		checker.StaleQuorumLeader: {{Type: checker.StaleQuorumLeader, Explanation: "node 101 went on answering as leader"}}}}
+	for _, checked := range []bool{true, false} {
+		var buf bytes.Buffer
+		if err := WriteJUnit(&buf, "s", res, checked); err != nil {
+			t.Fatal(err)
+		}
+		var doc junitSuites
+		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		cases := map[string]junitCase{}
+		for _, c := range doc.Suites[0].Cases {
+			cases[c.Name] = c
+		}
+		for _, typ := range kraft {
+			c, ok := cases[string(typ)]
+			if !ok || c.Classname != "kafkaesque.elections" {
+				t.Errorf("%s: testcase %v in class %q, want one in kafkaesque.elections", typ, ok, c.Classname)
+			}
+		}
+		if cases[string(checker.StaleQuorumLeader)].Failure == nil {
+			t.Error("stale-quorum-leader occurred but its testcase does not fail")
+		}
+		hw := cases[string(checker.HWAdvancedBelowMinISR)]
+		if skipped := hw.Skipped != nil; skipped == checked || hw.Failure != nil {
+			t.Errorf("election log checked %v: hw-advanced-below-min-isr skipped %v, failure %v", checked, skipped, hw.Failure)
+		}
 	}
 }
 
