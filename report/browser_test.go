@@ -94,7 +94,12 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 	if len(links) < 2 {
 		t.Fatalf("%d linearizability visualizations written, want one per anomaly (2)", len(links))
 	}
-	pages := append([]string{filepath.Join(dir, ReportFile), filepath.Join(filepath.Dir(dir), ReportFile), filepath.Join(failed, ReportFile)}, links...)
+	kraft := syntheticKRaftRun(t) // the quorum leader's row, the ELR strips and the controller table
+	if err := Write(context.Background(), kraft); err != nil {
+		t.Fatal(err)
+	}
+	pages := append([]string{filepath.Join(dir, ReportFile), filepath.Join(filepath.Dir(dir), ReportFile), filepath.Join(failed, ReportFile),
+		filepath.Join(kraft, ReportFile)}, links...)
 	for _, page := range pages {
 		dom, console := runChromium(t, chromium, page, "--dump-dom")
 		if len(console) > 0 {

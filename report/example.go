@@ -57,6 +57,8 @@ type electionContext struct {
 	Leader  string
 	Epoch   int
 	ISR     string
+	ELR     string
+	HasELR  bool // some state shown has an ELR: the table gets its column
 	Known   bool
 	Later   []stateRow
 	More    int
@@ -68,6 +70,7 @@ type stateRow struct {
 	Leader  string
 	Epoch   int
 	ISR     string
+	ELR     string
 	Note    string
 	Suspect bool
 }
@@ -110,10 +113,31 @@ func buildExample(r *run, a checker.Anomaly, id string) exampleView {
 func makeEventRow(i int, e electionlog.Event) eventRow {
 	row := eventRow{Index: i, Time: fmt.Sprintf("%.3f", secondsOf(e.Time)), Kind: string(e.Kind), Source: string(e.Source)}
 	var parts []string
-	if e.Source == electionlog.SourceMetadata {
+	switch e.Source {
+	case electionlog.SourceMetadata:
 		parts = append(parts, "read from broker "+strconv.Itoa(e.Broker))
+	case electionlog.SourceQuorum:
+		parts = append(parts, "answer of "+nodeName(e.Broker))
 	}
 	switch e.Kind {
+	case electionlog.KindQuorum:
+		switch {
+		case e.Leader == nil || *e.Leader < 0:
+			parts = append(parts, "no leader claimed (a follower, or no leader known)")
+		case *e.Leader == e.Broker:
+			parts = append(parts, "claims leadership")
+		default:
+			parts = append(parts, "names leader "+nodeName(*e.Leader))
+		}
+		if e.LeaderEpoch != nil {
+			parts = append(parts, "quorum epoch "+strconv.Itoa(*e.LeaderEpoch))
+		}
+		if len(e.Voters) > 0 {
+			parts = append(parts, fmt.Sprintf("voters %v", e.Voters))
+		}
+		if len(e.Lagging) > 0 {
+			parts = append(parts, fmt.Sprintf("lagging %v", e.Lagging))
+		}
 	case electionlog.KindController:
 		if e.Controller != nil {
 			parts = append(parts, "controller "+brokerName(*e.Controller))
@@ -130,8 +154,20 @@ func makeEventRow(i int, e electionlog.Event) eventRow {
 			parts = append(parts, "leader epoch "+strconv.Itoa(*e.LeaderEpoch))
 		}
 		parts = append(parts, fmt.Sprintf("ISR %v", e.ISR))
+		if len(e.ELR) > 0 || len(e.LastKnownELR) > 0 {
+			parts = append(parts, fmt.Sprintf("ELR %v, last known ELR %v", e.ELR, e.LastKnownELR))
+		}
+		if e.HighWatermark != nil {
+			parts = append(parts, "high watermark "+strconv.FormatInt(*e.HighWatermark, 10))
+		}
 		if e.LeaderRecovery == 1 {
 			parts = append(parts, "leader recovering (unclean)")
+		}
+	case electionlog.KindUnreachable:
+		if e.Error == "" {
+			parts = append(parts, "answers again")
+		} else {
+			parts = append(parts, "unreachable: "+e.Error)
 		}
 	default:
 		parts = append(parts, e.Error)
@@ -170,7 +206,8 @@ func buildContext(r *run, a checker.Anomaly) *electionContext {
 	}
 	before, ok := stateAt(states, at)
 	if ok {
-		ctx.Known, ctx.Leader, ctx.Epoch, ctx.ISR = true, brokerName(before.Leader), before.Epoch, fmt.Sprint(before.ISR)
+		ctx.Known, ctx.Leader, ctx.Epoch, ctx.ISR, ctx.ELR = true, brokerName(before.Leader), before.Epoch, fmt.Sprint(before.ISR), fmt.Sprint(before.ELR)
+		ctx.HasELR = len(before.ELR) > 0
 		ctx.Summary = append(ctx.Summary, fmt.Sprintf("At %s the leader was %s (epoch %d, ISR %v): it acknowledged the write.",
 			ctx.At, brokerName(before.Leader), before.Epoch, before.ISR))
 	}
@@ -183,12 +220,15 @@ func buildContext(r *run, a checker.Anomaly) *electionContext {
 			ctx.More++
 			continue
 		}
-		row := stateRow{Time: fmt.Sprintf("%.3fs", secondsOf(st.Time)), Leader: brokerName(st.Leader), Epoch: st.Epoch, ISR: fmt.Sprint(st.ISR)}
+		row := stateRow{Time: fmt.Sprintf("%.3fs", secondsOf(st.Time)), Leader: brokerName(st.Leader), Epoch: st.Epoch, ISR: fmt.Sprint(st.ISR), ELR: fmt.Sprint(st.ELR)}
+		ctx.HasELR = ctx.HasELR || len(st.ELR) > 0
 		switch {
 		case st.Leader < 0:
 			row.Note = "no leader"
 		case !ok:
 		case st.Leader == before.Leader:
+		case !slices.Contains(before.ISR, st.Leader) && slices.Contains(before.ELR, st.Leader):
+			row.Note = "was in the ELR (not the ISR) at the acknowledgement"
 		case !slices.Contains(before.ISR, st.Leader):
 			row.Note, row.Suspect = "not in the ISR when the write was acknowledged: may not have had it", true
 		default:
@@ -204,7 +244,11 @@ func buildContext(r *run, a checker.Anomaly) *electionContext {
 		ctx.Later = append(ctx.Later, row)
 	}
 	if ok && suspects == 0 && len(ctx.Later) > 0 {
-		ctx.Summary = append(ctx.Summary, "Every later leader was in the ISR when the write was acknowledged.")
+		in := "the ISR"
+		if ctx.HasELR {
+			in = "the ISR or the ELR"
+		}
+		ctx.Summary = append(ctx.Summary, "Every later leader was in "+in+" when the write was acknowledged.")
 	}
 	return ctx
 }

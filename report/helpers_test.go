@@ -18,10 +18,76 @@ import (
 // xssValue is a payload value the report must show as text.
 const xssValue = `<script>alert(1)</script>`
 
-// syntheticRun writes a realistic 30-second run directory: three partitions, a broker kill
-// during which partition 1 loses the writes its lone in-sync leader acknowledged (the first of
-// them is xssValue), and a network partition. It returns the directory.
+// syntheticRun writes a realistic 30-second ZooKeeper-mode run directory: three partitions, a
+// broker kill during which partition 1 loses the writes its lone in-sync leader acknowledged
+// (the first of them is xssValue), and a network partition. It returns the directory.
 func syntheticRun(t testing.TB) string {
+	t.Helper()
+	dir := syntheticRunWith(t, zkElections(), zkNemesis(), "kafka1", "kafka2", "kafka3", "zk1")
+	writeConfig(t, dir)
+	writeResults(t, dir, map[checker.AnomalyType]bool{checker.Duplicate: true})
+	return dir
+}
+
+// fixtureNemesisOp is one of a synthetic run's nemesis ops: f's invocation at at, its info
+// completion with value 0.15 s later.
+type fixtureNemesisOp struct {
+	at      float64
+	f       string
+	value   map[string]any
+	applied bool
+}
+
+func sec(s float64) int64 { return int64(s * 1e9) }
+
+// zkPartition is ZooKeeper's state of jepsen-p at time at.
+func zkPartition(at float64, p, leader, epoch int, isr []int, recovering bool) electionlog.Event {
+	e := electionlog.Event{Time: sec(at), Kind: electionlog.KindPartition, Source: electionlog.SourceZooKeeper,
+		Topic: "jepsen", Partition: electionlog.Int(p), Leader: electionlog.Int(leader), LeaderEpoch: electionlog.Int(epoch), ISR: isr}
+	if recovering {
+		e.LeaderRecovery = 1
+	}
+	return e
+}
+
+// zkElections is the ZooKeeper run's election log: kafka2, the controller, is killed at 8 s and
+// kafka1 takes over; partition 1 is elected uncleanly to kafka3; kafka3 is partitioned away at 18 s.
+func zkElections() []electionlog.Event {
+	controller := func(at float64, id, epoch int) electionlog.Event {
+		return electionlog.Event{Time: sec(at), Kind: electionlog.KindController, Source: electionlog.SourceZooKeeper,
+			Controller: electionlog.Int(id), ControllerEpoch: electionlog.Int(epoch)}
+	}
+	events := []electionlog.Event{controller(0.01, 2, 1)}
+	for p := range 3 {
+		events = append(events, zkPartition(0.02, p, p+1, 0, []int{1, 2, 3}, false))
+	}
+	return append(events,
+		zkPartition(7.0, 1, 2, 0, []int{2}, false),     // followers fall behind
+		controller(8.3, 1, 2),                          // kafka2 (the controller) is killed at 8.0s
+		zkPartition(8.4, 1, 3, 1, []int{3}, true),      // unclean: 3 was not in the ISR
+		zkPartition(8.45, 0, 1, 0, []int{1, 3}, false), // kafka2 leaves the other ISRs
+		zkPartition(8.45, 2, 3, 0, []int{1, 3}, false),
+		zkPartition(15.0, 1, 3, 1, []int{1, 2, 3}, false), // recovered
+		zkPartition(15.2, 0, 1, 0, []int{1, 2, 3}, false),
+		zkPartition(15.2, 2, 3, 0, []int{1, 2, 3}, false),
+		zkPartition(18.5, 2, 1, 1, []int{1}, false), // kafka3 partitioned away
+		zkPartition(23.0, 2, 1, 1, []int{1, 2, 3}, false),
+	)
+}
+
+func zkNemesis() []fixtureNemesisOp {
+	return []fixtureNemesisOp{
+		{at: 8.0, f: "kill", value: map[string]any{"fault": "kill", "nodes": []string{"kafka2"}}},
+		{at: 14.0, f: "recover", value: map[string]any{"fault": "kill", "nodes": []string{"kafka2"}}},
+		{at: 18.0, f: "partition", value: map[string]any{"fault": "partition", "nodes": []string{"kafka3"}, "partition": "jepsen-2"}},
+		{at: 28.0, f: "heal-all", value: map[string]any{}},
+	}
+}
+
+// syntheticRunWith writes a run directory's history (the workload around the nemesis ops given,
+// partition 1 truncated at 8.4 s), its election log and the nodes' logs; the caller writes
+// config.json and results.json.
+func syntheticRunWith(t testing.TB, events []electionlog.Event, nemesis []fixtureNemesisOp, nodes ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	hf, err := os.Create(filepath.Join(dir, HistoryFile))
@@ -32,38 +98,12 @@ func syntheticRun(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sec := func(s float64) int64 { return int64(s * 1e9) }
 	ew := electionlog.NewWriter(ef)
-	event := func(at float64, topicPart, leader, epoch int, isr []int, recovering bool) {
-		e := electionlog.Event{Time: sec(at), Kind: electionlog.KindPartition, Source: electionlog.SourceZooKeeper,
-			Topic: "jepsen", Partition: electionlog.Int(topicPart), Leader: electionlog.Int(leader), LeaderEpoch: electionlog.Int(epoch), ISR: isr}
-		if recovering {
-			e.LeaderRecovery = 1
-		}
+	for _, e := range events {
 		if err := ew.Write(e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	controller := func(at float64, id, epoch int) {
-		if err := ew.Write(electionlog.Event{Time: sec(at), Kind: electionlog.KindController, Source: electionlog.SourceZooKeeper,
-			Controller: electionlog.Int(id), ControllerEpoch: electionlog.Int(epoch)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	controller(0.01, 2, 1)
-	for p := range 3 {
-		event(0.02, p, p+1, 0, []int{1, 2, 3}, false)
-	}
-	event(7.0, 1, 2, 0, []int{2}, false)     // followers fall behind
-	controller(8.3, 1, 2)                    // kafka2 (the controller) is killed at 8.0s
-	event(8.4, 1, 3, 1, []int{3}, true)      // unclean: 3 was not in the ISR
-	event(8.45, 0, 1, 0, []int{1, 3}, false) // kafka2 leaves the other ISRs
-	event(8.45, 2, 3, 0, []int{1, 3}, false)
-	event(15.0, 1, 3, 1, []int{1, 2, 3}, false) // recovered
-	event(15.2, 0, 1, 0, []int{1, 2, 3}, false)
-	event(15.2, 2, 3, 0, []int{1, 2, 3}, false)
-	event(18.5, 2, 1, 1, []int{1}, false) // kafka3 partitioned away
-	event(23.0, 2, 1, 1, []int{1, 2, 3}, false)
 	ef.Close()
 
 	hw := history.NewWriter(hf)
@@ -78,18 +118,6 @@ func syntheticRun(t testing.TB) string {
 		}
 		index++
 		return op
-	}
-	type nemesisOp struct {
-		at      float64
-		f       string
-		value   map[string]any
-		applied bool
-	}
-	nemesis := []nemesisOp{
-		{at: 8.0, f: "kill", value: map[string]any{"fault": "kill", "nodes": []string{"kafka2"}}},
-		{at: 14.0, f: "recover", value: map[string]any{"fault": "kill", "nodes": []string{"kafka2"}}},
-		{at: 18.0, f: "partition", value: map[string]any{"fault": "partition", "nodes": []string{"kafka3"}, "partition": "jepsen-2"}},
-		{at: 28.0, f: "heal-all", value: map[string]any{}},
 	}
 	rng := rand.New(rand.NewSource(7))
 	logs := make([][]string, 3)
@@ -200,12 +228,10 @@ func syntheticRun(t testing.TB) string {
 		}
 	}
 	hf.Close()
-	writeConfig(t, dir)
-	writeResults(t, dir, map[checker.AnomalyType]bool{checker.Duplicate: true})
 	if err := os.MkdirAll(filepath.Join(dir, NodeLogsDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"kafka1", "kafka2", "kafka3", "zk1"} {
+	for _, n := range nodes {
 		if err := os.WriteFile(filepath.Join(dir, NodeLogsDir, n+".log"), []byte("log of "+n+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -215,14 +241,8 @@ func syntheticRun(t testing.TB) string {
 
 func writeConfig(t testing.TB, dir string) {
 	t.Helper()
-	cfg := map[string]any{
-		"spec": map[string]any{
-			"Cluster":   map[string]any{"Brokers": 3, "ZooKeepers": 1},
-			"Workload":  map[string]any{"Topic": "jepsen", "Partitions": 3, "ReplicationFactor": 3, "Acks": "all", "Producers": 3, "Consumers": 2},
-			"Faults":    []string{"kill", "partition"},
-			"TimeLimit": int64(30 * time.Second),
-			"Seed":      42,
-		},
+	writeRunConfig(t, dir, map[string]any{
+		"spec":    fixtureSpec(map[string]any{"Brokers": 3, "ZooKeepers": 1}, 42, "kill", "partition"),
 		"seed":    42,
 		"command": "kafkaesque run --seed 42 --faults kill,partition --time-limit 30s --out results/run-42",
 		"allowed": map[string]string{"duplicate": "producer retries without idempotence may write a value twice"},
@@ -231,8 +251,27 @@ func writeConfig(t testing.TB, dir string) {
 		"cluster": map[string]any{"Brokers": 3, "ZooKeepers": 1, "Image": "kafkaesque-node:3.9",
 			"BrokerConfig": map[string]string{"min.insync.replicas": "2", "unclean.leader.election.enable": "false"}},
 		"topology": map[string]string{"kafka1": "10.199.1.11", "kafka2": "10.199.1.12", "kafka3": "10.199.1.13", "zk1": "10.199.1.2"},
+	})
+}
+
+// fixtureSpec is the requested run of a fixture: the workload on topic jepsen, 30 s of faults.
+func fixtureSpec(cluster map[string]any, seed int, faults ...string) map[string]any {
+	return map[string]any{
+		"Cluster":   cluster,
+		"Workload":  map[string]any{"Topic": "jepsen", "Partitions": 3, "ReplicationFactor": 3, "Acks": "all", "Producers": 3, "Consumers": 2},
+		"Faults":    faults,
+		"TimeLimit": int64(30 * time.Second),
+		"Seed":      seed,
 	}
-	data, _ := json.MarshalIndent(cfg, "", "  ")
+}
+
+// writeRunConfig writes cfg as dir's config.json.
+func writeRunConfig(t testing.TB, dir string, cfg map[string]any) {
+	t.Helper()
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +280,12 @@ func writeConfig(t testing.TB, dir string) {
 // writeResults checks the directory's history and election log as the harness does and writes
 // results.json.
 func writeResults(t testing.TB, dir string, allow map[checker.AnomalyType]bool) *checker.Result {
+	t.Helper()
+	return writeResultsWith(t, dir, allow, checker.ElectionOptions{})
+}
+
+// writeResultsWith is writeResults with the election checks' options (KRaft's ELR and min ISR).
+func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bool, opts checker.ElectionOptions) *checker.Result {
 	t.Helper()
 	ctx := context.Background()
 	f, err := os.Open(filepath.Join(dir, HistoryFile))
@@ -255,7 +300,7 @@ func writeResults(t testing.TB, dir string, allow map[checker.AnomalyType]bool) 
 	if events, ok, err := loadEvents(dir); err != nil {
 		t.Fatal(err)
 	} else if ok {
-		res.AddElections(checker.CheckElections(events, checker.ElectionOptions{}), allow)
+		res.AddElections(checker.CheckElections(events, opts), allow)
 		f, err := os.Open(filepath.Join(dir, HistoryFile))
 		if err != nil {
 			t.Fatal(err)

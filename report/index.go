@@ -96,8 +96,12 @@ func indexEntry(dir, name string) (indexRow, bool) {
 		if faults == "" {
 			faults = "none"
 		}
-		row.Params = fmt.Sprintf("%d brokers · %d partitions RF %d acks=%s · faults planned: %s · %s · seed %d",
-			cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
+		version := "Kafka " + cfg.kafkaVersion()
+		if cfg.kafkaVersion() == "" {
+			version = "Kafka version unknown"
+		}
+		row.Params = fmt.Sprintf("%s · %s · %d brokers · %d partitions RF %d acks=%s · faults planned: %s · %s · seed %d",
+			version, cfg.modeShort(), cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
 	}
 	row.Started = row.sortTime.UTC().Format("2006-01-02 15:04:05")
 	res, hasVerdict, err := loadResult(dir)

@@ -57,12 +57,19 @@ type runConfig struct {
 	Started  time.Time         `json:"started"`
 	Cluster  clusterConfig     `json:"cluster"`
 	Topology map[string]string `json:"topology"`
+	// Image and Elections are absent from runs before Kafka versions and KRaft (config.go).
+	Image     *imageInfo       `json:"image"`
+	Elections electionSettings `json:"elections"`
 }
 
 type clusterConfig struct {
 	Name         string
+	KafkaVersion string
 	Image        string
+	Mode         string // "zk" or "kraft"; empty in runs before KRaft
 	ZooKeepers   int
+	Controllers  int
+	Combined     bool
 	Brokers      int
 	BrokerConfig map[string]string
 }

@@ -158,15 +158,23 @@ type pageView struct {
 	Allowed      []keyValue
 	Command      string
 	Plots        []svgPlot
-	FaultLegend  []legendItem
-	Faults       []faultRow
-	Anomalies    []anomalySection
-	Ops          []opRow
-	Files        []keyValue // name -> relative href
-	Stats        []keyValue
+	// Controllers lists the controller's changes under the plots: ZooKeeper's /controller, or
+	// in KRaft the quorum leader and its epoch.
+	Controllers     []controllerRow
+	ControllersMore int
+	KRaft           bool
+	FaultLegend     []legendItem
+	Faults          []faultRow
+	Anomalies       []anomalySection
+	Ops             []opRow
+	Files           []keyValue // name -> relative href
+	Stats           []keyValue
 }
 
 type keyValue struct{ Key, Value string }
+
+// controllerRowsShown bounds the controller changes listed; elections.jsonl holds them all.
+const controllerRowsShown = 100
 
 type countRow struct {
 	Type    string
@@ -230,12 +238,18 @@ func buildPage(r *run, links map[int]string) pageView {
 	}
 	v.Params, v.BrokerConfig, v.Topology, v.Allowed, v.Command = params(r)
 	kinds := faultKinds(r.scan.faults)
+	kraft, _ := r.config.kraft(r.events)
 	v.FaultLegend = faultLegend(r.scan.faults, kinds)
 	v.Plots = []svgPlot{
 		latencyPlot("latency-send", "Send latency (by invocation time)", true, r.scan, kinds),
 		latencyPlot("latency-poll", "Poll latency (by invocation time)", false, r.scan, kinds),
 		throughputPlot(r.scan, kinds),
-		timelinePlot(r.events, r.scan, kinds, r.config.brokerIDs()),
+		timelinePlot(r.events, r.scan, kinds, r.config.brokerIDs(), kraft),
+	}
+	v.KRaft = kraft
+	v.Controllers = controllerRows(r.events, v.KRaft)
+	if n := len(v.Controllers); n > controllerRowsShown {
+		v.Controllers, v.ControllersMore = v.Controllers[:controllerRowsShown], n-controllerRowsShown
 	}
 	v.Faults = faultRows(r, kinds)
 	why := map[string]string{}

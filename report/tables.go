@@ -35,8 +35,33 @@ func params(r *run) (main, brokerConfig, topology, allowed []keyValue, command s
 		add("Fault phase", c.Spec.TimeLimit.String())
 	}
 	cl := c.effectiveCluster()
-	add("Cluster", fmt.Sprintf("%d brokers, %d ZooKeeper", cl.Brokers, cl.ZooKeepers))
-	add("Image", cl.Image)
+	version := c.kafkaVersion()
+	if version == "" {
+		version = unknownVersion
+	}
+	add("Kafka", version)
+	add("Mode", c.modeLabel(r.events))
+	kraft, _ := c.kraft(r.events)
+	switch {
+	case !kraft:
+		add("Cluster", fmt.Sprintf("%d brokers, %d ZooKeeper", cl.Brokers, cl.ZooKeepers))
+	case cl.Controllers > 0:
+		add("Cluster", fmt.Sprintf("%s, %s", plural(cl.Brokers, "broker"), plural(cl.Controllers, "controller")))
+	default:
+		add("Cluster", plural(cl.Brokers, "broker"))
+	}
+	image := cl.Image
+	if held := c.Image.String(); held != "" {
+		image = strings.TrimSpace(image + " (" + held + ")")
+	}
+	add("Image", image)
+	if e := c.Elections; kraft && e.MinISR > 0 {
+		elr := "off"
+		if e.ELREnabled {
+			elr = "on"
+		}
+		add("Election checks", fmt.Sprintf("eligible leader replicas (KIP-966) %s, effective min.insync.replicas %d", elr, e.MinISR))
+	}
 	w := c.Spec.Workload
 	add("Workload", fmt.Sprintf("topic %s, %d partitions, RF %d, acks=%s, %d producers, %d consumers",
 		w.Topic, w.Partitions, w.ReplicationFactor, c.acks(), w.Producers, w.Consumers))
