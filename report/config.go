@@ -21,8 +21,8 @@ type imageInfo struct {
 
 func (i *imageInfo) UnmarshalJSON(data []byte) error {
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return fmt.Errorf("image: %w", err)
+	if json.Unmarshal(data, &fields) != nil {
+		return nil // not a record of versions: the page shows none rather than lose config.json
 	}
 	for k, raw := range fields {
 		var v string

@@ -133,6 +133,11 @@ func TestImageInfoSpellings(t *testing.T) {
 			t.Errorf("%s: %q", raw, got)
 		}
 	}
+	// Another shape of "image" costs the versions, not the rest of config.json.
+	var c runConfig
+	if err := json.Unmarshal([]byte(`{"run_id":"r","image":"kafkaesque/node:4.0.1"}`), &c); err != nil || c.RunID != "r" || c.Image.String() != "" {
+		t.Errorf("config with an image name: %v, %+v", err, c)
+	}
 }
 
 var quorumRect = regexp.MustCompile(`<rect class="qterm qterm-(\d)" x="([0-9.]+)"[^>]*><title>quorum leader ctl\d \(node (\d+)\), epoch (\d+)`)
