@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Writes harness/brokerconfigs/<version>.txt: the broker config names of the node image's Kafka,
-# which the harness checks --broker-config keys against before any container starts (the
-# brokers' DescribeConfigs check after start stays). Run after images/build.sh whenever the
-# Kafka version changes:   bash images/broker-config-keys.sh [3.9.2]
+# Writes cluster/brokerconfigs/<version>.txt: the broker config names of a node image's Kafka, which
+# images/build.sh lists from the version's jars (images/ListBrokerConfigs.java) and stores in the
+# image's io.kafkaesque.broker-config-keys label (gzip + base64 of the sorted list). The cluster
+# package embeds these files to check --broker-config keys before any container starts.
+#   bash images/broker-config-keys.sh [3.9.2]      (after images/build.sh 3.9.2)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 version="${1:-3.9.2}"
-out="harness/brokerconfigs/$version.txt"
+image="kafkaesque/node:$version"
+out="cluster/brokerconfigs/$version.txt"
+keys=$(docker image inspect -f '{{ index .Config.Labels "io.kafkaesque.broker-config-keys" }}' "$image" 2>/dev/null) ||
+  { echo "broker-config-keys: no image $image (build it with images/build.sh $version)" >&2; exit 1; }
+[ -n "$keys" ] || { echo "broker-config-keys: $image has no io.kafkaesque.broker-config-keys label (rebuild it with images/build.sh $version)" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
-docker run --rm --network none -v "$PWD/images/ListBrokerConfigs.java:/ListBrokerConfigs.java:ro" \
-  --entrypoint java "kafkaesque/node:$version" -cp '/opt/kafkaesque/libs/*' /ListBrokerConfigs.java >"$out.tmp"
+printf '%s' "$keys" | base64 -d | gunzip >"$out.tmp"
 [ "$(wc -l <"$out.tmp")" -gt 100 ] || { echo "broker-config-keys: too few names in $out.tmp" >&2; exit 1; }
 mv "$out.tmp" "$out"
 echo "wrote $out ($(wc -l <"$out") names)"

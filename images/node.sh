@@ -9,6 +9,9 @@
 # The harness writes the role's config file into /etc/kafkaesque before the first start.
 set -eu
 role="${1:-}"
+# What images/build.sh found in this image's jars: KAFKA_VERSION, ZOOKEEPER_VERSION (empty from
+# Kafka 4.0 on, which has no ZooKeeper server), LOGGING (log4j1 or log4j2), JAVA.
+. /opt/kafkaesque/node.env
 run_dir=/run/kafkaesque
 down="$run_dir/down"
 pid_file="$run_dir/pid"
@@ -27,6 +30,10 @@ start)
 pid)
   pid=$(jvm_pid); [ -n "$pid" ] || exit 1; echo "$pid"; exit 0 ;;
 zookeeper)
+  if [ -z "$ZOOKEEPER_VERSION" ]; then
+    echo "node.sh: this image holds Kafka $KAFKA_VERSION, which has no ZooKeeper server (ZooKeeper mode ended with Kafka 4.0): run ZooKeeper nodes from a 3.x image, or use KRaft" >&2
+    exit 64
+  fi
   cfg=/etc/kafkaesque/zoo.cfg
   main=org.apache.zookeeper.server.quorum.QuorumPeerMain
   extra=-Dzookeeper.admin.enableServer=false ;;
@@ -46,9 +53,25 @@ if [ "$role" = zookeeper ]; then
   if [ -n "${ZK_MYID:-}" ]; then echo "$ZK_MYID" >"${data_dir:-/data/zookeeper}/myid"; fi
 fi
 
+case "$LOGGING" in
+log4j1) log_flag=-Dlog4j.configuration=file:/opt/kafkaesque/log4j.properties ;;
+log4j2) log_flag=-Dlog4j2.configurationFile=/opt/kafkaesque/log4j2.xml ;;
+*) echo "node.sh: unknown LOGGING '$LOGGING' in /opt/kafkaesque/node.env" >&2; exit 64 ;;
+esac
+
 # Small heaps, the serial collector and C1 only: a node shares two cores with its whole cluster,
 # and fast JVM start-up matters more here than peak throughput.
 java_opts="${JAVA_OPTS:--Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true}"
+
+# KRaft: format the storage once, before the first start, with the arguments the harness wrote
+# (kafka-storage format: the cluster id, and --ignore-formatted so a restarted container keeps
+# its data). ZooKeeper-mode nodes have no such file.
+if [ "$role" = kafka ] && [ -f /etc/kafkaesque/format.args ]; then
+  # shellcheck disable=SC2046,SC2086
+  java $java_opts $log_flag -cp '/opt/kafkaesque/libs/*' kafka.tools.StorageTool \
+    $(cat /etc/kafkaesque/format.args) --config "$cfg" >&2 || {
+    echo "node.sh: kafka-storage format failed" >&2; exit 65; }
+fi
 
 mkdir -p "$run_dir"
 rm -f "$down" "$pid_file"
@@ -63,7 +86,7 @@ while :; do
   if [ -e "$down" ]; then sleep 0.1; continue; fi
   echo "node.sh: starting $role" >&2
   # shellcheck disable=SC2086
-  java $java_opts -Dlog4j.configuration=file:/opt/kafkaesque/log4j.properties $extra \
+  java $java_opts $log_flag $extra \
     -cp '/opt/kafkaesque/libs/*' "$main" "$cfg" &
   child=$!
   echo "$child" >"$pid_file"
