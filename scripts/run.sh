@@ -4,7 +4,19 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Build the node image of the Kafka release the run asks for (`--kafka-version V`, as Go's flag
+# package reads it: one or two dashes, `=V` or a separate V; the last one wins; default 3.9.2).
+kafka_version=3.9.2
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+  --) break ;;
+  --kafka-version=* | -kafka-version=*) kafka_version=${args[i]#*=} ;;
+  --kafka-version | -kafka-version) if ((i + 1 < ${#args[@]})); then kafka_version=${args[i + 1]}; i=$((i + 1)); fi ;;
+  esac
+done
+
 scripts/ensure-docker.sh
-images/build.sh >/dev/null
+images/build.sh "$kafka_version" >/dev/null
 go build -o bin/kafkaesque ./cmd/kafkaesque
 exec bin/kafkaesque run "$@"

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/ensure-docker.sh
-images/build.sh >/dev/null
+# The Docker-backed tests run ZooKeeper mode on 3.9.2 and KRaft mode on 4.4.0.
+images/build.sh 3.9.2 4.4.0 >/dev/null
 # The report's browser test loads pages in headless Chromium.
 if ! command -v chromium >/dev/null 2>&1; then
   echo "scripts/test.sh: installing Debian's chromium for the report's browser test" >&2
