@@ -8,12 +8,20 @@ import (
 
 // BenchmarkClusterStart measures start-up to ready (1 ZooKeeper, 3 brokers, the default topic
 // with leaders for all partitions and configs verified), and teardown separately.
-func BenchmarkClusterStart(b *testing.B) {
+func BenchmarkClusterStart(b *testing.B) { benchStart(b, Config{Name: "kq-bench"}) }
+
+// BenchmarkKRaftClusterStart measures the same for KRaft on the newest release: 3 controllers
+// and 3 brokers, the quorum led, every broker registered and unfenced, leaders for all partitions.
+func BenchmarkKRaftClusterStart(b *testing.B) {
+	benchStart(b, Config{Name: "kq-bench", KafkaVersion: newestKRaftVersion})
+}
+
+func benchStart(b *testing.B, cfg Config) {
 	RequireDocker(b)
 	ctx := context.Background()
 	var teardown time.Duration
 	for b.Loop() {
-		c, err := Start(ctx, Config{Name: "kq-bench"})
+		c, err := Start(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 package cluster
 
 import (
-	"embed"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,40 +9,28 @@ import (
 	"strings"
 )
 
-// brokerConfigLists holds, per Kafka version, the broker config names Kafka's own definitions
-// know (written by images/broker-config-keys.sh from the node image's jars).
-//
-//go:embed brokerconfigs/*.txt
-var brokerConfigLists embed.FS
-
-// knownBrokerKeys returns the broker config names of the image's Kafka, or nil when no list was
-// generated for it (then only the brokers' DescribeConfigs check after start applies).
-func KnownBrokerKeys(image string) map[string]bool {
-	name, version, ok := strings.Cut(image, ":")
-	if !ok || name != strings.SplitN(DefaultImage, ":", 2)[0] {
+// CheckBrokerKeys refuses, before anything starts, broker config keys the image's Kafka does
+// not know, naming the nearest known one as the check after start does. The known names are
+// the image's own (its broker-config-keys label, listed from its jars when it was built); an
+// image that is not one of ours is not checked here, only by the brokers after start. A
+// per-listener override (listener.name.<listener>.[<mechanism>.]<key>) counts as its key.
+func CheckBrokerKeys(ctx context.Context, image string, cfg map[string]string) error {
+	if repo, _, _ := strings.Cut(image, ":"); repo != nodeImageRepo {
 		return nil
 	}
-	data, err := brokerConfigLists.ReadFile("brokerconfigs/" + version + ".txt")
+	docker, _, err := dockerClient(ctx)
 	if err != nil {
-		return nil
+		return err
 	}
-	known := map[string]bool{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			known[line] = true
-		}
+	info, err := InspectImage(ctx, docker, image)
+	if err != nil {
+		return err
 	}
-	return known
+	return checkKeys(info.BrokerConfigKeys, cfg)
 }
 
-// checkBrokerKeys refuses, before anything starts, broker config keys the image's Kafka does
-// not know, naming the nearest known one as the check after start does. A per-listener override
-// (listener.name.<listener>.[<mechanism>.]<key>) counts as its key.
-func CheckBrokerKeys(image string, cfg map[string]string) error {
-	known := KnownBrokerKeys(image)
-	if known == nil {
-		return nil
-	}
+// checkKeys refuses the keys of cfg that known does not hold.
+func checkKeys(known map[string]bool, cfg map[string]string) error {
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(cfg)) {
 		if known[k] || listenerOverride(k, known) {

@@ -38,7 +38,9 @@ type Role string
 
 const (
 	RoleZooKeeper Role = "zookeeper"
-	RoleKafka     Role = "kafka"
+	RoleKafka     Role = "kafka" // a broker (in KRaft combined mode also a controller)
+	// RoleController is a KRaft controller on a node of its own (isolated mode).
+	RoleController Role = "controller"
 	// RoleClient is the test process itself, as a party to network partitions.
 	RoleClient Role = "client"
 )
@@ -47,7 +49,7 @@ const (
 type Node struct {
 	Name string // zk1, kafka2, client
 	Role Role
-	ID   int // ZooKeeper myid or Kafka broker.id
+	ID   int // ZooKeeper myid, or Kafka's broker.id / node.id
 	IP   netip.Addr
 
 	container *testcontainers.DockerContainer
@@ -60,6 +62,8 @@ func (n *Node) Addr() string {
 		return netip.AddrPortFrom(n.IP, ZooKeeperPort).String()
 	case RoleKafka:
 		return netip.AddrPortFrom(n.IP, KafkaPort).String()
+	case RoleController:
+		return netip.AddrPortFrom(n.IP, ControllerPort).String()
 	}
 	return n.IP.String()
 }
@@ -68,7 +72,8 @@ func (n *Node) String() string { return n.Name }
 
 // Cluster is a running ZooKeeper ensemble and set of Kafka brokers on a network of their own.
 type Cluster struct {
-	Config     Config // effective configuration, defaults filled in
+	Config     Config    // effective configuration, defaults filled in
+	Image      ImageInfo // what the node image holds
 	RunID      string
 	Subnet     netip.Prefix
 	ZooKeepers []*Node
@@ -82,6 +87,8 @@ type Cluster struct {
 	network *testcontainers.DockerNetwork
 	admin   *kafka.Transport // AdminClient's, this cluster's alone
 	meta    metadata         // leadership state, open from readiness until Close
+	// clusterID is the KRaft cluster id every node is formatted with.
+	clusterID string
 
 	mu        sync.Mutex
 	closed    bool
@@ -101,7 +108,8 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkImage(ctx, docker, cfg.Image); err != nil {
+	image, err := checkImage(ctx, docker, cfg)
+	if err != nil {
 		return nil, err
 	}
 	if _, _, err := SweepLeftovers(ctx); err != nil {
@@ -110,7 +118,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()
 
-	c := &Cluster{Config: cfg, RunID: newRunID(), docker: docker, netFaults: map[string]bool{},
+	c := &Cluster{Config: cfg, RunID: newRunID(), docker: docker, netFaults: map[string]bool{}, clusterID: newClusterID(), Image: image,
 		admin: &kafka.Transport{DialTimeout: 3 * time.Second, MetadataTTL: time.Second}}
 	defer func() {
 		if err != nil {
@@ -180,12 +188,18 @@ func (c *Cluster) createNetwork(ctx context.Context) error {
 	return fmt.Errorf("create the cluster network: %w", errors.Join(errs...))
 }
 
-// planNodes assigns names, ids and static IPs: ZooKeeper at .2-.4, brokers from .11.
+// planNodes assigns names, ids and static IPs: ZooKeeper at .2-.4, KRaft controllers at .2-.6
+// (ids 101-105), brokers from .11 (ids 1-9).
 func (c *Cluster) planNodes() {
 	base := c.Subnet.Addr().As4()
 	ip := func(last int) netip.Addr { b := base; b[3] = byte(last); return netip.AddrFrom4(b) }
 	for i := 1; i <= c.Config.ZooKeepers; i++ {
 		c.ZooKeepers = append(c.ZooKeepers, &Node{Name: "zk" + strconv.Itoa(i), Role: RoleZooKeeper, ID: i, IP: ip(1 + i)})
+	}
+	if c.Config.Mode == ModeKRaft && !c.Config.Combined {
+		for i := 1; i <= c.Config.Controllers; i++ {
+			c.Controllers = append(c.Controllers, &Node{Name: "ctl" + strconv.Itoa(i), Role: RoleController, ID: controllerIDBase + i, IP: ip(1 + i)})
+		}
 	}
 	for i := 1; i <= c.Config.Brokers; i++ {
 		c.Brokers = append(c.Brokers, &Node{Name: "kafka" + strconv.Itoa(i), Role: RoleKafka, ID: i, IP: ip(10 + i)})
@@ -236,12 +250,25 @@ func (c *Cluster) ZooKeeperServers() []string {
 }
 
 func (c *Cluster) startContainers(ctx context.Context) error {
+	if c.Config.Mode == ModeKRaft {
+		return c.startKRaftContainers(ctx)
+	}
 	zkCfg := zooCfg(c.Config.ZooKeeperTickTime, c.ZooKeepers)
 	// ZooKeeper first: brokers give up if it is not there within their connection timeout.
 	if err := c.startNodes(ctx, c.ZooKeepers, func(*Node) string { return zkCfg }); err != nil {
 		return err
 	}
 	return c.startNodes(ctx, c.Brokers, func(b *Node) string { return serverProperties(c.Config, b, c.ZooKeepers) })
+}
+
+// startKRaftContainers starts every KRaft node at once: each formats its storage with the same
+// cluster id before its first start, and brokers wait for the quorum by themselves.
+func (c *Cluster) startKRaftContainers(ctx context.Context) error {
+	voters := c.Voters()
+	nodes := append(append([]*Node{}, c.Controllers...), c.Brokers...)
+	return c.startNodes(ctx, nodes, func(n *Node) string {
+		return kraftProperties(c.Config, n, n.Role == RoleKafka, c.isVoter(n), voters)
+	})
 }
 
 func (c *Cluster) startNodes(ctx context.Context, nodes []*Node, render func(*Node) string) error {
@@ -255,10 +282,18 @@ func (c *Cluster) startNodes(ctx context.Context, nodes []*Node, render func(*No
 func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) error {
 	cfgPath := "/etc/kafkaesque/server.properties"
 	env := map[string]string{}
-	if n.Role == RoleZooKeeper {
-		cfgPath = "/etc/kafkaesque/zoo.cfg"
+	cmd := "kafka" // node.sh runs kafka.Kafka for brokers and KRaft controllers alike
+	files := []testcontainers.ContainerFile{}
+	switch {
+	case n.Role == RoleZooKeeper:
+		cfgPath, cmd = "/etc/kafkaesque/zoo.cfg", "zookeeper"
 		env["ZK_MYID"] = strconv.Itoa(n.ID)
+	case c.Config.Mode == ModeKRaft:
+		files = append(files, testcontainers.ContainerFile{
+			Reader: strings.NewReader(formatArgs(c.clusterID)), ContainerFilePath: formatArgsPath, FileMode: 0o644,
+		})
 	}
+	files = append(files, testcontainers.ContainerFile{Reader: strings.NewReader(config), ContainerFilePath: cfgPath, FileMode: 0o644})
 	if c.Config.JavaOpts != "" {
 		env["JAVA_OPTS"] = c.Config.JavaOpts
 	}
@@ -267,15 +302,13 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 	ip := n.IP
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
-			Image:    c.Config.Image,
-			Name:     fmt.Sprintf("%s-%s-%s", c.Config.Name, c.RunID, n.Name),
-			Cmd:      []string{string(n.Role)},
-			Env:      env,
-			Labels:   labels,
-			Networks: []string{c.network.Name},
-			Files: []testcontainers.ContainerFile{{
-				Reader: strings.NewReader(config), ContainerFilePath: cfgPath, FileMode: 0o644,
-			}},
+			Image:          c.Config.Image,
+			Name:           fmt.Sprintf("%s-%s-%s", c.Config.Name, c.RunID, n.Name),
+			Cmd:            []string{cmd},
+			Env:            env,
+			Labels:         labels,
+			Networks:       []string{c.network.Name},
+			Files:          files,
 			ConfigModifier: func(cc *container.Config) { cc.Hostname = n.Name },
 			HostConfigModifier: func(hc *container.HostConfig) {
 				// NET_ADMIN lets iptables and tc run inside the node; never privileged.

@@ -14,10 +14,20 @@ import (
 type Config struct {
 	// Name prefixes container names; default "kafkaesque".
 	Name string
-	// Image is the node image; default DefaultImage.
+	// KafkaVersion is the Kafka release the nodes run; default DefaultKafkaVersion.
+	KafkaVersion string
+	// Image is the node image; default ImageFor(KafkaVersion). Its labels must name KafkaVersion.
 	Image string
-	// ZooKeepers is 1 or 3; default 1.
+	// Mode is ModeZooKeeper or ModeKRaft; default ZooKeeper where the version has it (before 4.0),
+	// else KRaft.
+	Mode Mode
+	// ZooKeepers is 1 or 3; default 1 (ZooKeeper mode only).
 	ZooKeepers int
+	// Controllers is the number of KRaft controller voters, 1 to 5; default 3 (KRaft only).
+	Controllers int
+	// Combined runs each controller inside one of the first Controllers brokers
+	// (process.roles=broker,controller) instead of on a node of its own (KRaft only).
+	Combined bool
 	// Brokers is the number of Kafka brokers; default 3.
 	Brokers int
 	// BrokerConfig overrides server.properties keys. After start every key is checked against the
@@ -52,11 +62,11 @@ const DefaultTopic = "kafkaesque"
 // Defaults tuned so elections happen within seconds rather than the production defaults' tens of
 // seconds; every one can be overridden through BrokerConfig. min.insync.replicas is the safe 2
 // the CLI and the README use (1 only on a one-broker cluster, which cannot hold two replicas).
-func defaultBrokerConfig(brokers int) map[string]string {
+// In KRaft a broker is fenced after broker.session.timeout.ms without a heartbeat, the analogue
+// of the ZooKeeper session timeout, and gets the same 6 s.
+func defaultBrokerConfig(brokers int, mode Mode) map[string]string {
 	rf := strconv.Itoa(min(3, brokers))
-	return map[string]string{
-		"zookeeper.session.timeout.ms":             "6000",
-		"zookeeper.connection.timeout.ms":          "10000",
+	cfg := map[string]string{
 		"replica.lag.time.max.ms":                  "10000",
 		"auto.leader.rebalance.enable":             "false",
 		"unclean.leader.election.enable":           "false",
@@ -69,23 +79,42 @@ func defaultBrokerConfig(brokers int) map[string]string {
 		"group.initial.rebalance.delay.ms":         "0",
 		"controlled.shutdown.enable":               "true",
 	}
+	if mode == ModeKRaft {
+		cfg["broker.session.timeout.ms"] = "6000"
+	} else {
+		cfg["zookeeper.session.timeout.ms"] = "6000"
+		cfg["zookeeper.connection.timeout.ms"] = "10000"
+	}
+	return cfg
 }
 
 // DefaultMinInsyncReplicas is the harness's min.insync.replicas for a cluster of brokers brokers.
 func DefaultMinInsyncReplicas(brokers int) int { return min(2, brokers) }
 
 // Keys the harness sets itself: overriding them would break the cluster's wiring.
-var reservedBrokerKeys = []string{"broker.id", "listeners", "advertised.listeners", "zookeeper.connect", "log.dirs"}
+var reservedBrokerKeys = []string{"broker.id", "listeners", "advertised.listeners", "zookeeper.connect", "log.dirs",
+	"node.id", "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+	"controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name"}
+
+// DefaultKafkaVersion is the release a cluster runs unless told otherwise.
+const DefaultKafkaVersion = "3.9.2"
 
 func (c Config) WithDefaults() (Config, error) {
 	if c.Name == "" {
 		c.Name = "kafkaesque"
 	}
-	if c.Image == "" {
-		c.Image = DefaultImage
+	if c.KafkaVersion == "" {
+		c.KafkaVersion = DefaultKafkaVersion
 	}
-	if c.ZooKeepers == 0 {
-		c.ZooKeepers = 1
+	version, err := ParseKafkaVersion(c.KafkaVersion)
+	if err != nil {
+		return c, fmt.Errorf("cluster config: %w", err)
+	}
+	if c.Image == "" {
+		c.Image = ImageFor(c.KafkaVersion)
+	}
+	if err := c.withModeDefaults(version); err != nil {
+		return c, err
 	}
 	if c.Brokers == 0 {
 		c.Brokers = 3
@@ -96,11 +125,11 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.StartTimeout == 0 {
 		c.StartTimeout = 90 * time.Second
 	}
-	if c.ZooKeepers != 1 && c.ZooKeepers != 3 {
-		return c, fmt.Errorf("cluster config: ZooKeepers must be 1 or 3, got %d", c.ZooKeepers)
-	}
 	if c.Brokers < 1 || c.Brokers > 9 {
 		return c, fmt.Errorf("cluster config: Brokers must be 1 to 9, got %d", c.Brokers)
+	}
+	if c.Mode == ModeKRaft && c.Combined && c.Controllers > c.Brokers {
+		return c, fmt.Errorf("cluster config: combined mode runs the %d controllers inside brokers, but there are only %d brokers", c.Controllers, c.Brokers)
 	}
 	for _, k := range reservedBrokerKeys {
 		if _, ok := c.BrokerConfig[k]; ok {
@@ -113,7 +142,7 @@ func (c Config) WithDefaults() (Config, error) {
 		}
 	}
 	_, userSet := c.BrokerConfig["min.insync.replicas"]
-	merged := defaultBrokerConfig(c.Brokers)
+	merged := defaultBrokerConfig(c.Brokers, c.Mode)
 	maps.Copy(merged, c.BrokerConfig)
 	c.BrokerConfig = merged
 	if len(c.Topics) == 0 {
@@ -134,6 +163,50 @@ func (c Config) WithDefaults() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// withModeDefaults fills in and checks the mode and its quorum: ZooKeeper mode needs a release
+// before 4.0, KRaft one that has it; each mode's quorum fields are refused in the other.
+func (c *Config) withModeDefaults(v KafkaVersion) error {
+	if c.Mode == "" {
+		c.Mode = ModeZooKeeper
+		if !v.HasZooKeeper() {
+			c.Mode = ModeKRaft
+		}
+	}
+	switch c.Mode {
+	case ModeZooKeeper:
+		if !v.HasZooKeeper() {
+			return fmt.Errorf("cluster config: Kafka %s has no ZooKeeper mode (it ended with 4.0): use KRaft mode", v)
+		}
+		if c.Controllers != 0 || c.Combined {
+			return fmt.Errorf("cluster config: controllers and combined mode are KRaft settings; ZooKeeper mode has a ZooKeeper ensemble instead")
+		}
+		if c.ZooKeepers == 0 {
+			c.ZooKeepers = 1
+		}
+		if c.ZooKeepers != 1 && c.ZooKeepers != 3 {
+			return fmt.Errorf("cluster config: ZooKeepers must be 1 or 3, got %d", c.ZooKeepers)
+		}
+	case ModeKRaft:
+		// Before 3.3 KRaft was early access, and its DescribeQuorum answered a non-leader with
+		// a top-level error the observer would take for an unreachable node.
+		if !v.KRaftProductionReady() {
+			return fmt.Errorf("cluster config: Kafka %s has no production-ready KRaft mode (it came with 3.3): use ZooKeeper mode", v)
+		}
+		if c.ZooKeepers != 0 {
+			return fmt.Errorf("cluster config: KRaft mode has no ZooKeeper nodes (got ZooKeepers %d)", c.ZooKeepers)
+		}
+		if c.Controllers == 0 {
+			c.Controllers = 3
+		}
+		if c.Controllers < 1 || c.Controllers > 5 {
+			return fmt.Errorf("cluster config: Controllers must be 1 to 5, got %d", c.Controllers)
+		}
+	default:
+		return fmt.Errorf("cluster config: unknown mode %q (want %q or %q)", c.Mode, ModeZooKeeper, ModeKRaft)
+	}
+	return nil
 }
 
 // checkMinISR refuses a topic whose replication factor is below its min.insync.replicas (the

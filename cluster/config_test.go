@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -87,18 +88,48 @@ func TestMinInsyncReplicasAboveReplicationFactorIsRefused(t *testing.T) {
 	}
 }
 
+// The image's own list of broker config names holds every key the harness sets by default, in
+// either mode, and a misspelling is refused naming the nearest real key.
 func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
-	known := KnownBrokerKeys(DefaultImage)
-	if len(known) < 300 {
-		t.Fatalf("%d broker config names for %s, want the whole list (images/broker-config-keys.sh)", len(known), DefaultImage)
+	RequireDocker(t)
+	ctx := context.Background()
+	docker, _, err := dockerClient(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for k := range defaultBrokerConfig(3) {
-		if !known[k] {
-			t.Errorf("the harness's default key %q is not in the list", k)
+	for _, tc := range []struct {
+		version string
+		mode    Mode
+	}{{DefaultKafkaVersion, ModeZooKeeper}, {DefaultKafkaVersion, ModeKRaft}, {newestKRaftVersion, ModeKRaft}} {
+		info, err := InspectImage(ctx, docker, ImageFor(tc.version))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(info.BrokerConfigKeys) < 300 {
+			t.Fatalf("%d broker config names for %s, want the whole list", len(info.BrokerConfigKeys), tc.version)
+		}
+		for k := range defaultBrokerConfig(3, tc.mode) {
+			if !info.BrokerConfigKeys[k] {
+				t.Errorf("Kafka %s: the harness's default key %q is not in the image's list", tc.version, k)
+			}
 		}
 	}
-	err := CheckBrokerKeys(DefaultImage, map[string]string{"zookeeper.sesion.timeout.ms": "1"})
+	err = CheckBrokerKeys(ctx, DefaultImage, map[string]string{"zookeeper.sesion.timeout.ms": "1"})
 	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `"zookeeper.session.timeout.ms"`) {
 		t.Errorf("misspelled session timeout: %v", err)
+	}
+	if err := CheckBrokerKeys(ctx, "kafkaesque/node:9.9.9", nil); !errors.Is(err, ErrImageMissing) || !strings.Contains(err.Error(), "images/build.sh 9.9.9") {
+		t.Errorf("a missing image: %v, want ErrImageMissing naming its build command", err)
+	}
+}
+
+func TestCheckKeysAcceptsListenerOverrides(t *testing.T) {
+	known := map[string]bool{"min.insync.replicas": true, "ssl.keystore.location": true}
+	if err := checkKeys(known, map[string]string{"listener.name.plaintext.ssl.keystore.location": "/k", "min.insync.replicas": "2"}); err != nil {
+		t.Errorf("known keys and a listener override: %v", err)
+	}
+	err := checkKeys(known, map[string]string{"min.insync.replica": "2"})
+	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `did you mean "min.insync.replicas"`) {
+		t.Errorf("misspelled key: %v", err)
 	}
 }

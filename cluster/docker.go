@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -69,12 +70,20 @@ func DockerAvailable(ctx context.Context) error {
 // ErrImageMissing says the node image has not been built.
 var ErrImageMissing = errors.New("node image not found")
 
-func checkImage(ctx context.Context, docker client.APIClient, image string) error {
-	if _, err := docker.ImageInspect(ctx, image); err != nil {
-		return fmt.Errorf("%w: %s is not in the local engine (build it with images/build.sh; no registry is used): %v",
-			ErrImageMissing, image, err)
+// checkImage reads the node image's labels and checks it holds the configured Kafka release
+// and supports the configured mode.
+func checkImage(ctx context.Context, docker client.APIClient, cfg Config) (ImageInfo, error) {
+	info, err := InspectImage(ctx, docker, cfg.Image)
+	if err != nil {
+		return info, err
 	}
-	return nil
+	if info.KafkaVersion != cfg.KafkaVersion {
+		return info, fmt.Errorf("image %s holds Kafka %s, not the configured %s", cfg.Image, info.KafkaVersion, cfg.KafkaVersion)
+	}
+	if !slices.Contains(info.Modes, string(cfg.Mode)) {
+		return info, fmt.Errorf("image %s (Kafka %s) runs modes %v, not %s", cfg.Image, info.KafkaVersion, info.Modes, cfg.Mode)
+	}
+	return info, nil
 }
 
 func ownLabels(runID string) map[string]string {

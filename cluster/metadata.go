@@ -38,6 +38,14 @@ func (c *Cluster) dialMetadata(ctx context.Context) error {
 	if c.meta != nil {
 		return nil
 	}
+	if c.Config.Mode == ModeKRaft {
+		m, err := dialKRaft(c)
+		if err != nil {
+			return err
+		}
+		c.meta = m
+		return nil
+	}
 	z, err := c.DialZooKeeper(ctx)
 	if err != nil {
 		return err

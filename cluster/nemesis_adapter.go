@@ -48,8 +48,13 @@ func (n *nemesisCluster) nodes(names []string) ([]*Node, error) {
 func (n *nemesisCluster) Brokers() []string    { return names(n.c.Brokers) }
 func (n *nemesisCluster) ZooKeepers() []string { return names(n.c.ZooKeepers) }
 
-// Quorum is the metadata quorum: the ZooKeeper ensemble. (KRaft: the controller voters.)
-func (n *nemesisCluster) Quorum() []string { return names(n.c.ZooKeepers) }
+// Quorum is the metadata quorum: the ZooKeeper ensemble, or the KRaft controller voters.
+func (n *nemesisCluster) Quorum() []string {
+	if n.c.Config.Mode == ModeKRaft {
+		return names(n.c.Voters())
+	}
+	return names(n.c.ZooKeepers)
+}
 
 // Registered says whether the metadata lists the broker as registered (ZooKeeper:
 // /brokers/ids/<id> exists).

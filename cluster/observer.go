@@ -13,12 +13,15 @@ import (
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
-// Observer records every change of the controller and of the watched topics' partition state,
-// from ZooKeeper and from each broker's metadata, into an election log. ZooKeeper watches are
-// one-shot and lost across partitions, so it polls as well and uses the watch only to wake early.
+// Observer records every change of the controller and of the watched topics' partition state
+// into an election log: in ZooKeeper mode from ZooKeeper and from each broker's metadata
+// (ZooKeeper watches are one-shot and lost across partitions, so it polls as well and uses the
+// watch only to wake early); in KRaft mode from each voter's DescribeQuorum answer and each
+// broker's metadata.
 type Observer struct {
 	c        *Cluster
-	z        *ZooKeeper
+	z        *ZooKeeper     // ZooKeeper mode
+	kraft    *kraftMetadata // KRaft mode: clients of the observer's own
 	log      *electionlog.Writer
 	start    time.Time
 	topics   []string
@@ -37,20 +40,36 @@ type Observer struct {
 // Observe starts observing. start is the run's time origin (shared with the history), and the
 // log is written to w as it goes. Stop ends it.
 func (c *Cluster) Observe(ctx context.Context, start time.Time, w io.Writer, topics ...string) (*Observer, error) {
+	o := &Observer{
+		c: c, log: electionlog.NewWriter(w), start: start, topics: topics,
+		interval: 200 * time.Millisecond, last: map[string]electionlog.Event{},
+		changed: make(chan struct{}),
+	}
+	if c.Config.Mode == ModeKRaft {
+		m, err := dialKRaft(c)
+		if err != nil {
+			return nil, err
+		}
+		o.kraft = m
+		ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		o.pollQuorum(ctx) // the initial state, before returning
+		o.done.Add(2)
+		go o.quorumLoop(ctx)
+		// In KRaft the brokers' views are the only record of partition state: poll them often.
+		go o.brokerLoop(ctx, 250*time.Millisecond, o.pollKRaftBroker)
+		return o, nil
+	}
 	z, err := c.DialZooKeeper(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	o := &Observer{
-		c: c, z: z, log: electionlog.NewWriter(w), start: start, topics: topics,
-		interval: 200 * time.Millisecond, last: map[string]electionlog.Event{},
-		changed: make(chan struct{}), cancel: cancel,
-	}
+	o.z = z
+	ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	o.pollZooKeeper() // the initial state, before returning
 	o.done.Add(2)
 	go o.zooKeeperLoop(ctx)
-	go o.metadataLoop(ctx)
+	// Each broker's own view of leaders and ISRs, once a second.
+	go o.brokerLoop(ctx, time.Second, o.pollMetadata)
 	return o, nil
 }
 
@@ -58,7 +77,12 @@ func (c *Cluster) Observe(ctx context.Context, start time.Time, w io.Writer, top
 func (o *Observer) Stop() error {
 	o.cancel()
 	o.done.Wait()
-	o.z.Close()
+	if o.z != nil {
+		o.z.Close()
+	}
+	if o.kraft != nil {
+		o.kraft.Close()
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.err
@@ -93,7 +117,8 @@ func (o *Observer) WaitFor(ctx context.Context, from int, match func(electionlog
 	}
 }
 
-// Current returns the last recorded ZooKeeper state of the controller and of each partition.
+// Current returns the last recorded ZooKeeper state of the controller and of each partition
+// (ZooKeeper mode).
 func (o *Observer) Current() (ControllerState, map[string]electionlog.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -184,10 +209,10 @@ func (o *Observer) pollZooKeeper() {
 	}
 }
 
-// metadataLoop asks each broker directly for its view of leaders and ISRs, once a second.
-func (o *Observer) metadataLoop(ctx context.Context) {
+// brokerLoop polls every broker at once, every interval, until the observer stops.
+func (o *Observer) brokerLoop(ctx context.Context, every time.Duration, poll func(context.Context, *Node)) {
 	defer o.done.Done()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		var wg sync.WaitGroup
@@ -195,7 +220,7 @@ func (o *Observer) metadataLoop(ctx context.Context) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o.pollMetadata(ctx, b)
+				poll(ctx, b)
 			}()
 		}
 		wg.Wait()

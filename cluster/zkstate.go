@@ -33,6 +33,11 @@ type PartitionState struct {
 	// ZkVersion is the state znode's version: every write (an ISR change or an election) adds
 	// one, so consecutive versions mean no state was missed in between.
 	ZkVersion int `json:"-"`
+	// ELR and LastKnownELR are KIP-966's eligible leader replicas (KRaft, from
+	// DescribeTopicPartitions); HasELR says the broker reported them.
+	ELR          []int `json:"-"`
+	LastKnownELR []int `json:"-"`
+	HasELR       bool  `json:"-"`
 }
 
 // ZooKeeper is a read-only view of Kafka's state in ZooKeeper.

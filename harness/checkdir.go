@@ -25,6 +25,18 @@ type CheckOptions struct {
 	LinearizabilityTimeLimit time.Duration
 	// PlannedFaults are the faults the run set out to inject: none injected is an unknown verdict.
 	PlannedFaults []string
+	// Elections are the cluster's mode and settings the election checks need.
+	Elections ElectionSettings
+}
+
+// ElectionSettings are what the election invariants need to know of the cluster (see
+// checker.ElectionOptions); the zero value is ZooKeeper mode.
+type ElectionSettings struct {
+	KRaft              bool          `json:"kraft,omitempty"`
+	ELREnabled         bool          `json:"elr_enabled,omitempty"`
+	MinISR             int           `json:"min_isr,omitempty"` // min(min.insync.replicas, replication factor)
+	QuorumFetchTimeout time.Duration `json:"quorum_fetch_timeout,omitempty"`
+	ObserverSlack      time.Duration `json:"observer_slack,omitempty"`
 }
 
 // RunCheckOptions reads dir's config.json for the options the run itself was checked with: the
@@ -59,6 +71,7 @@ func RunCheckOptions(dir string) (opts CheckOptions, found bool, err error) {
 		unclean = cfg.Spec.Cluster.BrokerConfig["unclean.leader.election.enable"] // a run that never started
 	}
 	opts.UncleanEnabled = unclean == "true"
+	opts.Elections = cfg.Elections
 	return opts, true, nil
 }
 
@@ -81,6 +94,8 @@ func CheckRunDir(ctx context.Context, dir string, o CheckOptions) (*checker.Resu
 		Options:        checker.Options{Allow: o.Allow, LinearizabilityTimeLimit: o.LinearizabilityTimeLimit},
 		UncleanEnabled: o.UncleanEnabled,
 		PlannedFaults:  o.PlannedFaults,
+		KRaft:          o.Elections.KRaft, ELREnabled: o.Elections.ELREnabled, MinISR: o.Elections.MinISR,
+		QuorumFetchTimeout: o.Elections.QuorumFetchTimeout, ObserverSlack: o.Elections.ObserverSlack,
 	}
 	ef, err := os.Open(filepath.Join(dir, ElectionsFile))
 	switch {

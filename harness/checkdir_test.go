@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 

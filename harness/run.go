@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/workloads"
@@ -102,6 +102,10 @@ type RunConfig struct {
 	Started  time.Time                      `json:"started"`
 	Cluster  cluster.Config                 `json:"cluster"`            // effective, defaults filled in
 	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
+	// Image describes the node image the run used: its Kafka and ZooKeeper versions.
+	Image *cluster.ImageInfo `json:"image,omitempty"`
+	// Elections are the settings the election checks ran with (derived from Cluster).
+	Elections ElectionSettings `json:"elections"`
 }
 
 // withDefaults fills the zero fields with the defaults documented on them, then validates the
@@ -162,11 +166,15 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	return s, s.validate()
 }
 
-// nemesisConfig tells the faults about the run's topic and the brokers' session timeout.
+// nemesisConfig tells the faults about the run's topic and the brokers' session timeout. The
+// cluster config holds the defaults of its mode only after WithDefaults.
 func (s RunSpec) nemesisConfig() nemesis.Config {
 	session := 6 * time.Second
-	if ms, err := strconv.Atoi(s.Cluster.BrokerConfig["zookeeper.session.timeout.ms"]); err == nil {
-		session = time.Duration(ms) * time.Millisecond
+	// A broker's session: with ZooKeeper, or in KRaft its heartbeats to the controller.
+	for _, key := range []string{"zookeeper.session.timeout.ms", "broker.session.timeout.ms"} {
+		if ms, err := strconv.Atoi(s.Cluster.BrokerConfig[key]); err == nil {
+			session = time.Duration(ms) * time.Millisecond
+		}
 	}
 	lag := 10 * time.Second
 	if ms, err := strconv.Atoi(s.Cluster.BrokerConfig["replica.lag.time.max.ms"]); err == nil {
@@ -174,6 +182,36 @@ func (s RunSpec) nemesisConfig() nemesis.Config {
 	}
 	return nemesis.Config{Topic: s.Workload.Topic, Partitions: s.Workload.Partitions,
 		BrokerSessionTimeout: session, ReplicaLagTime: lag}
+}
+
+// electionSettings derives what the election checks need from the run's effective cluster
+// config: the mode, whether KIP-966's eligible leader replicas are on, the effective
+// min.insync.replicas and the quorum's fetch timeout.
+func electionSettings(spec RunSpec) (ElectionSettings, error) {
+	cc, err := spec.Cluster.WithDefaults()
+	if err != nil {
+		return ElectionSettings{}, err
+	}
+	version, err := cluster.ParseKafkaVersion(cc.KafkaVersion)
+	if err != nil {
+		return ElectionSettings{}, err
+	}
+	minISR, err := strconv.Atoi(cc.BrokerConfig["min.insync.replicas"])
+	if err != nil {
+		return ElectionSettings{}, fmt.Errorf("min.insync.replicas %q: %w", cc.BrokerConfig["min.insync.replicas"], err)
+	}
+	s := ElectionSettings{
+		KRaft:              cc.Mode == cluster.ModeKRaft,
+		MinISR:             min(minISR, spec.Workload.ReplicationFactor),
+		QuorumFetchTimeout: 2 * time.Second,
+		ObserverSlack:      cluster.ObserverSlack,
+	}
+	// A cluster formatted with the release's defaults has ELR on from 4.1 (see HasELR).
+	s.ELREnabled = s.KRaft && version.ELROnByDefault()
+	if ms, err := strconv.Atoi(cc.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
+		s.QuorumFetchTimeout = time.Duration(ms) * time.Millisecond
+	}
+	return s, nil
 }
 
 // RunChaos runs a chaos run and writes its run directory as it goes: config.json first, then

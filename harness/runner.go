@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"math/rand"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
@@ -47,6 +47,9 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		allowed[checker.UncleanElection] = "unclean.leader.election.enable=true: out-of-ISR leaders are configured, not a bug"
 	}
 	cfgRecord := RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Allowed: allowed, Started: time.Now().UTC()}
+	if cfgRecord.Elections, err = electionSettings(spec); err != nil {
+		return nil, err
+	}
 	if err := writeJSON(filepath.Join(dir, ConfigFile), cfgRecord); err != nil {
 		return nil, err
 	}
@@ -69,6 +72,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		}
 	}()
 	cfgRecord.RunID, cfgRecord.Cluster, cfgRecord.Topology = cl.RunID, cl.Config, map[string]string{}
+	cfgRecord.Image = &cl.Image
 	for _, n := range cl.Nodes() {
 		cfgRecord.Topology[n.Name] = n.IP.String()
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"math"
 	"slices"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 )
 
@@ -50,7 +50,7 @@ func (s RunSpec) validate() error {
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
-	if err := cluster.CheckBrokerKeys(cc.Image, s.Cluster.BrokerConfig); err != nil {
+	if err := cluster.CheckBrokerKeys(context.Background(), cc.Image, s.Cluster.BrokerConfig); err != nil {
 		errs = append(errs, err)
 	}
 	faults, err := s.nemesisConfig().Lookup(s.Faults)
@@ -64,7 +64,7 @@ func (s RunSpec) validate() error {
 			}
 		}
 	}
-	if err := nemesis.CheckTopology(context.Background(), faults, nemesis.Topology{Brokers: cc.Brokers, ZooKeepers: cc.ZooKeepers}); err != nil {
+	if err := nemesis.CheckTopology(context.Background(), faults, nemesis.Topology{Brokers: cc.Brokers, ZooKeepers: cc.ZooKeepers, Controllers: cc.Controllers, Combined: cc.Combined}); err != nil {
 		errs = append(errs, err)
 	}
 	if err := nemesis.CheckPlan(faults, s.TimeLimit, s.Schedule); err != nil {

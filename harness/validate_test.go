@@ -67,4 +67,3 @@ func TestValidateRefusesBadSpecsBeforeStart(t *testing.T) {
 		}
 	}
 }
-

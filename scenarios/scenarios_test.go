@@ -2,13 +2,13 @@ package scenarios
 
 import (
 	"fmt"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/workloads"
@@ -83,28 +83,36 @@ func count(res *harness.RunResult, types ...checker.AnomalyType) int {
 	return n
 }
 
+// safeSchedule holds each fault 10-12 s: a 35 s fault phase injects one or two.
+var safeSchedule = nemesis.ScheduleOptions{HoldMin: 10 * time.Second, HoldMax: 12 * time.Second,
+	RestMin: 5 * time.Second, RestMax: 6 * time.Second, Warmup: 3 * time.Second}
+
 // Negative controls: in the safe configuration no acknowledged write may be lost.
 func TestSafeConfigurationLosesNothing(t *testing.T) {
-	sched := nemesis.ScheduleOptions{HoldMin: 10 * time.Second, HoldMax: 12 * time.Second,
-		RestMin: 5 * time.Second, RestMax: 6 * time.Second, Warmup: 3 * time.Second}
 	for _, fault := range []string{"kill-controller", "kill-leader", "isolate-leader", "partition-majority"} {
 		t.Run(fault, func(t *testing.T) {
-			res := harness.Run(t, spec(safe, []string{fault}, 35*time.Second, sched, 1))
-			r := res.Result
-			assertFaultsTookEffect(t, res, []string{fault})
-			if r.Stats.SendsOK < 500 {
-				t.Errorf("only %d acknowledged sends: the workload did not run", r.Stats.SendsOK)
-			}
-			if n := count(res, checker.LostWrite, checker.Unseen); n != 0 {
-				t.Errorf("%d lost or unseen acknowledged writes in the safe configuration", n)
-			}
-			if r.Valid != checker.Valid {
-				t.Errorf("verdict %s, want valid; anomalies: %v", r.Valid, anomalyCounts(r))
-			}
-			t.Logf("%d sends ok, %d info, %d fail; %d polls ok; allowed %v; run dir %s",
-				r.Stats.SendsOK, r.Stats.SendsInfo, r.Stats.SendsFail, r.Stats.PollsOK, r.Allowed, res.Dir)
+			nothingLost(t, harness.Run(t, spec(safe, []string{fault}, 35*time.Second, safeSchedule, 1)), fault)
 		})
 	}
+}
+
+// nothingLost asserts a run of the safe configuration injected fault, ran its workload, and is
+// valid with no acknowledged write lost.
+func nothingLost(t *testing.T, res *harness.RunResult, fault string) {
+	t.Helper()
+	r := res.Result
+	assertFaultsTookEffect(t, res, []string{fault})
+	if r.Stats.SendsOK < 500 {
+		t.Errorf("only %d acknowledged sends: the workload did not run", r.Stats.SendsOK)
+	}
+	if n := count(res, checker.LostWrite, checker.Unseen); n != 0 {
+		t.Errorf("%d lost or unseen acknowledged writes in the safe configuration", n)
+	}
+	if r.Valid != checker.Valid {
+		t.Errorf("verdict %s, want valid; anomalies: %v", r.Valid, anomalyCounts(r))
+	}
+	t.Logf("%d sends ok, %d info, %d fail; %d polls ok; allowed %v; run dir %s",
+		r.Stats.SendsOK, r.Stats.SendsInfo, r.Stats.SendsFail, r.Stats.PollsOK, r.Allowed, res.Dir)
 }
 
 func anomalyCounts(r *checker.Result) map[checker.AnomalyType]int {

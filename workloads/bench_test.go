@@ -2,13 +2,13 @@ package workloads_test
 
 import (
 	"context"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )

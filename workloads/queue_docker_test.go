@@ -3,11 +3,11 @@ package workloads_test
 import (
 	"context"
 	"errors"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"math/rand"
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )

@@ -3,12 +3,12 @@ package workloads_test
 import (
 	"bytes"
 	"context"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"math/rand"
 	"testing"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )

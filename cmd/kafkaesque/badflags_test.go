@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/cluster"
 )
 
 // TestBadRunFlagsStartNothing runs the command line in process with bad flag sets: each must exit
@@ -47,6 +48,17 @@ func TestBadRunFlagsStartNothing(t *testing.T) {
 		{[]string{"--hold", "20s", "--time-limit", "15s"}, "plans no fault"},
 		{[]string{"--acks", "2"}, "--acks"},
 		{[]string{"--nemesis", "kill-everything"}, `unknown fault "kill-everything"`},
+		{[]string{"--kafka-version", "4.4.0", "--mode", "zk"}, "Kafka 4.4.0 has no ZooKeeper mode"},
+		{[]string{"--kafka-version", "4.x"}, "--kafka-version"},
+		{[]string{"--kafka-version", "2.7.1"}, "2.7.1"},
+		{[]string{"--kafka-version", "9.9.9"}, "images/build.sh 9.9.9"},
+		{[]string{"--mode", "raft"}, `--mode: unknown mode "raft"`},
+		{[]string{"--controllers", "3"}, "--controllers is a KRaft setting"},
+		{[]string{"--mode", "kraft", "--zookeepers", "3"}, "--zookeepers: KRaft mode has no ZooKeeper nodes"},
+		{[]string{"--mode", "kraft", "--controllers", "6"}, "--controllers must be 1 to 5"},
+		{[]string{"--mode", "kraft", "--combined", "--controllers", "4"}, "only 3 brokers"},
+		{[]string{"--mode", "kraft", "--nemesis", "kill-zk-leader"}, "kill-zk-leader cannot run"},
+		{[]string{"--kafka-version", "3.2.3", "--mode", "kraft"}, "no production-ready KRaft mode"},
 	}
 	for _, tc := range cases {
 		out := filepath.Join(t.TempDir(), "run")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/harness"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kafkaesque/kafkaesque/cluster"
 	"io"
 	"maps"
 	"math"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/workloads"
@@ -29,6 +29,9 @@ const defaultFaults = "kill-controller,kill-leader,pause-leader,isolate-leader,p
 // runFlags are `kafkaesque run`'s flags.
 type runFlags struct {
 	workload               string
+	kafkaVersion, mode     string
+	controllers            int
+	combined               bool
 	brokers, zookeepers    int
 	partitions, rf, minISR int
 	acks                   string
@@ -48,8 +51,12 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	o.flags = fs
 	o.brokerConfig = keyValues{}
 	fs.StringVar(&o.workload, "workload", harness.WorkloadQueue, "workload: "+strings.Join(harness.WorkloadNames, " or ")+" (group: consumers in one consumer group)")
+	fs.StringVar(&o.kafkaVersion, "kafka-version", cluster.DefaultKafkaVersion, "Apache Kafka release to run, 2.8.0 or later (its image: images/build.sh VERSION)")
+	fs.StringVar(&o.mode, "mode", "", `metadata mode: zk or kraft (default: zk before Kafka 4.0, kraft from 4.0, which has only KRaft)`)
 	fs.IntVar(&o.brokers, "brokers", 3, "number of Kafka brokers")
-	fs.IntVar(&o.zookeepers, "zookeepers", 1, "number of ZooKeeper nodes (1 or 3)")
+	fs.IntVar(&o.zookeepers, "zookeepers", 1, "number of ZooKeeper nodes, 1 or 3 (ZooKeeper mode)")
+	fs.IntVar(&o.controllers, "controllers", 3, "number of KRaft controller voters, 1 to 5 (KRaft mode)")
+	fs.BoolVar(&o.combined, "combined", false, "KRaft combined mode: the controllers run inside the first --controllers brokers (process.roles=broker,controller)")
 	fs.IntVar(&o.partitions, "partitions", 3, "partitions of the workload's topic")
 	fs.IntVar(&o.rf, "replication-factor", 3, "replication factor of the workload's topic")
 	fs.StringVar(&o.acks, "acks", "all", "producer acks: 0, 1 or all")
@@ -73,7 +80,7 @@ func newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [flags]",
 		Short: "start a cluster, run a workload under faults, check it, write a run directory",
-		Long: "Starts a ZooKeeper+Kafka cluster in Docker, drives the workload while the nemesis\n" +
+		Long: "Starts a Kafka cluster in Docker (ZooKeeper or KRaft mode), drives the workload while the nemesis\n" +
 			"injects faults, heals, drains, checks, and writes the run directory.\n\n" +
 			"Exit status: 0 valid, 1 anomalies found, 2 bad input or error, 3 unknown.",
 		Args: cobra.NoArgs,
@@ -94,11 +101,11 @@ func newRunCmd() *cobra.Command {
 func printFaults(w io.Writer) {
 	fmt.Fprintln(w, "\nFaults (--nemesis):")
 	for _, f := range nemesis.All() {
-		fmt.Fprintf(w, "  %-20s %s\n", f.Name(), f.Describe())
+		fmt.Fprintf(w, "  %-31s %s\n", f.Name(), f.Describe())
 	}
 	fmt.Fprintln(w, "\nConsumer-group faults (--workload group only):")
 	for _, f := range nemesis.GroupFaults() {
-		fmt.Fprintf(w, "  %-20s %s\n", f.Name(), f.Describe())
+		fmt.Fprintf(w, "  %-31s %s\n", f.Name(), f.Describe())
 	}
 }
 
@@ -166,8 +173,13 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 	brokerConfig := maps.Clone(o.brokerConfig)
 	brokerConfig["min.insync.replicas"] = strconv.Itoa(o.minISR)
 	brokerConfig["unclean.leader.election.enable"] = strconv.FormatBool(o.unclean)
+	cc, err := o.clusterConfig()
+	if err != nil {
+		return harness.RunSpec{}, err
+	}
+	cc.BrokerConfig = brokerConfig
 	spec := harness.RunSpec{
-		Cluster: cluster.Config{Brokers: o.brokers, ZooKeepers: o.zookeepers, BrokerConfig: brokerConfig},
+		Cluster: cc,
 		Workload: harness.WorkloadSpec{
 			Name:       o.workload,
 			Partitions: o.partitions, ReplicationFactor: o.rf, Acks: acks,
@@ -192,6 +204,37 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 	return spec, nil
 }
 
+// clusterConfig is the cluster's version, mode and shape. A flag of the other mode, given
+// explicitly, is refused rather than ignored.
+func (o *runFlags) clusterConfig() (cluster.Config, error) {
+	cc := cluster.Config{KafkaVersion: o.kafkaVersion, Mode: cluster.Mode(o.mode), Brokers: o.brokers}
+	if _, err := cluster.ParseKafkaVersion(o.kafkaVersion); err != nil {
+		return cc, fmt.Errorf("--kafka-version: %w", err)
+	}
+	if o.mode != "" && cc.Mode != cluster.ModeZooKeeper && cc.Mode != cluster.ModeKRaft {
+		return cc, fmt.Errorf("--mode: unknown mode %q (want zk or kraft)", o.mode)
+	}
+	resolved, err := cc.WithDefaults()
+	if err != nil {
+		return cc, fmt.Errorf("--kafka-version %s --mode %s: %w", o.kafkaVersion, o.mode, err)
+	}
+	cc.Mode = resolved.Mode
+	if cc.Mode == cluster.ModeKRaft {
+		if o.flags.Changed("zookeepers") {
+			return cc, errors.New("--zookeepers: KRaft mode has no ZooKeeper nodes (use --controllers)")
+		}
+		cc.Controllers, cc.Combined = o.controllers, o.combined
+		return cc, nil
+	}
+	for _, f := range []string{"controllers", "combined"} {
+		if o.flags.Changed(f) {
+			return cc, fmt.Errorf("--%s is a KRaft setting: add --mode kraft (ZooKeeper mode has --zookeepers)", f)
+		}
+	}
+	cc.ZooKeepers = o.zookeepers
+	return cc, nil
+}
+
 // checkRanges refuses counts, rates and durations out of range, naming the flag. Zero is
 // refused unless its flag's help says what it means.
 func (o *runFlags) checkRanges() error {
@@ -203,6 +246,7 @@ func (o *runFlags) checkRanges() error {
 	}
 	need(o.brokers >= 1 && o.brokers <= 9, "--brokers must be 1 to 9, got %d", o.brokers)
 	need(o.zookeepers == 1 || o.zookeepers == 3, "--zookeepers must be 1 or 3, got %d", o.zookeepers)
+	need(o.controllers >= 1 && o.controllers <= 5, "--controllers must be 1 to 5, got %d", o.controllers)
 	need(o.partitions >= 1, "--partitions must be at least 1, got %d", o.partitions)
 	need(o.rf >= 1 && o.rf <= o.brokers, "--replication-factor must be 1 to --brokers (%d), got %d", o.brokers, o.rf)
 	need(o.minISR >= 1 && o.minISR <= o.rf, "--min-insync-replicas must be 1 to --replication-factor (%d), got %d", o.rf, o.minISR)

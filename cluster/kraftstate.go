@@ -1,0 +1,347 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// metadataTopic is KRaft's metadata log, the one partition the quorum replicates.
+const metadataTopic = "__cluster_metadata"
+
+// kraftRequestTimeout bounds one request to one node: a cut-off node must not stall a poll.
+const kraftRequestTimeout = 2 * time.Second
+
+// kraftMetadata reads a KRaft cluster's state with franz-go: the quorum from each controller
+// voter (DescribeQuorum sent to the node itself), partitions and registrations from each
+// broker's own metadata (Metadata, and DescribeTopicPartitions where the broker has it).
+type kraftMetadata struct {
+	c        *Cluster
+	voters   *kgo.Client // seeded with every voter, in Voters() order
+	brokers  *kgo.Client // seeded with every broker, in Brokers order
+	noDTPMu  sync.Mutex
+	noDTP    map[int]bool // brokers that do not know DescribeTopicPartitions (before 3.8)
+	describe func(ctx context.Context, n *Node, req kmsg.Request) (kmsg.Response, error)
+}
+
+func dialKRaft(c *Cluster) (*kraftMetadata, error) {
+	opts := []kgo.Opt{kgo.DialTimeout(kraftRequestTimeout), kgo.RequestRetries(0), kgo.ConnIdleTimeout(30 * time.Second)}
+	voters, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addrs(c.Voters(), ControllerPort)...))...)
+	if err != nil {
+		return nil, fmt.Errorf("KRaft quorum client: %w", err)
+	}
+	brokers, err := kgo.NewClient(append(opts, kgo.SeedBrokers(c.BootstrapServers()...))...)
+	if err != nil {
+		voters.Close()
+		return nil, fmt.Errorf("KRaft broker client: %w", err)
+	}
+	m := &kraftMetadata{c: c, voters: voters, brokers: brokers, noDTP: map[int]bool{}}
+	m.describe = m.request
+	return m, nil
+}
+
+func addrs(nodes []*Node, port int) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = fmt.Sprintf("%s:%d", n.IP, port)
+	}
+	return out
+}
+
+func (m *kraftMetadata) Close() {
+	m.voters.Close()
+	m.brokers.Close()
+}
+
+// request sends req to node n itself (no routing, no retries), bounded by kraftRequestTimeout.
+func (m *kraftMetadata) request(ctx context.Context, n *Node, req kmsg.Request) (kmsg.Response, error) {
+	client, nodes := m.brokers, m.c.Brokers
+	if n.Role == RoleController || (req.Key() == kmsg.DescribeQuorum.Int16() && m.c.isVoter(n)) {
+		client, nodes = m.voters, m.c.Voters()
+	}
+	i := slices.Index(nodes, n)
+	seeds := client.SeedBrokers()
+	if i < 0 || i >= len(seeds) {
+		return nil, fmt.Errorf("%s is not among the client's seeds", n.Name)
+	}
+	rctx, cancel := context.WithTimeout(ctx, kraftRequestTimeout)
+	defer cancel()
+	resp, err := seeds[i].Request(rctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", n.Name, err)
+	}
+	return resp, nil
+}
+
+// QuorumView is one controller voter's answer to DescribeQuorum. Only the leader answers with
+// the quorum's state; the others say they are not the leader.
+type QuorumView struct {
+	Node      *Node
+	IsLeader  bool  // the node answered as the quorum's leader
+	Leader    int   // the leader it named, -1 for none
+	Epoch     int   // the quorum epoch of its answer
+	HW        int64 // the metadata log's high watermark (leader's answer only)
+	Voters    []QuorumReplica
+	Observers []QuorumReplica
+	Err       error // the node could not be asked, or answered with another error
+}
+
+// QuorumReplica is a voter's or an observer's progress as the leader sees it.
+type QuorumReplica struct {
+	ID             int
+	LogEndOffset   int64
+	LastFetchMs    int64 // -1 when unknown
+	LastCaughtUpMs int64 // -1 when unknown
+}
+
+// DescribeQuorum asks every voter directly for its view of the quorum.
+func (m *kraftMetadata) DescribeQuorum(ctx context.Context) []QuorumView {
+	voters := m.c.Voters()
+	views := make([]QuorumView, len(voters))
+	var wg sync.WaitGroup
+	for i, v := range voters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			views[i] = m.describeQuorum(ctx, v)
+		}()
+	}
+	wg.Wait()
+	return views
+}
+
+func (m *kraftMetadata) describeQuorum(ctx context.Context, n *Node) QuorumView {
+	view := QuorumView{Node: n, Leader: -1, Epoch: -1}
+	req := kmsg.NewPtrDescribeQuorumRequest()
+	t := kmsg.NewDescribeQuorumRequestTopic()
+	t.Topic = metadataTopic
+	t.Partitions = []kmsg.DescribeQuorumRequestTopicPartition{kmsg.NewDescribeQuorumRequestTopicPartition()}
+	req.Topics = []kmsg.DescribeQuorumRequestTopic{t}
+	raw, err := m.describe(ctx, n, req)
+	if err != nil {
+		view.Err = err
+		return view
+	}
+	resp := raw.(*kmsg.DescribeQuorumResponse)
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		view.Err = fmt.Errorf("%s: describe quorum: %w", n.Name, err)
+		return view
+	}
+	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+		view.Err = fmt.Errorf("%s: describe quorum: unexpected response shape", n.Name)
+		return view
+	}
+	p := resp.Topics[0].Partitions[0]
+	if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+		if errors.Is(err, kerr.NotLeaderForPartition) {
+			return view // a follower or a candidate: not the leader, and no claim either way
+		}
+		view.Err = fmt.Errorf("%s: describe quorum: %w", n.Name, err)
+		return view
+	}
+	view.Leader, view.Epoch, view.HW = int(p.LeaderID), int(p.LeaderEpoch), p.HighWatermark
+	view.IsLeader = view.Leader == n.ID
+	for _, r := range p.CurrentVoters {
+		view.Voters = append(view.Voters, QuorumReplica{int(r.ReplicaID), r.LogEndOffset, r.LastFetchTimestamp, r.LastCaughtUpTimestamp})
+	}
+	for _, r := range p.Observers {
+		view.Observers = append(view.Observers, QuorumReplica{int(r.ReplicaID), r.LogEndOffset, r.LastFetchTimestamp, r.LastCaughtUpTimestamp})
+	}
+	return view
+}
+
+// Controller is the leader named by the answer with the highest quorum epoch: a leader cut
+// off from the other voters may still claim an older epoch.
+func (m *kraftMetadata) Controller(ctx context.Context) (int, error) {
+	best := QuorumView{Leader: -1, Epoch: -1}
+	var errs []error
+	for _, v := range m.DescribeQuorum(ctx) {
+		if v.Err != nil {
+			errs = append(errs, v.Err)
+			continue
+		}
+		if v.Leader >= 0 && v.Epoch > best.Epoch {
+			best = v
+		}
+	}
+	if best.Leader < 0 && len(errs) > 0 {
+		return -1, errors.Join(errs...)
+	}
+	return best.Leader, nil
+}
+
+// BrokerView is one broker's metadata: the brokers it lists (KRaft lists only unfenced ones)
+// and the partitions of a topic.
+type BrokerView struct {
+	Node       *Node
+	Brokers    []int
+	Partitions []PartitionState
+	Err        error
+}
+
+// brokerView asks broker b for its metadata of topic (none when topic is empty).
+func (m *kraftMetadata) brokerView(ctx context.Context, b *Node, topic string) BrokerView {
+	view := BrokerView{Node: b}
+	req := kmsg.NewPtrMetadataRequest()
+	if topic != "" {
+		t := kmsg.NewMetadataRequestTopic()
+		t.Topic = kmsg.StringPtr(topic)
+		req.Topics = []kmsg.MetadataRequestTopic{t}
+	} else {
+		req.Topics = []kmsg.MetadataRequestTopic{}
+	}
+	raw, err := m.describe(ctx, b, req)
+	if err != nil {
+		view.Err = fmt.Errorf("metadata from %w", err)
+		return view
+	}
+	resp := raw.(*kmsg.MetadataResponse)
+	for _, br := range resp.Brokers {
+		view.Brokers = append(view.Brokers, int(br.NodeID))
+	}
+	slices.Sort(view.Brokers)
+	if topic == "" {
+		return view
+	}
+	if len(resp.Topics) != 1 {
+		view.Err = fmt.Errorf("metadata from %s: %d topics for %s", b.Name, len(resp.Topics), topic)
+		return view
+	}
+	if err := kerr.ErrorForCode(resp.Topics[0].ErrorCode); err != nil {
+		view.Err = fmt.Errorf("metadata from %s: %s: %w", b.Name, topic, err)
+		return view
+	}
+	for _, p := range resp.Topics[0].Partitions {
+		view.Partitions = append(view.Partitions, PartitionState{
+			Topic: topic, Partition: int(p.Partition), Leader: int(p.Leader),
+			LeaderEpoch: int(p.LeaderEpoch), ISR: ints(p.ISR),
+		})
+	}
+	slices.SortFunc(view.Partitions, func(a, b PartitionState) int { return a.Partition - b.Partition })
+	m.addELR(ctx, b, topic, &view)
+	return view
+}
+
+// addELR fills in the eligible leader replicas (KIP-966) from DescribeTopicPartitions, on
+// brokers that have it.
+func (m *kraftMetadata) addELR(ctx context.Context, b *Node, topic string, view *BrokerView) {
+	m.noDTPMu.Lock()
+	skip := m.noDTP[b.ID]
+	m.noDTPMu.Unlock()
+	if skip {
+		return
+	}
+	req := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	t := kmsg.NewDescribeTopicPartitionsRequestTopic()
+	t.Topic = topic
+	req.Topics = []kmsg.DescribeTopicPartitionsRequestTopic{t}
+	req.ResponsePartitionLimit = 2000
+	raw, err := m.describe(ctx, b, req)
+	if err != nil {
+		if strings.Contains(err.Error(), "too old") {
+			m.noDTPMu.Lock()
+			m.noDTP[b.ID] = true
+			m.noDTPMu.Unlock()
+		}
+		return // the Metadata answer stands; ELR is unknown for this poll
+	}
+	resp := raw.(*kmsg.DescribeTopicPartitionsResponse)
+	if len(resp.Topics) != 1 || kerr.ErrorForCode(resp.Topics[0].ErrorCode) != nil {
+		return
+	}
+	for _, p := range resp.Topics[0].Partitions {
+		for i := range view.Partitions {
+			if view.Partitions[i].Partition == int(p.Partition) && int(p.LeaderEpoch) == view.Partitions[i].LeaderEpoch {
+				view.Partitions[i].ELR = ints(p.EligibleLeaderReplicas)
+				view.Partitions[i].LastKnownELR = ints(p.LastKnownELR)
+				view.Partitions[i].HasELR = true
+			}
+		}
+	}
+}
+
+func ints(v []int32) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// brokerViews asks every broker at once.
+func (m *kraftMetadata) brokerViews(ctx context.Context, topic string) []BrokerView {
+	views := make([]BrokerView, len(m.c.Brokers))
+	var wg sync.WaitGroup
+	for i, b := range m.c.Brokers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			views[i] = m.brokerView(ctx, b, topic)
+		}()
+	}
+	wg.Wait()
+	return views
+}
+
+// Partitions merges the brokers' views: for each partition the state with the highest leader
+// epoch, preferring the leader's own view at that epoch (it learns ISR changes first).
+func (m *kraftMetadata) Partitions(ctx context.Context, topic string) ([]PartitionState, error) {
+	best := map[int]PartitionState{}
+	fromLeader := map[int]bool{}
+	var errs []error
+	for _, v := range m.brokerViews(ctx, topic) {
+		if v.Err != nil {
+			errs = append(errs, v.Err)
+			continue
+		}
+		for _, p := range v.Partitions {
+			cur, seen := best[p.Partition]
+			own := p.Leader == v.Node.ID
+			if !seen || p.LeaderEpoch > cur.LeaderEpoch || (p.LeaderEpoch == cur.LeaderEpoch && own && !fromLeader[p.Partition]) {
+				best[p.Partition], fromLeader[p.Partition] = p, own
+			}
+		}
+	}
+	if len(best) == 0 {
+		return nil, fmt.Errorf("no broker answered for %s: %w", topic, errors.Join(errs...))
+	}
+	out := make([]PartitionState, 0, len(best))
+	for _, p := range best {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b PartitionState) int { return a.Partition - b.Partition })
+	return out, nil
+}
+
+// Brokers is the brokers every answering broker lists: a fenced broker drops out of the
+// others' metadata, while its own (cut off from the quorum) may still list itself.
+func (m *kraftMetadata) Brokers(ctx context.Context) ([]int, error) {
+	var out []int
+	answered := 0
+	var errs []error
+	for _, v := range m.brokerViews(ctx, "") {
+		if v.Err != nil {
+			errs = append(errs, v.Err)
+			continue
+		}
+		if answered == 0 {
+			out = v.Brokers
+		} else {
+			out = slices.DeleteFunc(out, func(id int) bool { return !slices.Contains(v.Brokers, id) })
+		}
+		answered++
+	}
+	if answered == 0 {
+		return nil, fmt.Errorf("no broker answered: %w", errors.Join(errs...))
+	}
+	return out, nil
+}
