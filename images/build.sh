@@ -187,7 +187,7 @@ build_node() {
   printf 'KAFKA_VERSION=%s\nZOOKEEPER_VERSION=%s\nLOGGING=%s\nJAVA=%s\n' "$v" "$zk" "$logging" "$java" >"$dir/node.env"
   cp "$here/Dockerfile" "$here/node.sh" "$here/log4j.properties" "$here/log4j2.xml" "$dir/"
   keys=$(LC_ALL=C sort "$dir/broker-config-keys.txt" | gzip -9n | base64 -w0)
-  content=$( (echo "$base_image"; cat "$here/Dockerfile" "$here/node.sh" "$here/log4j.properties" "$here/log4j2.xml" \
+  content=$( (docker image inspect -f '{{.Id}}' "$base_image"; cat "$here/Dockerfile" "$here/node.sh" "$here/log4j.properties" "$here/log4j2.xml" \
     "$dir/node.env" "$dir/libs.stamp"; echo "$modes|$keys") | sha256sum | cut -c1-16)
   if [ "$(image_label "$image" io.kafkaesque.content)" = "$content" ]; then
     say "node $image is up to date"
