@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -251,5 +253,27 @@ func TestInspectImage(t *testing.T) {
 	_, err = InspectImage(ctx, docker, ImageFor("2.8.99"))
 	if !errors.Is(err, ErrImageMissing) || !strings.Contains(err.Error(), "images/build.sh 2.8.99") {
 		t.Errorf("missing image: error = %v, want ErrImageMissing naming images/build.sh 2.8.99", err)
+	}
+}
+
+// TestBuildScriptRefusesVersions: images/build.sh refuses what ParseKafkaVersion refuses, in one
+// line naming the version, before it touches Docker or Maven.
+func TestBuildScriptRefusesVersions(t *testing.T) {
+	for _, v := range []string{"2.7.1", "3.9", "v4.4.0", "4.4.0-rc1"} {
+		if _, err := ParseKafkaVersion(v); err == nil {
+			t.Fatalf("ParseKafkaVersion(%q) accepted it", v)
+		}
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command("bash", "../images/build.sh", "3.9.2", v)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil {
+			t.Errorf("images/build.sh 3.9.2 %s succeeded", v)
+			continue
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if stdout.Len() != 0 || strings.Count(msg, "\n") != 0 || !strings.Contains(msg, v) {
+			t.Errorf("images/build.sh 3.9.2 %s: stdout %q, stderr %q; want no image names and one line naming %s", v, stdout.String(), msg, v)
+		}
 	}
 }

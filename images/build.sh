@@ -217,6 +217,10 @@ fi
 for v in "${versions[@]}"; do check_version "$v"; done
 
 "$repo/scripts/ensure-docker.sh"
+# One build at a time on this machine: builds share the bases, ~/.m2 and images/.build/<VERSION>.
+mkdir -p "$build_root"
+exec 9>"$build_root/build.lock"
+flock 9
 built=()
 for v in "${versions[@]}"; do
   version_facts "$v"
