@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 )
 
 func TestClusterStartsReady(t *testing.T) {
 	c := StartTestCluster(t, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	z, err := c.DialZooKeeper(ctx)
+	z, err := kafkastate.DialZooKeeper(ctx, c.ZooKeeperServers())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster/observe"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -246,7 +247,7 @@ func lastStateBefore(events []electionlog.Event, at int, key string) (electionlo
 	return electionlog.Event{}, false
 }
 
-func obsTime(o *Observer, mark int) time.Duration {
+func obsTime(o *observe.Observer, mark int) time.Duration {
 	ev := o.Events()
 	if mark > 0 && mark <= len(ev) {
 		return time.Duration(ev[mark-1].Time)

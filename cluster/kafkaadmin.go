@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -86,20 +86,7 @@ func (c *Cluster) WaitLeaders(ctx context.Context, topic string) error {
 
 // Metadata asks one broker directly (not kafka-go's cached metadata) for a topic's partitions.
 func (c *Cluster) Metadata(ctx context.Context, b *Node, topic string) ([]kafka.Partition, error) {
-	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	conn, err := (&kafka.Dialer{Timeout: 2 * time.Second}).DialContext(dctx, "tcp", b.Addr())
-	if err != nil {
-		return nil, fmt.Errorf("metadata from %s: %w", b.Name, err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	parts, err := conn.ReadPartitions(topic)
-	if err != nil {
-		return nil, fmt.Errorf("metadata from %s: %w", b.Name, err)
-	}
-	slices.SortFunc(parts, func(a, b kafka.Partition) int { return a.ID - b.ID })
-	return parts, nil
+	return kafkastate.BrokerPartitions(ctx, b.Endpoint(), topic)
 }
 
 // VerifyBrokerConfig checks, on every broker, that each key of the effective broker config is a
@@ -215,6 +202,32 @@ func unwrapPermanent(err error) error {
 		return p.err
 	}
 	return err
+}
+
+// waitFor polls cond until it returns true, an error that is not transient, or ctx ends.
+func waitFor(ctx context.Context, what string, every time.Duration, cond func() (bool, error)) error {
+	var last error
+	for {
+		ok, err := cond()
+		if ok {
+			return nil
+		}
+		var permanent *permanentError
+		if errors.As(err, &permanent) {
+			return err
+		}
+		if err != nil {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("waiting for %s: %w (last error: %v)", what, ctx.Err(), last)
+			}
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-time.After(every):
+		}
+	}
 }
 
 // waitReady waits for the definition of ready in Start's comment.

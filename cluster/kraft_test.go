@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 )
 
 // newestKRaftVersion is the Kafka release the KRaft tests run (CI builds its image).
@@ -94,7 +96,7 @@ func TestKRaftClusterStartsReady(t *testing.T) {
 	if err != nil || ctl.Role != RoleController {
 		t.Fatalf("controller = %v, %v; want one of the controller nodes", ctl, err)
 	}
-	views := c.meta.(*kraftMetadata).DescribeQuorum(ctx)
+	views := c.meta.(*kafkastate.KRaft).DescribeQuorum(ctx)
 	leaders := 0
 	for _, v := range views {
 		if v.Err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 )
 
 // metadata is where a cluster's leadership state is read: ZooKeeper's znodes in ZooKeeper mode,
@@ -14,20 +16,20 @@ type metadata interface {
 	// Controller is the node id of the active controller, or -1 when none is elected.
 	Controller(ctx context.Context) (int, error)
 	// Partitions is the state of each partition of topic, sorted by partition.
-	Partitions(ctx context.Context, topic string) ([]PartitionState, error)
+	Partitions(ctx context.Context, topic string) ([]kafkastate.PartitionState, error)
 	// Brokers is the sorted ids of the brokers registered (and, in KRaft, unfenced).
 	Brokers(ctx context.Context) ([]int, error)
 	Close()
 }
 
 // zkMetadata reads the state from ZooKeeper.
-type zkMetadata struct{ z *ZooKeeper }
+type zkMetadata struct{ z *kafkastate.ZooKeeper }
 
 func (m zkMetadata) Controller(context.Context) (int, error) {
 	s, err := m.z.Controller()
 	return s.Controller, err
 }
-func (m zkMetadata) Partitions(_ context.Context, topic string) ([]PartitionState, error) {
+func (m zkMetadata) Partitions(_ context.Context, topic string) ([]kafkastate.PartitionState, error) {
 	return m.z.Partitions(topic)
 }
 func (m zkMetadata) Brokers(context.Context) ([]int, error) { return m.z.Brokers() }
@@ -39,14 +41,14 @@ func (c *Cluster) dialMetadata(ctx context.Context) error {
 		return nil
 	}
 	if c.Config.Mode == ModeKRaft {
-		m, err := dialKRaft(c)
+		m, err := kafkastate.DialKRaft(c.voterEndpoints(), endpoints(c.Brokers))
 		if err != nil {
 			return err
 		}
 		c.meta = m
 		return nil
 	}
-	z, err := c.DialZooKeeper(ctx)
+	z, err := kafkastate.DialZooKeeper(ctx, c.ZooKeeperServers())
 	if err != nil {
 		return err
 	}
@@ -81,22 +83,22 @@ func (c *Cluster) nodeByID(id int) *Node {
 }
 
 // PartitionStates returns the leader, leader epoch and ISR of each partition of topic.
-func (c *Cluster) PartitionStates(ctx context.Context, topic string) ([]PartitionState, error) {
+func (c *Cluster) PartitionStates(ctx context.Context, topic string) ([]kafkastate.PartitionState, error) {
 	return c.meta.Partitions(ctx, topic)
 }
 
 // PartitionState returns the state of one partition.
-func (c *Cluster) PartitionState(ctx context.Context, topic string, partition int) (PartitionState, error) {
+func (c *Cluster) PartitionState(ctx context.Context, topic string, partition int) (kafkastate.PartitionState, error) {
 	states, err := c.meta.Partitions(ctx, topic)
 	if err != nil {
-		return PartitionState{}, err
+		return kafkastate.PartitionState{}, err
 	}
 	for _, s := range states {
 		if s.Partition == partition {
 			return s, nil
 		}
 	}
-	return PartitionState{}, fmt.Errorf("%s-%d: no such partition", topic, partition)
+	return kafkastate.PartitionState{}, fmt.Errorf("%s-%d: no such partition", topic, partition)
 }
 
 // RegisteredBrokers returns the sorted ids of the brokers the metadata lists as registered.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/observe"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/workloads"
@@ -204,7 +205,7 @@ func electionSettings(spec RunSpec) (ElectionSettings, error) {
 		KRaft:              cc.Mode == cluster.ModeKRaft,
 		MinISR:             min(minISR, spec.Workload.ReplicationFactor),
 		QuorumFetchTimeout: 2 * time.Second,
-		ObserverSlack:      cluster.ObserverSlack,
+		ObserverSlack:      observe.Slack,
 	}
 	// A cluster formatted with the release's defaults has ELR on from 4.1 (see HasELR).
 	s.ELREnabled = s.KRaft && version.ELROnByDefault()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/nemesisadapter"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
@@ -81,7 +82,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	}
 	r.logf("cluster %s ready: brokers %v", cl.RunID, cl.BootstrapServers())
 
-	nc := cl.ForNemesis()
+	nc := nemesisadapter.New(cl)
 
 	histFile, err := os.Create(filepath.Join(dir, HistoryFile))
 	if err != nil {

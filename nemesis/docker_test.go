@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/nemesisadapter"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 )
@@ -25,7 +26,7 @@ func TestScheduleAgainstDocker(t *testing.T) {
 	c := cluster.StartTestCluster(t, cluster.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	tc := c.ForNemesis()
+	tc := nemesisadapter.New(c)
 
 	faults, err := nemesis.Lookup([]string{"kill-leader", "isolate-leader"})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/nemesisadapter"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 )
 
@@ -24,7 +25,7 @@ func TestQuorumFaultsAgainstDocker(t *testing.T) {
 	c := cluster.StartTestCluster(t, cluster.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	tc := c.ForNemesis()
+	tc := nemesisadapter.New(c)
 	faults, err := nemesis.Lookup([]string{"fence-broker", "isolate-controller-from-quorum"})
 	if err != nil {
 		t.Fatal(err)

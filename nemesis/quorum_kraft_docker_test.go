@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/nemesisadapter"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 )
 
@@ -24,7 +25,7 @@ func TestQuorumFaultsAgainstKRaft(t *testing.T) {
 	c := cluster.StartTestCluster(t, cluster.Config{KafkaVersion: "4.4.0"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	tc := c.ForNemesis()
+	tc := nemesisadapter.New(c)
 	if q := tc.Quorum(); !slices.Equal(q, []string{"ctl1", "ctl2", "ctl3"}) {
 		t.Fatalf("quorum %v, want the three controller nodes", q)
 	}

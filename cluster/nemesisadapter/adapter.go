@@ -1,29 +1,29 @@
-package cluster
+// Package nemesisadapter presents a cluster to the nemesis (nemesis.Cluster) over node names,
+// so the nemesis needs nothing from the cluster package but that small interface, and does not
+// know which mode the cluster runs in.
+package nemesisadapter
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/segmentio/kafka-go"
 )
 
-// nemesisCluster presents a Cluster to the nemesis over node names, so the nemesis package
-// needs nothing from the harness but this small interface.
-type nemesisCluster struct{ c *Cluster }
+// nemesisCluster presents a Cluster to the nemesis over node names.
+type nemesisCluster struct{ c *cluster.Cluster }
 
 var _ nemesis.Cluster = (*nemesisCluster)(nil)
 
-// ForNemesis adapts the cluster to nemesis.Cluster.
-func (c *Cluster) ForNemesis() nemesis.Cluster { return &nemesisCluster{c: c} }
+// New adapts the cluster to nemesis.Cluster.
+func New(c *cluster.Cluster) nemesis.Cluster { return &nemesisCluster{c: c} }
 
-func (n *nemesisCluster) node(name string) (*Node, error) {
+func (n *nemesisCluster) node(name string) (*cluster.Node, error) {
 	if name == n.c.Client.Name {
 		return n.c.Client, nil
 	}
@@ -33,8 +33,8 @@ func (n *nemesisCluster) node(name string) (*Node, error) {
 	return nil, fmt.Errorf("no node named %q", name)
 }
 
-func (n *nemesisCluster) nodes(names []string) ([]*Node, error) {
-	out := make([]*Node, len(names))
+func (n *nemesisCluster) nodes(names []string) ([]*cluster.Node, error) {
+	out := make([]*cluster.Node, len(names))
 	for i, name := range names {
 		node, err := n.node(name)
 		if err != nil {
@@ -50,7 +50,7 @@ func (n *nemesisCluster) ZooKeepers() []string { return names(n.c.ZooKeepers) }
 
 // Quorum is the metadata quorum: the ZooKeeper ensemble, or the KRaft controller voters.
 func (n *nemesisCluster) Quorum() []string {
-	if n.c.Config.Mode == ModeKRaft {
+	if n.c.Config.Mode == cluster.ModeKRaft {
 		return names(n.c.Voters())
 	}
 	return names(n.c.ZooKeepers)
@@ -109,8 +109,13 @@ func (n *nemesisCluster) PartitionISR(ctx context.Context, topic string, partiti
 	return isr, nil
 }
 
+// ZooKeeperLeader asks each ZooKeeper node for its mode (the srvr four-letter word).
 func (n *nemesisCluster) ZooKeeperLeader(ctx context.Context) (string, error) {
-	return n.c.ZooKeeperLeader(ctx)
+	zks := make([]kafkastate.Endpoint, len(n.c.ZooKeepers))
+	for i, z := range n.c.ZooKeepers {
+		zks[i] = z.Endpoint()
+	}
+	return kafkastate.ZooKeeperLeader(ctx, zks)
 }
 
 // GroupCoordinator asks the brokers (FindCoordinator) which one coordinates group.
@@ -136,19 +141,19 @@ func (n *nemesisCluster) GroupCoordinator(ctx context.Context, group string) (st
 }
 
 func (n *nemesisCluster) Kill(ctx context.Context, name string) error {
-	return n.do(name, func(node *Node) error { return n.c.KillNode(ctx, node) })
+	return n.do(name, func(node *cluster.Node) error { return n.c.KillNode(ctx, node) })
 }
 
 func (n *nemesisCluster) Start(ctx context.Context, name string) error {
-	return n.do(name, func(node *Node) error { return n.c.StartNode(ctx, node) })
+	return n.do(name, func(node *cluster.Node) error { return n.c.StartNode(ctx, node) })
 }
 
 func (n *nemesisCluster) Pause(ctx context.Context, name string) error {
-	return n.do(name, func(node *Node) error { return n.c.PauseNode(ctx, node) })
+	return n.do(name, func(node *cluster.Node) error { return n.c.PauseNode(ctx, node) })
 }
 
 func (n *nemesisCluster) Resume(ctx context.Context, name string) error {
-	return n.do(name, func(node *Node) error { return n.c.ResumeNode(ctx, node) })
+	return n.do(name, func(node *cluster.Node) error { return n.c.ResumeNode(ctx, node) })
 }
 
 func (n *nemesisCluster) Cut(ctx context.Context, a, b []string) error {
@@ -182,7 +187,7 @@ func (n *nemesisCluster) Delay(ctx context.Context, delay, jitter time.Duration,
 func (n *nemesisCluster) NetemAvailable(ctx context.Context) error { return n.c.NetemAvailable(ctx) }
 func (n *nemesisCluster) Heal(ctx context.Context) error           { return n.c.Heal(ctx) }
 
-func (n *nemesisCluster) do(name string, f func(*Node) error) error {
+func (n *nemesisCluster) do(name string, f func(*cluster.Node) error) error {
 	node, err := n.node(name)
 	if err != nil {
 		return err
@@ -190,39 +195,10 @@ func (n *nemesisCluster) do(name string, f func(*Node) error) error {
 	return f(node)
 }
 
-// ZooKeeperLeader asks each ZooKeeper node for its mode (the srvr four-letter word) and returns
-// the leader's name; a single node reports standalone and is its own leader.
-func (c *Cluster) ZooKeeperLeader(ctx context.Context) (string, error) {
-	var errs []error
-	for _, z := range c.ZooKeepers {
-		mode, err := zooKeeperMode(ctx, z)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if mode == "leader" || mode == "standalone" {
-			return z.Name, nil
-		}
+func names(nodes []*cluster.Node) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.Name
 	}
-	return "", fmt.Errorf("no ZooKeeper leader found: %w", errors.Join(errs...))
-}
-
-func zooKeeperMode(ctx context.Context, z *Node) (string, error) {
-	d := net.Dialer{Timeout: 2 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", z.Addr())
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", z.Name, err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := conn.Write([]byte("srvr")); err != nil {
-		return "", fmt.Errorf("%s: srvr: %w", z.Name, err)
-	}
-	sc := bufio.NewScanner(conn)
-	for sc.Scan() {
-		if mode, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
-			return strings.TrimSpace(mode), nil
-		}
-	}
-	return "", fmt.Errorf("%s: srvr gave no mode (%v)", z.Name, sc.Err())
+	return out
 }

@@ -1,4 +1,8 @@
-package cluster
+// Package observe records a Kafka cluster's elections into an election log (electionlog): every
+// change of the controller and of the watched topics' partition state, from ZooKeeper or the
+// KRaft quorum and from each broker's own metadata. It reads the cluster through plain
+// endpoints (Target), so it needs nothing from the cluster package.
+package observe
 
 import (
 	"context"
@@ -10,8 +14,24 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
+
+// Target is what the observer reads: the cluster's nodes as plain endpoints.
+type Target struct {
+	// KRaft says the cluster keeps its metadata in a KRaft quorum, not in ZooKeeper.
+	KRaft bool
+	// ZooKeeper is the ensemble's addresses (ZooKeeper mode).
+	ZooKeeper []string
+	// Voters are the KRaft controller voters at their controller listener (KRaft mode).
+	Voters []kafkastate.Endpoint
+	// Brokers are the brokers at their broker listener.
+	Brokers []kafkastate.Endpoint
+	// Partitions is the number of partitions of each topic the cluster created (KRaft mode
+	// asks each broker for those partitions' high watermarks).
+	Partitions map[string]int
+}
 
 // Observer records every change of the controller and of the watched topics' partition state
 // into an election log: in ZooKeeper mode from ZooKeeper and from each broker's metadata
@@ -19,9 +39,9 @@ import (
 // watch only to wake early); in KRaft mode from each voter's DescribeQuorum answer and each
 // broker's metadata.
 type Observer struct {
-	c        *Cluster
-	z        *ZooKeeper     // ZooKeeper mode
-	kraft    *kraftMetadata // KRaft mode: clients of the observer's own
+	t        Target
+	z        *kafkastate.ZooKeeper // ZooKeeper mode
+	kraft    *kafkastate.KRaft     // KRaft mode: clients of the observer's own
 	log      *electionlog.Writer
 	start    time.Time
 	topics   []string
@@ -37,16 +57,16 @@ type Observer struct {
 	done   sync.WaitGroup
 }
 
-// Observe starts observing. start is the run's time origin (shared with the history), and the
+// Start starts observing t. start is the run's time origin (shared with the history), and the
 // log is written to w as it goes. Stop ends it.
-func (c *Cluster) Observe(ctx context.Context, start time.Time, w io.Writer, topics ...string) (*Observer, error) {
+func Start(ctx context.Context, t Target, start time.Time, w io.Writer, topics ...string) (*Observer, error) {
 	o := &Observer{
-		c: c, log: electionlog.NewWriter(w), start: start, topics: topics,
+		t: t, log: electionlog.NewWriter(w), start: start, topics: topics,
 		interval: 200 * time.Millisecond, last: map[string]electionlog.Event{},
 		changed: make(chan struct{}),
 	}
-	if c.Config.Mode == ModeKRaft {
-		m, err := dialKRaft(c)
+	if t.KRaft {
+		m, err := kafkastate.DialKRaft(t.Voters, t.Brokers)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +79,7 @@ func (c *Cluster) Observe(ctx context.Context, start time.Time, w io.Writer, top
 		go o.brokerLoop(ctx, 250*time.Millisecond, o.pollKRaftBroker)
 		return o, nil
 	}
-	z, err := c.DialZooKeeper(ctx)
+	z, err := kafkastate.DialZooKeeper(ctx, t.ZooKeeper)
 	if err != nil {
 		return nil, err
 	}
@@ -119,12 +139,12 @@ func (o *Observer) WaitFor(ctx context.Context, from int, match func(electionlog
 
 // Current returns the last recorded ZooKeeper state of the controller and of each partition
 // (ZooKeeper mode).
-func (o *Observer) Current() (ControllerState, map[string]electionlog.Event) {
+func (o *Observer) Current() (kafkastate.ControllerState, map[string]electionlog.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	ctl := ControllerState{Controller: -1}
+	ctl := kafkastate.ControllerState{Controller: -1}
 	if e, ok := o.last["zk/controller"]; ok {
-		ctl = ControllerState{Controller: *e.Controller, Epoch: *e.ControllerEpoch}
+		ctl = kafkastate.ControllerState{Controller: *e.Controller, Epoch: *e.ControllerEpoch}
 	}
 	parts := map[string]electionlog.Event{}
 	for _, e := range o.last {
@@ -210,13 +230,13 @@ func (o *Observer) pollZooKeeper() {
 }
 
 // brokerLoop polls every broker at once, every interval, until the observer stops.
-func (o *Observer) brokerLoop(ctx context.Context, every time.Duration, poll func(context.Context, *Node)) {
+func (o *Observer) brokerLoop(ctx context.Context, every time.Duration, poll func(context.Context, kafkastate.Endpoint)) {
 	defer o.done.Done()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		var wg sync.WaitGroup
-		for _, b := range o.c.Brokers {
+		for _, b := range o.t.Brokers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -232,10 +252,10 @@ func (o *Observer) brokerLoop(ctx context.Context, every time.Duration, poll fun
 	}
 }
 
-func (o *Observer) pollMetadata(ctx context.Context, b *Node) {
+func (o *Observer) pollMetadata(ctx context.Context, b kafkastate.Endpoint) {
 	key := "md/" + strconv.Itoa(b.ID)
 	for _, t := range o.topics {
-		parts, err := o.c.Metadata(ctx, b, t)
+		parts, err := kafkastate.BrokerPartitions(ctx, b, t)
 		if err != nil {
 			o.record(key+"/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceMetadata, Broker: b.ID, Error: err.Error()})
 			return

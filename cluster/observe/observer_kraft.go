@@ -1,4 +1,4 @@
-package cluster
+package observe
 
 import (
 	"context"
@@ -7,18 +7,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 	"github.com/kafkaesque/kafkaesque/electionlog"
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // quorumFetchTimeout is controller.quorum.fetch.timeout.ms's default: a voter that has not
 // fetched for longer is lagging.
 const quorumFetchTimeout = 2 * time.Second
 
-// ObserverSlack bounds how long after a change the observer records it: its poll interval plus
-// one request's timeout. The election checks allow it before calling a claim stale.
-const ObserverSlack = 200*time.Millisecond + kraftRequestTimeout + 300*time.Millisecond
+// Slack bounds how long after a change the observer records it: its poll interval plus one
+// request's timeout. The election checks allow it before calling a claim stale.
+const Slack = 200*time.Millisecond + kafkastate.RequestTimeout + 300*time.Millisecond
 
 func (o *Observer) quorumLoop(ctx context.Context) {
 	defer o.done.Done()
@@ -70,13 +69,13 @@ func (o *Observer) pollQuorum(ctx context.Context) {
 
 // pollKRaftBroker records broker b's view of leaders, ISRs and ELRs, and its high watermarks
 // where it leads.
-func (o *Observer) pollKRaftBroker(ctx context.Context, b *Node) {
+func (o *Observer) pollKRaftBroker(ctx context.Context, b kafkastate.Endpoint) {
 	key := "md/" + strconv.Itoa(b.ID)
 	for _, t := range o.topics {
 		// The high watermarks first, then the ISR: a watermark that rose while the ISR grew back
 		// is then never paired with the ISR from before.
-		hws := o.highWatermarks(ctx, b, t)
-		view := o.kraft.brokerView(ctx, b, t)
+		hws := o.kraft.HighWatermarks(ctx, b, t, o.t.Partitions[t])
+		view := o.kraft.BrokerView(ctx, b, t)
 		if view.Err != nil {
 			o.record(key+"/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceMetadata, Broker: b.ID, Error: view.Err.Error()})
 			return
@@ -95,43 +94,4 @@ func (o *Observer) pollKRaftBroker(ctx context.Context, b *Node) {
 			o.record(fmt.Sprintf("%s/%s/%d", key, t, p.Partition), e)
 		}
 	}
-}
-
-// highWatermarks asks broker b for the high watermark (ListOffsets latest, read_uncommitted) of
-// every partition of topic; it answers only for those it leads, and the rest are left out.
-func (o *Observer) highWatermarks(ctx context.Context, b *Node, topic string) map[int]int64 {
-	req := kmsg.NewPtrListOffsetsRequest()
-	req.ReplicaID = -1
-	t := kmsg.NewListOffsetsRequestTopic()
-	t.Topic = topic
-	for p := range o.c.partitionCount(topic) {
-		rp := kmsg.NewListOffsetsRequestTopicPartition()
-		rp.Partition = int32(p)
-		rp.Timestamp = -1 // latest: the high watermark
-		t.Partitions = append(t.Partitions, rp)
-	}
-	req.Topics = []kmsg.ListOffsetsRequestTopic{t}
-	raw, err := o.kraft.describe(ctx, b, req)
-	if err != nil {
-		return nil
-	}
-	out := map[int]int64{}
-	for _, rt := range raw.(*kmsg.ListOffsetsResponse).Topics {
-		for _, rp := range rt.Partitions {
-			if kerr.ErrorForCode(rp.ErrorCode) == nil {
-				out[int(rp.Partition)] = rp.Offset
-			}
-		}
-	}
-	return out
-}
-
-// partitionCount is the number of partitions the cluster created topic with (0 if it did not).
-func (c *Cluster) partitionCount(topic string) int {
-	for _, t := range c.Config.Topics {
-		if t.Name == topic {
-			return t.Partitions
-		}
-	}
-	return 0
 }

@@ -1,11 +1,13 @@
-package cluster
+package kafkastate
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,13 +47,13 @@ type ZooKeeper struct {
 	conn *zk.Conn
 }
 
-// DialZooKeeper connects to the cluster's ensemble. The connection reconnects by itself; reads
-// fail while no server is reachable.
-func (c *Cluster) DialZooKeeper(ctx context.Context) (*ZooKeeper, error) {
-	conn, events, err := zk.Connect(c.ZooKeeperServers(), 6*time.Second,
+// DialZooKeeper connects to the ensemble at servers (host:port each). The connection
+// reconnects by itself; reads fail while no server is reachable.
+func DialZooKeeper(ctx context.Context, servers []string) (*ZooKeeper, error) {
+	conn, events, err := zk.Connect(servers, 6*time.Second,
 		zk.WithLogger(log.New(discard{}, "", 0)), zk.WithLogInfo(false))
 	if err != nil {
-		return nil, fmt.Errorf("connect to ZooKeeper %v: %w", c.ZooKeeperServers(), err)
+		return nil, fmt.Errorf("connect to ZooKeeper %v: %w", servers, err)
 	}
 	for {
 		select {
@@ -61,7 +63,7 @@ func (c *Cluster) DialZooKeeper(ctx context.Context) (*ZooKeeper, error) {
 			}
 		case <-ctx.Done():
 			conn.Close()
-			return nil, fmt.Errorf("connect to ZooKeeper %v: %w", c.ZooKeeperServers(), ctx.Err())
+			return nil, fmt.Errorf("connect to ZooKeeper %v: %w", servers, ctx.Err())
 		}
 	}
 }
@@ -202,28 +204,39 @@ func (z *ZooKeeper) Partition(topic string, partition int) (PartitionState, erro
 	return s, nil
 }
 
-// waitFor polls cond until it returns true, an error that is not transient, or ctx ends.
-func waitFor(ctx context.Context, what string, every time.Duration, cond func() (bool, error)) error {
-	var last error
-	for {
-		ok, err := cond()
-		if ok {
-			return nil
-		}
-		var permanent *permanentError
-		if errors.As(err, &permanent) {
-			return err
-		}
+// ZooKeeperLeader asks each ZooKeeper node for its mode (the srvr four-letter word) and returns
+// the leader's name; a single node reports standalone and is its own leader.
+func ZooKeeperLeader(ctx context.Context, zks []Endpoint) (string, error) {
+	var errs []error
+	for _, z := range zks {
+		mode, err := zooKeeperMode(ctx, z)
 		if err != nil {
-			last = err
+			errs = append(errs, err)
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				return fmt.Errorf("waiting for %s: %w (last error: %v)", what, ctx.Err(), last)
-			}
-			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		case <-time.After(every):
+		if mode == "leader" || mode == "standalone" {
+			return z.Name, nil
 		}
 	}
+	return "", fmt.Errorf("no ZooKeeper leader found: %w", errors.Join(errs...))
+}
+
+func zooKeeperMode(ctx context.Context, z Endpoint) (string, error) {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", z.Addr)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", z.Name, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write([]byte("srvr")); err != nil {
+		return "", fmt.Errorf("%s: srvr: %w", z.Name, err)
+	}
+	sc := bufio.NewScanner(conn)
+	for sc.Scan() {
+		if mode, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
+			return strings.TrimSpace(mode), nil
+		}
+	}
+	return "", fmt.Errorf("%s: srvr gave no mode (%v)", z.Name, sc.Err())
 }

@@ -1,4 +1,4 @@
-package cluster
+package kafkastate
 
 import (
 	"context"
@@ -17,62 +17,63 @@ import (
 // metadataTopic is KRaft's metadata log, the one partition the quorum replicates.
 const metadataTopic = "__cluster_metadata"
 
-// kraftRequestTimeout bounds one request to one node: a cut-off node must not stall a poll.
-const kraftRequestTimeout = 2 * time.Second
-
-// kraftMetadata reads a KRaft cluster's state with franz-go: the quorum from each controller
-// voter (DescribeQuorum sent to the node itself), partitions and registrations from each
-// broker's own metadata (Metadata, and DescribeTopicPartitions where the broker has it).
-type kraftMetadata struct {
-	c        *Cluster
-	voters   *kgo.Client // seeded with every voter, in Voters() order
-	brokers  *kgo.Client // seeded with every broker, in Brokers order
-	noDTPMu  sync.Mutex
-	noDTP    map[int]bool // brokers that do not know DescribeTopicPartitions (before 3.8)
-	describe func(ctx context.Context, n *Node, req kmsg.Request) (kmsg.Response, error)
+// KRaft reads a KRaft cluster's state with franz-go: the quorum from each controller voter
+// (DescribeQuorum sent to the node itself), partitions and registrations from each broker's own
+// metadata (Metadata, and DescribeTopicPartitions where the broker has it).
+type KRaft struct {
+	voterEPs  []Endpoint  // at their controller listener
+	brokerEPs []Endpoint  // at their broker listener
+	voters    *kgo.Client // seeded with every voter, in voterEPs order
+	brokers   *kgo.Client // seeded with every broker, in brokerEPs order
+	noDTPMu   sync.Mutex
+	noDTP     map[int]bool // brokers that do not know DescribeTopicPartitions (before 3.8)
+	describe  func(ctx context.Context, n Endpoint, req kmsg.Request) (kmsg.Response, error)
 }
 
-func dialKRaft(c *Cluster) (*kraftMetadata, error) {
-	opts := []kgo.Opt{kgo.DialTimeout(kraftRequestTimeout), kgo.RequestRetries(0), kgo.ConnIdleTimeout(30 * time.Second)}
-	voters, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addrs(c.Voters(), ControllerPort)...))...)
+// DialKRaft makes clients of the controller voters (addressed at their controller listener)
+// and of the brokers. Nothing is connected until the first request; Close ends both.
+func DialKRaft(voters, brokers []Endpoint) (*KRaft, error) {
+	opts := []kgo.Opt{kgo.DialTimeout(RequestTimeout), kgo.RequestRetries(0), kgo.ConnIdleTimeout(30 * time.Second)}
+	vc, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addrs(voters)...))...)
 	if err != nil {
 		return nil, fmt.Errorf("KRaft quorum client: %w", err)
 	}
-	brokers, err := kgo.NewClient(append(opts, kgo.SeedBrokers(c.BootstrapServers()...))...)
+	bc, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addrs(brokers)...))...)
 	if err != nil {
-		voters.Close()
+		vc.Close()
 		return nil, fmt.Errorf("KRaft broker client: %w", err)
 	}
-	m := &kraftMetadata{c: c, voters: voters, brokers: brokers, noDTP: map[int]bool{}}
+	m := &KRaft{voterEPs: slices.Clone(voters), brokerEPs: slices.Clone(brokers), voters: vc, brokers: bc, noDTP: map[int]bool{}}
 	m.describe = m.request
 	return m, nil
 }
 
-func addrs(nodes []*Node, port int) []string {
-	out := make([]string, len(nodes))
-	for i, n := range nodes {
-		out[i] = fmt.Sprintf("%s:%d", n.IP, port)
+func addrs(eps []Endpoint) []string {
+	out := make([]string, len(eps))
+	for i, e := range eps {
+		out[i] = e.Addr
 	}
 	return out
 }
 
-func (m *kraftMetadata) Close() {
+func (m *KRaft) Close() {
 	m.voters.Close()
 	m.brokers.Close()
 }
 
-// request sends req to node n itself (no routing, no retries), bounded by kraftRequestTimeout.
-func (m *kraftMetadata) request(ctx context.Context, n *Node, req kmsg.Request) (kmsg.Response, error) {
-	client, nodes := m.brokers, m.c.Brokers
-	if n.Role == RoleController || (req.Key() == kmsg.DescribeQuorum.Int16() && m.c.isVoter(n)) {
-		client, nodes = m.voters, m.c.Voters()
+// request sends req to node n itself (no routing, no retries), bounded by RequestTimeout:
+// DescribeQuorum to a voter's controller listener, everything else to a broker's.
+func (m *KRaft) request(ctx context.Context, n Endpoint, req kmsg.Request) (kmsg.Response, error) {
+	client, eps := m.brokers, m.brokerEPs
+	if req.Key() == kmsg.DescribeQuorum.Int16() {
+		client, eps = m.voters, m.voterEPs
 	}
-	i := slices.Index(nodes, n)
+	i := slices.Index(eps, n)
 	seeds := client.SeedBrokers()
 	if i < 0 || i >= len(seeds) {
 		return nil, fmt.Errorf("%s is not among the client's seeds", n.Name)
 	}
-	rctx, cancel := context.WithTimeout(ctx, kraftRequestTimeout)
+	rctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
 	resp, err := seeds[i].Request(rctx, req)
 	if err != nil {
@@ -84,7 +85,7 @@ func (m *kraftMetadata) request(ctx context.Context, n *Node, req kmsg.Request) 
 // QuorumView is one controller voter's answer to DescribeQuorum. Only the leader answers with
 // the quorum's state; the others say they are not the leader.
 type QuorumView struct {
-	Node      *Node
+	Node      Endpoint
 	IsLeader  bool  // the node answered as the quorum's leader
 	Leader    int   // the leader it named, -1 for none
 	Epoch     int   // the quorum epoch of its answer
@@ -103,8 +104,8 @@ type QuorumReplica struct {
 }
 
 // DescribeQuorum asks every voter directly for its view of the quorum.
-func (m *kraftMetadata) DescribeQuorum(ctx context.Context) []QuorumView {
-	voters := m.c.Voters()
+func (m *KRaft) DescribeQuorum(ctx context.Context) []QuorumView {
+	voters := m.voterEPs
 	views := make([]QuorumView, len(voters))
 	var wg sync.WaitGroup
 	for i, v := range voters {
@@ -118,7 +119,7 @@ func (m *kraftMetadata) DescribeQuorum(ctx context.Context) []QuorumView {
 	return views
 }
 
-func (m *kraftMetadata) describeQuorum(ctx context.Context, n *Node) QuorumView {
+func (m *KRaft) describeQuorum(ctx context.Context, n Endpoint) QuorumView {
 	view := QuorumView{Node: n, Leader: -1, Epoch: -1}
 	req := kmsg.NewPtrDescribeQuorumRequest()
 	t := kmsg.NewDescribeQuorumRequestTopic()
@@ -160,7 +161,7 @@ func (m *kraftMetadata) describeQuorum(ctx context.Context, n *Node) QuorumView 
 
 // Controller is the leader named by the answer with the highest quorum epoch: a leader cut
 // off from the other voters may still claim an older epoch.
-func (m *kraftMetadata) Controller(ctx context.Context) (int, error) {
+func (m *KRaft) Controller(ctx context.Context) (int, error) {
 	best := QuorumView{Leader: -1, Epoch: -1}
 	var errs []error
 	for _, v := range m.DescribeQuorum(ctx) {
@@ -181,14 +182,14 @@ func (m *kraftMetadata) Controller(ctx context.Context) (int, error) {
 // BrokerView is one broker's metadata: the brokers it lists (KRaft lists only unfenced ones)
 // and the partitions of a topic.
 type BrokerView struct {
-	Node       *Node
+	Node       Endpoint
 	Brokers    []int
 	Partitions []PartitionState
 	Err        error
 }
 
-// brokerView asks broker b for its metadata of topic (none when topic is empty).
-func (m *kraftMetadata) brokerView(ctx context.Context, b *Node, topic string) BrokerView {
+// BrokerView asks broker b for its metadata of topic (none when topic is empty).
+func (m *KRaft) BrokerView(ctx context.Context, b Endpoint, topic string) BrokerView {
 	view := BrokerView{Node: b}
 	req := kmsg.NewPtrMetadataRequest()
 	if topic != "" {
@@ -232,7 +233,7 @@ func (m *kraftMetadata) brokerView(ctx context.Context, b *Node, topic string) B
 
 // addELR fills in the eligible leader replicas (KIP-966) from DescribeTopicPartitions, on
 // brokers that have it.
-func (m *kraftMetadata) addELR(ctx context.Context, b *Node, topic string, view *BrokerView) {
+func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *BrokerView) {
 	m.noDTPMu.Lock()
 	skip := m.noDTP[b.ID]
 	m.noDTPMu.Unlock()
@@ -278,14 +279,14 @@ func ints(v []int32) []int {
 }
 
 // brokerViews asks every broker at once.
-func (m *kraftMetadata) brokerViews(ctx context.Context, topic string) []BrokerView {
-	views := make([]BrokerView, len(m.c.Brokers))
+func (m *KRaft) brokerViews(ctx context.Context, topic string) []BrokerView {
+	views := make([]BrokerView, len(m.brokerEPs))
 	var wg sync.WaitGroup
-	for i, b := range m.c.Brokers {
+	for i, b := range m.brokerEPs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			views[i] = m.brokerView(ctx, b, topic)
+			views[i] = m.BrokerView(ctx, b, topic)
 		}()
 	}
 	wg.Wait()
@@ -294,7 +295,7 @@ func (m *kraftMetadata) brokerViews(ctx context.Context, topic string) []BrokerV
 
 // Partitions merges the brokers' views: for each partition the state with the highest leader
 // epoch, preferring the leader's own view at that epoch (it learns ISR changes first).
-func (m *kraftMetadata) Partitions(ctx context.Context, topic string) ([]PartitionState, error) {
+func (m *KRaft) Partitions(ctx context.Context, topic string) ([]PartitionState, error) {
 	best := map[int]PartitionState{}
 	fromLeader := map[int]bool{}
 	var errs []error
@@ -324,7 +325,7 @@ func (m *kraftMetadata) Partitions(ctx context.Context, topic string) ([]Partiti
 
 // Brokers is the brokers every answering broker lists: a fenced broker drops out of the
 // others' metadata, while its own (cut off from the quorum) may still list itself.
-func (m *kraftMetadata) Brokers(ctx context.Context) ([]int, error) {
+func (m *KRaft) Brokers(ctx context.Context) ([]int, error) {
 	var out []int
 	answered := 0
 	var errs []error
@@ -344,4 +345,34 @@ func (m *kraftMetadata) Brokers(ctx context.Context) ([]int, error) {
 		return nil, fmt.Errorf("no broker answered: %w", errors.Join(errs...))
 	}
 	return out, nil
+}
+
+// HighWatermarks asks broker b for the high watermark (ListOffsets latest, read_uncommitted) of
+// partitions 0 to partitions-1 of topic; it answers only for those it leads, and the rest are
+// left out.
+func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, partitions int) map[int]int64 {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	t := kmsg.NewListOffsetsRequestTopic()
+	t.Topic = topic
+	for p := range partitions {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition = int32(p)
+		rp.Timestamp = -1 // latest: the high watermark
+		t.Partitions = append(t.Partitions, rp)
+	}
+	req.Topics = []kmsg.ListOffsetsRequestTopic{t}
+	raw, err := m.describe(ctx, b, req)
+	if err != nil {
+		return nil
+	}
+	out := map[int]int64{}
+	for _, rt := range raw.(*kmsg.ListOffsetsResponse).Topics {
+		for _, rp := range rt.Partitions {
+			if kerr.ErrorForCode(rp.ErrorCode) == nil {
+				out[int(rp.Partition)] = rp.Offset
+			}
+		}
+	}
+	return out
 }
