@@ -7,6 +7,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/kafkaesque/kafkaesque/cluster/engine"
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 )
 
 // CheckBrokerKeys refuses, before anything starts, broker config keys the image's Kafka does
@@ -15,14 +18,14 @@ import (
 // image that is not one of ours is not checked here, only by the brokers after start. A
 // per-listener override (listener.name.<listener>.[<mechanism>.]<key>) counts as its key.
 func CheckBrokerKeys(ctx context.Context, image string, cfg map[string]string) error {
-	if repo, _, _ := strings.Cut(image, ":"); repo != nodeImageRepo {
+	if repo, _, _ := strings.Cut(image, ":"); repo != nodeimage.Repo {
 		return nil
 	}
-	docker, _, err := dockerClient(ctx)
+	docker, err := engine.Client(ctx)
 	if err != nil {
 		return err
 	}
-	info, err := InspectImage(ctx, docker, image)
+	info, err := nodeimage.Inspect(ctx, docker, image)
 	if err != nil {
 		return err
 	}

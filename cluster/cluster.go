@@ -1,5 +1,12 @@
-// Package harness starts real ZooKeeper and Kafka clusters in Docker, controls their nodes
-// (kill, stop, start, pause, network faults), observes their elections, and runs chaos runs.
+// Package cluster starts real Kafka clusters in Docker (ZooKeeper mode, or KRaft with isolated or
+// combined controllers), controls their nodes (kill, stop, start, pause, network faults, each
+// proved), and reads their leadership state behind one interface. Its sub-packages:
+//   - engine: the shared Docker client, our labels, and the sweep of crashed runs' leftovers;
+//   - nodeimage: the node images' labels and Kafka release numbers;
+//   - kafkastate: ZooKeeper's znodes, the KRaft quorum and each broker's metadata, read over
+//     plain endpoints;
+//   - observe: the election observer, which writes the election log;
+//   - nemesisadapter: a cluster as the nemesis sees it (nemesis.Cluster).
 package cluster
 
 import (
@@ -18,6 +25,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/cluster/engine"
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
@@ -72,8 +81,8 @@ func (n *Node) String() string { return n.Name }
 
 // Cluster is a running ZooKeeper ensemble and set of Kafka brokers on a network of their own.
 type Cluster struct {
-	Config     Config    // effective configuration, defaults filled in
-	Image      ImageInfo // what the node image holds
+	Config     Config         // effective configuration, defaults filled in
+	Image      nodeimage.Info // what the node image holds
 	RunID      string
 	Subnet     netip.Prefix
 	ZooKeepers []*Node
@@ -104,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	docker, _, err := dockerClient(ctx)
+	docker, err := engine.Client(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +121,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := SweepLeftovers(ctx); err != nil {
+	if _, _, err := engine.SweepLeftovers(ctx); err != nil {
 		return nil, fmt.Errorf("sweep leftovers of crashed runs: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
@@ -169,7 +178,7 @@ func (c *Cluster) createNetwork(ctx context.Context) error {
 		gateway := subnet.Addr().Next()
 		nw, err := tcnetwork.New(ctx,
 			tcnetwork.WithDriver("bridge"),
-			tcnetwork.WithLabels(ownLabels(c.RunID)),
+			tcnetwork.WithLabels(engine.OwnLabels(c.RunID)),
 			tcnetwork.WithIPAM(&network.IPAM{Config: []network.IPAMConfig{{
 				Subnet: subnet, Gateway: gateway,
 			}}}),
@@ -297,8 +306,8 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 	if c.Config.JavaOpts != "" {
 		env["JAVA_OPTS"] = c.Config.JavaOpts
 	}
-	labels := ownLabels(c.RunID)
-	labels[LabelNode] = n.Name
+	labels := engine.OwnLabels(c.RunID)
+	labels[engine.LabelNode] = n.Name
 	ip := n.IP
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
@@ -355,7 +364,7 @@ func (c *Cluster) Close(ctx context.Context, logDir string) error {
 		c.meta = nil
 	}
 	// Only a successful removal closes the cluster: a failed one can be retried.
-	if err := removeRun(ctx, c.docker, c.RunID); err != nil {
+	if err := engine.RemoveRun(ctx, c.docker, c.RunID); err != nil {
 		return errors.Join(append(errs, err)...)
 	}
 	c.closed = true

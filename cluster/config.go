@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 )
 
 // Config describes a cluster. The zero value of each field means its default.
@@ -16,7 +18,7 @@ type Config struct {
 	Name string
 	// KafkaVersion is the Kafka release the nodes run; default DefaultKafkaVersion.
 	KafkaVersion string
-	// Image is the node image; default ImageFor(KafkaVersion). Its labels must name KafkaVersion.
+	// Image is the node image; default nodeimage.For(KafkaVersion). Its labels must name KafkaVersion.
 	Image string
 	// Mode is ModeZooKeeper or ModeKRaft; default ZooKeeper where the version has it (before 4.0),
 	// else KRaft.
@@ -106,12 +108,12 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.KafkaVersion == "" {
 		c.KafkaVersion = DefaultKafkaVersion
 	}
-	version, err := ParseKafkaVersion(c.KafkaVersion)
+	version, err := nodeimage.ParseKafkaVersion(c.KafkaVersion)
 	if err != nil {
 		return c, fmt.Errorf("cluster config: %w", err)
 	}
 	if c.Image == "" {
-		c.Image = ImageFor(c.KafkaVersion)
+		c.Image = nodeimage.For(c.KafkaVersion)
 	}
 	if err := c.withModeDefaults(version); err != nil {
 		return c, err
@@ -167,7 +169,7 @@ func (c Config) WithDefaults() (Config, error) {
 
 // withModeDefaults fills in and checks the mode and its quorum: ZooKeeper mode needs a release
 // before 4.0, KRaft one that has it; each mode's quorum fields are refused in the other.
-func (c *Config) withModeDefaults(v KafkaVersion) error {
+func (c *Config) withModeDefaults(v nodeimage.KafkaVersion) error {
 	if c.Mode == "" {
 		c.Mode = ModeZooKeeper
 		if !v.HasZooKeeper() {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/kafkaesque/kafkaesque/cluster/engine"
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 )
 
 // The Go default is the safe configuration the CLI and the README use: min.insync.replicas 2
@@ -93,7 +96,7 @@ func TestMinInsyncReplicasAboveReplicationFactorIsRefused(t *testing.T) {
 func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
 	RequireDocker(t)
 	ctx := context.Background()
-	docker, _, err := dockerClient(ctx)
+	docker, err := engine.Client(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +104,7 @@ func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
 		version string
 		mode    Mode
 	}{{DefaultKafkaVersion, ModeZooKeeper}, {DefaultKafkaVersion, ModeKRaft}, {newestKRaftVersion, ModeKRaft}} {
-		info, err := InspectImage(ctx, docker, ImageFor(tc.version))
+		info, err := nodeimage.Inspect(ctx, docker, nodeimage.For(tc.version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,8 +121,8 @@ func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
 	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `"zookeeper.session.timeout.ms"`) {
 		t.Errorf("misspelled session timeout: %v", err)
 	}
-	if err := CheckBrokerKeys(ctx, "kafkaesque/node:9.9.9", nil); !errors.Is(err, ErrImageMissing) || !strings.Contains(err.Error(), "images/build.sh 9.9.9") {
-		t.Errorf("a missing image: %v, want ErrImageMissing naming its build command", err)
+	if err := CheckBrokerKeys(ctx, "kafkaesque/node:9.9.9", nil); !errors.Is(err, nodeimage.ErrMissing) || !strings.Contains(err.Error(), "images/build.sh 9.9.9") {
+		t.Errorf("a missing image: %v, want nodeimage.ErrMissing naming its build command", err)
 	}
 }
 

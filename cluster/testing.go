@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/cluster/engine"
 )
 
 // RequireDocker skips the test when no Docker engine answers, saying why; under CI (CI=true) it
@@ -15,7 +17,7 @@ func RequireDocker(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	err := DockerAvailable(ctx)
+	err := engine.Available(ctx)
 	if err == nil {
 		return
 	}

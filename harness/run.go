@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 	"github.com/kafkaesque/kafkaesque/cluster/observe"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
@@ -104,7 +105,7 @@ type RunConfig struct {
 	Cluster  cluster.Config                 `json:"cluster"`            // effective, defaults filled in
 	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
 	// Image describes the node image the run used: its Kafka and ZooKeeper versions.
-	Image *cluster.ImageInfo `json:"image,omitempty"`
+	Image *nodeimage.Info `json:"image,omitempty"`
 	// Elections are the settings the election checks ran with (derived from Cluster).
 	Elections ElectionSettings `json:"elections"`
 }
@@ -193,7 +194,7 @@ func electionSettings(spec RunSpec) (ElectionSettings, error) {
 	if err != nil {
 		return ElectionSettings{}, err
 	}
-	version, err := cluster.ParseKafkaVersion(cc.KafkaVersion)
+	version, err := nodeimage.ParseKafkaVersion(cc.KafkaVersion)
 	if err != nil {
 		return ElectionSettings{}, err
 	}

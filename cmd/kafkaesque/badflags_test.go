@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/engine"
 )
 
 // TestBadRunFlagsStartNothing runs the command line in process with bad flag sets: each must exit
@@ -86,8 +87,8 @@ func managedByUs(t *testing.T) string {
 	t.Helper()
 	var found []string
 	for _, what := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}} {
-		args := append(what, "--filter", "label="+cluster.LabelManaged+"=true",
-			"--filter", "label="+cluster.LabelPID+"="+strconv.Itoa(os.Getpid()))
+		args := append(what, "--filter", "label="+engine.LabelManaged+"=true",
+			"--filter", "label="+engine.LabelPID+"="+strconv.Itoa(os.Getpid()))
 		out, err := exec.Command("docker", args...).Output()
 		if err != nil {
 			t.Fatalf("docker %v: %v", args, err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/engine"
 	"github.com/kafkaesque/kafkaesque/harness"
 )
 
@@ -132,15 +133,15 @@ func waitFaultPhase(t *testing.T, cmd *exec.Cmd, progress io.Reader) (string, *b
 func checkCleanedUp(t *testing.T, runID, out string) {
 	t.Helper()
 	for _, what := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}} {
-		args := append(what, "--filter", "label="+cluster.LabelManaged+"=true", "--filter", "label="+cluster.LabelRun+"="+runID)
+		args := append(what, "--filter", "label="+engine.LabelManaged+"=true", "--filter", "label="+engine.LabelRun+"="+runID)
 		left, err := exec.Command("docker", args...).Output()
 		if err != nil {
 			t.Fatalf("docker %v: %v", args, err)
 		}
 		if strings.TrimSpace(string(left)) != "" {
 			t.Errorf("run %s left behind (docker %s): %s", runID, what[0], left)
-			_ = exec.Command("sh", "-c", "docker rm -f $(docker ps -aq --filter label="+cluster.LabelRun+"="+runID+
-				"); docker network rm $(docker network ls -q --filter label="+cluster.LabelRun+"="+runID+")").Run()
+			_ = exec.Command("sh", "-c", "docker rm -f $(docker ps -aq --filter label="+engine.LabelRun+"="+runID+
+				"); docker network rm $(docker network ls -q --filter label="+engine.LabelRun+"="+runID+")").Run()
 		}
 	}
 	for _, f := range []string{harness.ConfigFile, harness.HistoryFile, filepath.Join(harness.NodeLogsDir, "kafka1.log")} {

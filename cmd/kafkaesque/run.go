@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/workloads"
@@ -208,7 +209,7 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 // explicitly, is refused rather than ignored.
 func (o *runFlags) clusterConfig() (cluster.Config, error) {
 	cc := cluster.Config{KafkaVersion: o.kafkaVersion, Mode: cluster.Mode(o.mode), Brokers: o.brokers}
-	if _, err := cluster.ParseKafkaVersion(o.kafkaVersion); err != nil {
+	if _, err := nodeimage.ParseKafkaVersion(o.kafkaVersion); err != nil {
 		return cc, fmt.Errorf("--kafka-version: %w", err)
 	}
 	if o.mode != "" && cc.Mode != cluster.ModeZooKeeper && cc.Mode != cluster.ModeKRaft {

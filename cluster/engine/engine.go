@@ -1,11 +1,13 @@
-package cluster
+// Package engine is the Docker engine as clusters use it: one client shared by the process,
+// the labels on every container and network a cluster creates, and the sweep that removes what
+// crashed runs left behind.
+package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -25,17 +27,14 @@ const (
 	LabelNode    = "io.kafkaesque.node"    // the node's name, on containers
 )
 
-// DefaultImage is the node image that images/build.sh builds.
-const DefaultImage = "kafkaesque/node:3.9.2"
-
 var (
 	dockerOnce     sync.Once
 	dockerProvider *testcontainers.DockerProvider
 	dockerErr      error
 )
 
-// dockerClient returns the engine client shared by every cluster of this process.
-func dockerClient(ctx context.Context) (client.APIClient, *testcontainers.DockerProvider, error) {
+// Client returns the engine client shared by every cluster of this process.
+func Client(ctx context.Context) (client.APIClient, error) {
 	dockerOnce.Do(func() {
 		// Ryuk, testcontainers' reaper, needs a registry image. Cleanup is ours (Close and
 		// SweepLeftovers), so it is off, and this must happen before testcontainers reads its config.
@@ -56,37 +55,19 @@ func dockerClient(ctx context.Context) (client.APIClient, *testcontainers.Docker
 		dockerProvider = p
 	})
 	if dockerErr != nil {
-		return nil, nil, dockerErr
+		return nil, dockerErr
 	}
-	return dockerProvider.Client(), dockerProvider, nil
+	return dockerProvider.Client(), nil
 }
 
-// DockerAvailable reports whether a Docker engine answers, and why not.
-func DockerAvailable(ctx context.Context) error {
-	_, _, err := dockerClient(ctx)
+// Available reports whether a Docker engine answers, and why not.
+func Available(ctx context.Context) error {
+	_, err := Client(ctx)
 	return err
 }
 
-// ErrImageMissing says the node image has not been built.
-var ErrImageMissing = errors.New("node image not found")
-
-// checkImage reads the node image's labels and checks it holds the configured Kafka release
-// and supports the configured mode.
-func checkImage(ctx context.Context, docker client.APIClient, cfg Config) (ImageInfo, error) {
-	info, err := InspectImage(ctx, docker, cfg.Image)
-	if err != nil {
-		return info, err
-	}
-	if info.KafkaVersion != cfg.KafkaVersion {
-		return info, fmt.Errorf("image %s holds Kafka %s, not the configured %s", cfg.Image, info.KafkaVersion, cfg.KafkaVersion)
-	}
-	if !slices.Contains(info.Modes, string(cfg.Mode)) {
-		return info, fmt.Errorf("image %s (Kafka %s) runs modes %v, not %s", cfg.Image, info.KafkaVersion, info.Modes, cfg.Mode)
-	}
-	return info, nil
-}
-
-func ownLabels(runID string) map[string]string {
+// OwnLabels are the labels of a resource of run runID created by this process.
+func OwnLabels(runID string) map[string]string {
 	host, _ := os.Hostname()
 	return map[string]string{
 		LabelManaged: "true",
@@ -118,15 +99,15 @@ func ownerAlive(labels map[string]string) bool {
 // whose creating process is gone. Clusters of live processes (parallel test packages) are kept.
 // It returns how many containers and networks it removed.
 func SweepLeftovers(ctx context.Context) (containers, networks int, err error) {
-	docker, _, err := dockerClient(ctx)
+	docker, err := Client(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	return sweep(ctx, docker, func(labels map[string]string) bool { return !ownerAlive(labels) })
 }
 
-// removeRun removes every container and network of one run.
-func removeRun(ctx context.Context, docker client.APIClient, runID string) error {
+// RemoveRun removes every container and network of one run.
+func RemoveRun(ctx context.Context, docker client.APIClient, runID string) error {
 	_, _, err := sweep(ctx, docker, func(labels map[string]string) bool { return labels[LabelRun] == runID })
 	return err
 }
