@@ -30,18 +30,24 @@ const (
 	// PhantomRead is a poll that returned a value no send carried, or one sent to another key.
 	PhantomRead AnomalyType = "phantom-read"
 
-	// Election-log invariants (elections.go); their anomalies point at election events.
+	// Election-log invariants (checker/runcheck); their anomalies point at election events.
 	MultipleControllers       AnomalyType = "multiple-controllers"
 	ControllerEpochRegression AnomalyType = "controller-epoch-regression"
 	LeaderEpochRegression     AnomalyType = "leader-epoch-regression"
 	UncleanElection           AnomalyType = "unclean-election"
-	// KRaft invariants (elections_quorum.go, elections_kraft.go).
+	// KRaft invariants (checker/runcheck: elections_quorum.go, elections_kraft.go).
 	StaleQuorumLeader     AnomalyType = "stale-quorum-leader"
 	HWAdvancedBelowMinISR AnomalyType = "hw-advanced-below-min-isr"
+
+	// Consumer-group anomalies (checker/group); their ops are the history lines that show them.
+	GroupUnconsumed       AnomalyType = "group-unconsumed"        // an acked value no member ever read
+	GroupSharedPartition  AnomalyType = "group-shared-partition"  // two members consumed one partition in one generation
+	GroupCommitRegression AnomalyType = "group-commit-regression" // a partition's committed offset went backwards
+	GroupResumeSkip       AnomalyType = "group-resume-skip"       // a member resumed beyond every commit that could have happened
 )
 
-// AnomalyTypes lists every type this package can report, in report order.
-// Other checkers (for example election-log invariants) may define more.
+// AnomalyTypes lists every type the checkers report (this package's, checker/runcheck's and
+// checker/group's), in report order.
 var AnomalyTypes = []AnomalyType{
 	LostWrite, Unseen, PhantomRead, Duplicate, InconsistentOffsets, AbortedRead,
 	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
@@ -164,10 +170,10 @@ type Result struct {
 	// Warnings are problems with the history that did not stop the check.
 	Warnings []string `json:"warnings,omitempty"`
 	Stats    Stats    `json:"stats"`
-	// Faults measures each injected fault's unavailability (unavailability.go), when a run's
-	// election log was checked along with its history.
+	// Faults measures each injected fault's unavailability (checker/runcheck), when a run was
+	// checked as a whole (runcheck.Check).
 	Faults []FaultImpact `json:"faults,omitempty"`
-	// Group describes the consumer-group ops (group.go), for histories of the group workload.
+	// Group describes the consumer-group ops (checker/group), for histories of the group workload.
 	Group *GroupStats `json:"group,omitempty"`
 	// Causes groups the anomalies by what probably caused them (causes.go), most damaging first:
 	// one truncated range of a partition's log is one cause, however many anomaly types it shows.
@@ -217,7 +223,7 @@ type Options struct {
 // crash is skipped with a warning; any other bad line is an error.
 func Check(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	c := New(opts)
-	warnings, err := stream(ctx, r, c.Observe)
+	warnings, err := Stream(ctx, r, c.Observe)
 	if err != nil {
 		return nil, err
 	}

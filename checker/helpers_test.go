@@ -8,95 +8,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/checker/internal/histtest"
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// builder writes small hand-made histories. Each call is one line; time
-// advances by 10 per line unless set with at().
+// builder writes small hand-made histories (histtest.Builder) and checks them.
 type builder struct {
-	t     *testing.T
-	lines []string
-	time  int64
+	*histtest.Builder
+	t *testing.T
 }
 
-func newBuilder(t *testing.T) *builder { return &builder{t: t} }
+func newBuilder(t *testing.T) *builder { return &builder{histtest.New(t), t} }
 
-// at sets the time of the next line.
-func (b *builder) at(t int64) *builder { b.time = t; return b }
-
-func (b *builder) line(p int, typ history.Type, f string, value any) int64 {
-	b.t.Helper()
-	op := history.Op{Index: int64(len(b.lines)), Time: b.time, Process: p, Type: typ, F: f}
-	if value != nil {
-		raw, err := json.Marshal(value)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		op.Value = raw
-	}
-	raw, err := json.Marshal(op)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.lines = append(b.lines, string(raw))
-	b.time += 10
-	return op.Index
-}
-
-func (b *builder) sendInvoke(p int, key, v string) int64 {
-	return b.line(p, history.Invoke, history.FSend, history.SendValue{Key: key, Value: v})
-}
-
-func (b *builder) sendOK(p int, key, v string, off int64) int64 {
-	return b.line(p, history.OK, history.FSend, history.SendValue{Key: key, Value: v, Offset: &off})
-}
-
-func (b *builder) sendEnd(p int, typ history.Type) int64 { return b.line(p, typ, history.FSend, nil) }
-
-// send is an invoke immediately followed by an ok.
-func (b *builder) send(p int, key, v string, off int64) {
-	b.sendInvoke(p, key, v)
-	b.sendOK(p, key, v, off)
-}
-
-func (b *builder) pollInvoke(p int, keys ...string) int64 {
-	return b.line(p, history.Invoke, history.FPoll, history.PollInvoke{Keys: keys})
-}
-
-// reads is key -> alternating offsets and values, e.g. r("t-0", 0, "a", 1, "b").
-func r(key string, pairs ...any) map[string][]history.Read {
-	out := map[string][]history.Read{key: nil}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		out[key] = append(out[key], history.Read{Offset: int64(pairs[i].(int)), Value: pairs[i+1].(string)})
-	}
-	return out
-}
-
-func (b *builder) pollOK(p int, reads map[string][]history.Read) int64 {
-	return b.line(p, history.OK, history.FPoll, history.PollResult{Reads: reads})
-}
-
-// poll is an invoke immediately followed by an ok with the given reads.
-func (b *builder) poll(p int, reads map[string][]history.Read) int64 {
-	b.pollInvoke(p)
-	return b.pollOK(p, reads)
-}
-
-func (b *builder) text() string {
-	if len(b.lines) == 0 {
-		return ""
-	}
-	return strings.Join(b.lines, "\n") + "\n"
-}
+// r is key -> alternating offsets and values, e.g. r("t-0", 0, "a", 1, "b").
+var r = histtest.Reads
 
 func (b *builder) check(opts Options) *Result {
 	b.t.Helper()
 	if opts.LinearizabilityTimeLimit == 0 {
 		opts.LinearizabilityTimeLimit = 10 * time.Second
 	}
-	res, err := Check(context.Background(), strings.NewReader(b.text()), opts)
+	res, err := Check(context.Background(), strings.NewReader(b.Text()), opts)
 	if err != nil {
-		b.t.Fatalf("check: %v\n%s", err, b.text())
+		b.t.Fatalf("check: %v\n%s", err, b.Text())
 	}
 	return res
 }

@@ -187,7 +187,7 @@ func (c *Checker) Observe(op history.Op) error {
 		c.lastInfo[op.Process] = op.Index
 	}
 	if op.F != history.FSend && op.F != history.FPoll {
-		return nil // consumer-group ops: checked by CheckGroup
+		return nil // consumer-group ops: checked by checker/group
 	}
 	if op.Type == history.Invoke {
 		return c.invoke(op)

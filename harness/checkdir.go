@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/report"
 )
@@ -30,7 +31,7 @@ type CheckOptions struct {
 }
 
 // ElectionSettings are what the election invariants need to know of the cluster (see
-// checker.ElectionOptions); the zero value is ZooKeeper mode.
+// runcheck.ElectionOptions); the zero value is ZooKeeper mode.
 type ElectionSettings struct {
 	KRaft              bool          `json:"kraft,omitempty"`
 	ELREnabled         bool          `json:"elr_enabled,omitempty"`
@@ -90,7 +91,7 @@ func (o CheckOptions) Merge(allow map[checker.AnomalyType]bool) CheckOptions {
 // CheckRunDir checks a run directory's history and election log, in one pass over the history,
 // and returns the verdict without writing anything.
 func CheckRunDir(ctx context.Context, dir string, o CheckOptions) (*checker.Result, error) {
-	opts := checker.RunOptions{
+	opts := runcheck.Options{
 		Options:        checker.Options{Allow: o.Allow, LinearizabilityTimeLimit: o.LinearizabilityTimeLimit},
 		UncleanEnabled: o.UncleanEnabled,
 		PlannedFaults:  o.PlannedFaults,
@@ -115,7 +116,7 @@ func CheckRunDir(ctx context.Context, dir string, o CheckOptions) (*checker.Resu
 		return nil, fmt.Errorf("check: %w", err)
 	}
 	defer f.Close()
-	res, err := checker.CheckRun(ctx, f, opts)
+	res, err := runcheck.Check(ctx, f, opts)
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", HistoryFile, err)
 	}

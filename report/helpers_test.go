@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/history"
 )
@@ -281,11 +282,11 @@ func writeRunConfig(t testing.TB, dir string, cfg map[string]any) {
 // results.json.
 func writeResults(t testing.TB, dir string, allow map[checker.AnomalyType]bool) *checker.Result {
 	t.Helper()
-	return writeResultsWith(t, dir, allow, checker.ElectionOptions{})
+	return writeResultsWith(t, dir, allow, runcheck.ElectionOptions{})
 }
 
 // writeResultsWith is writeResults with the election checks' options (KRaft's ELR and min ISR).
-func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bool, opts checker.ElectionOptions) *checker.Result {
+func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bool, opts runcheck.ElectionOptions) *checker.Result {
 	t.Helper()
 	ctx := context.Background()
 	f, err := os.Open(filepath.Join(dir, HistoryFile))
@@ -300,12 +301,12 @@ func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bo
 	if events, ok, err := loadEvents(dir); err != nil {
 		t.Fatal(err)
 	} else if ok {
-		res.AddElections(checker.CheckElections(events, opts), allow)
+		res.AddAnomalies(runcheck.CheckElections(events, opts), allow)
 		f, err := os.Open(filepath.Join(dir, HistoryFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Faults, err = checker.MeasureUnavailability(f, events)
+		res.Faults, err = runcheck.MeasureUnavailability(f, events)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

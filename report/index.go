@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 )
 
 // indexRow is one run in results/index.html.
@@ -115,7 +116,7 @@ func indexEntry(dir, name string) (indexRow, bool) {
 	if err != nil {
 		row.FaultsError = err.Error()
 	}
-	for _, c := range checker.CountFaults(faults) {
+	for _, c := range runcheck.CountFaults(faults) {
 		row.Faults = append(row.Faults, c.String())
 	}
 	if res != nil {

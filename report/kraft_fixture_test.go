@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -112,7 +113,7 @@ func kraftNemesis() []fixtureNemesisOp {
 }
 
 // kraftElectionOptions are the checks the fixture's run was made with.
-var kraftElectionOptions = checker.ElectionOptions{KRaft: true, ELREnabled: true, MinISR: 2}
+var kraftElectionOptions = runcheck.ElectionOptions{KRaft: true, ELREnabled: true, MinISR: 2}
 
 // syntheticKRaftRun writes the KRaft fixture's run directory, checked as the harness checks it.
 func syntheticKRaftRun(t testing.TB) string {

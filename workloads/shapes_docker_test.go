@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
@@ -205,7 +206,7 @@ func TestQueueCrashClient(t *testing.T) {
 	for typ := range workloads.QueueAllowed() {
 		allow[typ] = true
 	}
-	verdict, err := checker.CheckRun(ctx, bytes.NewReader(buf.Bytes()), checker.RunOptions{Options: checker.Options{Allow: allow}})
+	verdict, err := runcheck.Check(ctx, bytes.NewReader(buf.Bytes()), runcheck.Options{Options: checker.Options{Allow: allow}})
 	if err != nil {
 		t.Fatalf("check: %v", err)
 	}

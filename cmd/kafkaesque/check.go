@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/spf13/cobra"
 )
@@ -90,7 +91,7 @@ func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.A
 		}
 		defer f.Close()
 		// The history and consumer-group guarantees, in one pass (no election log here).
-		res, err = checker.CheckRun(ctx, f, checker.RunOptions{Options: checker.Options{Allow: allow, LinearizabilityTimeLimit: limit}})
+		res, err = runcheck.Check(ctx, f, runcheck.Options{Options: checker.Options{Allow: allow, LinearizabilityTimeLimit: limit}})
 		if err != nil {
 			fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
 			return exitError
@@ -216,7 +217,7 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 	for _, why := range res.Incomplete {
 		fmt.Fprintf(w, "  unknown: %s\n", why)
 	}
-	fmt.Fprintf(w, "  faults injected: %s\n", injectedSummary(checker.CountFaults(res.Faults)))
+	fmt.Fprintf(w, "  faults injected: %s\n", injectedSummary(runcheck.CountFaults(res.Faults)))
 	if len(res.Faults) > 0 {
 		fmt.Fprintf(w, "  faults (seconds from injection until: new controller / new leader / new coordinator / sends ok):\n")
 		for _, f := range res.Faults {
@@ -227,7 +228,7 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 }
 
 // injectedSummary lists the faults injected by name, e.g. "kill-leader ×3 (1 failed)".
-func injectedSummary(counts []checker.FaultCount) string {
+func injectedSummary(counts []runcheck.FaultCount) string {
 	if len(counts) == 0 {
 		return "none"
 	}

@@ -1,45 +1,31 @@
-package checker
+// Package group checks the consumer-group guarantees of a history of the group workload, one
+// file per guarantee: every acked value consumed by a member (consumed.go), one consumer per
+// partition per generation (exclusive.go), committed offsets never going backwards
+// (commits.go), and resumes never beyond the last commit (resume.go). Its anomaly types and
+// the stats it reports are the checker's (checker.GroupUnconsumed, checker.GroupStats). It is
+// pure: it reads a history and returns a Result.
+package group
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// Consumer-group anomalies (group_*.go); their ops are the history lines that show them.
-const (
-	GroupUnconsumed       AnomalyType = "group-unconsumed"        // an acked value no member ever read
-	GroupSharedPartition  AnomalyType = "group-shared-partition"  // two members consumed one partition in one generation
-	GroupCommitRegression AnomalyType = "group-commit-regression" // a partition's committed offset went backwards
-	GroupResumeSkip       AnomalyType = "group-resume-skip"       // a member resumed beyond every commit that could have happened
-)
+// never is the completion time of a commit that never completed.
+const never = math.MaxInt64
 
-// GroupStats describe the consumer-group ops of a history. Re-deliveries are expected under
-// at-least-once delivery, so they are counted here rather than reported as anomalies.
-type GroupStats struct {
-	Members          int   `json:"members"`     // distinct member ids that joined
-	Generations      int   `json:"generations"` // distinct generations joined
-	Rebalances       int64 `json:"rebalances"`  // ok rebalance ops
-	CommitsOK        int64 `json:"commits_ok"`
-	CommitsFail      int64 `json:"commits_fail"`
-	CommitsInfo      int64 `json:"commits_info"`
-	Reads            int64 `json:"reads"`       // records returned to members
-	Redelivered      int64 `json:"redelivered"` // of those, offsets some member had read before
-	CoordinatorMoves int   `json:"coordinator_moves"`
-	Coordinators     []int `json:"coordinators,omitempty"` // broker ids seen as coordinator, in order of first sight
-	// UnconsumedUnknown counts acked values no member read where the group's drain did not
-	// catch up: they may simply not have been read yet, so they are not group-unconsumed.
-	UnconsumedUnknown int64 `json:"unconsumed_unknown,omitempty"`
-}
-
-// GroupResult is what CheckGroup found. Present is false for a history with no group ops.
-type GroupResult struct {
+// Result is what Check found. Present is false for a history with no group ops.
+type Result struct {
 	Present   bool
-	Anomalies []Anomaly
-	Stats     GroupStats
+	Anomalies []checker.Anomaly
+	Stats     checker.GroupStats
 	// Incomplete says which checks could not be decided (the group's drain did not catch up):
 	// the verdict is then at best unknown.
 	Incomplete []string
@@ -88,29 +74,31 @@ type groupHistory struct {
 	lookups    []groupOp // ok coordinator look-ups
 }
 
-// CheckGroup reads a history and checks the consumer-group guarantees: every acked value
+// Check reads a history and checks the consumer-group guarantees: every acked value
 // consumed by a member, one consumer per partition per generation, committed offsets never
-// going backwards, and resumes never beyond the last commit. CheckRun does the same within its
-// single pass over a run's history.
-func CheckGroup(r io.Reader) (*GroupResult, error) {
-	g := newGroupReader()
-	if err := decodeEach(r, g.observe); err != nil {
+// going backwards, and resumes never beyond the last commit. runcheck.Check does the same
+// within its single pass over a run's history (New, Observe, Finish).
+func Check(r io.Reader) (*Result, error) {
+	g := New()
+	if _, err := checker.Stream(context.Background(), r, g.Observe); err != nil {
 		return nil, err
 	}
-	return g.finish(), nil
+	return g.Finish(), nil
 }
 
-// groupReader collects, op by op, what the consumer-group checks need.
-type groupReader struct {
+// Checker collects, op by op, what the consumer-group checks need.
+type Checker struct {
 	h    *groupHistory
 	open map[int]groupOp
 }
 
-func newGroupReader() *groupReader {
-	return &groupReader{h: &groupHistory{acked: map[string]map[string]ackedSend{}, drain: newFinalDrain()}, open: map[int]groupOp{}}
+// New returns a Checker ready for a history's first op.
+func New() *Checker {
+	return &Checker{h: &groupHistory{acked: map[string]map[string]ackedSend{}, drain: newFinalDrain()}, open: map[int]groupOp{}}
 }
 
-func (r *groupReader) observe(op history.Op) error {
+// Observe takes the history's next op.
+func (r *Checker) Observe(op history.Op) error {
 	if !op.IsClient() {
 		return nil
 	}
@@ -160,8 +148,8 @@ func (r *groupReader) observe(op history.Op) error {
 	return nil
 }
 
-// finish checks what was collected.
-func (r *groupReader) finish() *GroupResult {
+// Finish checks what was collected.
+func (r *Checker) Finish() *Result {
 	h := r.h
 	for _, g := range r.open { // never completed: the outcome is unknown
 		if g.offsets != nil {
@@ -170,7 +158,7 @@ func (r *groupReader) finish() *GroupResult {
 		}
 	}
 	r.open = map[int]groupOp{}
-	res := &GroupResult{Present: len(h.polls)+len(h.commits)+len(h.rebalances)+len(h.lookups) > 0}
+	res := &Result{Present: len(h.polls)+len(h.commits)+len(h.rebalances)+len(h.lookups) > 0}
 	if !res.Present {
 		return res
 	}
@@ -209,8 +197,8 @@ func (h *groupHistory) add(f string, g groupOp, v groupValue) {
 	}
 }
 
-func groupStats(h *groupHistory) GroupStats {
-	var s GroupStats
+func groupStats(h *groupHistory) checker.GroupStats {
+	var s checker.GroupStats
 	members, gens := map[string]bool{}, map[string]bool{}
 	for _, rb := range h.rebalances {
 		members[rb.member] = true
@@ -269,14 +257,14 @@ func containsInt(list []int, v int) bool {
 	return false
 }
 
-// AddGroup merges the group check's anomalies and stats into r and recomputes the verdict.
-func (r *Result) AddGroup(g *GroupResult, allow map[AnomalyType]bool) {
+// AddTo merges the group check's anomalies and stats into res and recomputes its verdict.
+func (g *Result) AddTo(res *checker.Result, allow map[checker.AnomalyType]bool) {
 	if g == nil || !g.Present {
 		return
 	}
 	stats := g.Stats
-	r.Group = &stats
-	r.Incomplete = append(r.Incomplete, g.Incomplete...)
-	r.Warnings = append(r.Warnings, g.Warnings...)
-	r.AddElections(g.Anomalies, allow) // the same merge and verdict
+	res.Group = &stats
+	res.Incomplete = append(res.Incomplete, g.Incomplete...)
+	res.Warnings = append(res.Warnings, g.Warnings...)
+	res.AddAnomalies(g.Anomalies, allow)
 }

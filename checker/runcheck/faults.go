@@ -1,10 +1,11 @@
-package checker
+package runcheck
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
@@ -87,17 +88,6 @@ func describeFault(op history.Op) string {
 	return name
 }
 
-// AddIncomplete records reasons the verdict is unknown and decides the verdict again: anomalies
-// found still make it invalid.
-func (r *Result) AddIncomplete(reasons []string, allow map[AnomalyType]bool) {
-	if len(reasons) == 0 {
-		return
-	}
-	r.Incomplete = append(r.Incomplete, reasons...)
-	r.Allowed = nil
-	r.verdict(allow)
-}
-
 // FaultCount is how often one fault was injected, by name.
 type FaultCount struct {
 	Fault          string `json:"fault"`
@@ -123,7 +113,7 @@ func (c FaultCount) String() string {
 }
 
 // CountFaults counts a result's faults by name, in order of first injection.
-func CountFaults(faults []FaultImpact) []FaultCount {
+func CountFaults(faults []checker.FaultImpact) []FaultCount {
 	var counts []FaultCount
 	index := map[string]int{}
 	for _, f := range faults {

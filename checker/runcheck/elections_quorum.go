@@ -1,4 +1,4 @@
-package checker
+package runcheck
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -18,8 +19,8 @@ import (
 //     same reason). Views differ in time, so epochs are not compared across views;
 //   - a node does not keep answering as leader of an epoch for longer than staleBound after some
 //     view showed a leader at a higher epoch (StaleQuorumLeader, staleLeaders).
-func checkQuorum(events []electionlog.Event, opts ElectionOptions) []Anomaly {
-	var out []Anomaly
+func checkQuorum(events []electionlog.Event, opts ElectionOptions) []checker.Anomaly {
+	var out []checker.Anomaly
 	leaders := map[int]map[int]int{} // epoch -> leader -> first event
 	type seen struct{ event, epoch int }
 	highest := map[int]seen{} // per view: the highest epoch it answered
@@ -33,8 +34,8 @@ func checkQuorum(events []electionlog.Event, opts ElectionOptions) []Anomaly {
 		}
 		prev, ok := highest[e.Broker]
 		if ok && epoch < prev.epoch {
-			out = append(out, Anomaly{
-				Type: ControllerEpochRegression, Events: []int{prev.event, i},
+			out = append(out, checker.Anomaly{
+				Type: checker.ControllerEpochRegression, Events: []int{prev.event, i},
 				Explanation: fmt.Sprintf("node %d's DescribeQuorum answer went from quorum epoch %d back to %d", e.Broker, prev.epoch, epoch),
 			})
 		}
@@ -77,7 +78,7 @@ const defaultObserverSlack = time.Second
 // resumes when the node answers again with its view unchanged. A claim still observed for
 // longer than staleBound after the first time any view showed a leader at a higher epoch is
 // reported, once per node and epoch. Answers relayed by another node are not claims.
-func staleLeaders(events []electionlog.Event, opts ElectionOptions) []Anomaly {
+func staleLeaders(events []electionlog.Event, opts ElectionOptions) []checker.Anomaly {
 	firstLed := map[int]int{} // epoch -> first event showing a leader at it
 	for i, e := range events {
 		if e.Kind == electionlog.KindQuorum && e.Leader != nil && e.LeaderEpoch != nil && *e.Leader >= 0 {
@@ -102,7 +103,7 @@ func staleLeaders(events []electionlog.Event, opts ElectionOptions) []Anomaly {
 		open     bool  // the claim is being observed (the node answers)
 		since    int64 // since when
 	}
-	var out []Anomaly
+	var out []checker.Anomaly
 	bound := opts.staleBound().Nanoseconds()
 	reported := map[[2]int]bool{}
 	closeClaim := func(node int, c *claim, end int64, endEvent int) {
@@ -124,8 +125,8 @@ func staleLeaders(events []electionlog.Event, opts ElectionOptions) []Anomaly {
 			evs = append(evs, endEvent)
 		}
 		sort.Ints(evs)
-		out = append(out, Anomaly{
-			Type: StaleQuorumLeader, Events: slices.Compact(evs),
+		out = append(out, checker.Anomaly{
+			Type: checker.StaleQuorumLeader, Events: slices.Compact(evs),
 			Explanation: fmt.Sprintf("node %d went on answering as quorum leader of epoch %d for %.1fs after node %d led epoch %d (allowed: %.1fs, twice the quorum fetch timeout plus the observer's slack)",
 				node, c.epoch, nsToSeconds(over), *events[h].Leader, *events[h].LeaderEpoch, nsToSeconds(bound)),
 		})

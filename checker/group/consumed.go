@@ -1,10 +1,11 @@
-package checker
+package group
 
 import (
 	"encoding/json"
 	"fmt"
 	"sort"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
@@ -58,7 +59,7 @@ func (d *finalDrain) complete(op history.Op) error {
 
 // consumedVerdict is what unconsumed decided.
 type consumedVerdict struct {
-	anomalies  []Anomaly
+	anomalies  []checker.Anomaly
 	incomplete []string // keys whose unread values could not be judged, and why
 	warnings   []string
 	unknown    int64 // unread values not judged
@@ -102,7 +103,7 @@ func unconsumed(h *groupHistory) consumedVerdict {
 				unknown[key]++
 				continue
 			}
-			out.anomalies = append(out.anomalies, Anomaly{Type: GroupUnconsumed, Key: key, Ops: []int64{s.op}, Offsets: []int64{s.offset}, Values: []string{value},
+			out.anomalies = append(out.anomalies, checker.Anomaly{Type: checker.GroupUnconsumed, Key: key, Ops: []int64{s.op}, Offsets: []int64{s.offset}, Values: []string{value},
 				Explanation: fmt.Sprintf("%s was acknowledged at offset %d (op %d) but no member of the group ever read it", value, s.offset, s.op)})
 		}
 	}

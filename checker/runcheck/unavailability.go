@@ -1,44 +1,16 @@
-package checker
+package runcheck
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/history"
 )
-
-// FaultImpact is one injected fault and how long it took the cluster to recover from it.
-// Durations are seconds from the fault's invocation; nil means it did not happen during the run
-// (or does not apply: a fault with no partition has no new leader to wait for).
-type FaultImpact struct {
-	Fault     string   `json:"fault"`
-	Nodes     []string `json:"nodes,omitempty"`
-	Key       string   `json:"key,omitempty"` // the partition a leader fault aimed at
-	InvokeOp  int64    `json:"invoke_op"`
-	Start     int64    `json:"start"`         // ns since the run began
-	Recovered *int64   `json:"end,omitempty"` // ns: when its recovery completed
-	Error     string   `json:"error,omitempty"`
-	// RecoveryError says why the fault's own recovery failed (heal-all then ended it).
-	RecoveryError string `json:"recovery_error,omitempty"`
-	// NewControllerAfter: until another node than the fault's target became the controller:
-	// /controller named it (ZooKeeper) or it claimed the quorum's leadership at a higher epoch
-	// (KRaft). Measured only for faults aimed at the controller in office.
-	NewControllerAfter *float64 `json:"new_controller_after_s,omitempty"`
-	// NewLeaderAfter: until Key had a leader other than the one it had when the fault began
-	// (ZooKeeper's record, or else the first broker's metadata view to show one at a higher
-	// leader epoch).
-	NewLeaderAfter *float64 `json:"new_leader_after_s,omitempty"`
-	// SendsOKAfter: until a send invoked after the fault began (to Key, if any) was acknowledged.
-	SendsOKAfter *float64 `json:"sends_ok_after_s,omitempty"`
-	// NewCoordinatorAfter: until the group workload's FindCoordinator look-up named a broker other
-	// than the one the fault aimed at (coordinator faults only).
-	NewCoordinatorAfter *float64 `json:"new_coordinator_after_s,omitempty"`
-
-	group string // the consumer group a coordinator fault aimed at
-}
 
 // nemesisValue is the part of a nemesis op's value that unavailability needs.
 type nemesisValue struct {
@@ -58,9 +30,9 @@ type coordinatorValue struct {
 // measures for each injected fault how long until a new controller, a new leader of the partition
 // it aimed at, and the first acknowledged send. Faults are the nemesis' completed injections;
 // recover and heal-all ops close them.
-func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpact, error) {
+func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]checker.FaultImpact, error) {
 	m := newFaultMeter()
-	if err := decodeEach(r, m.observe); err != nil {
+	if _, err := checker.Stream(context.Background(), r, m.observe); err != nil {
 		return m.faults, err
 	}
 	return m.finish(events), nil
@@ -68,7 +40,8 @@ func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]FaultImpa
 
 // faultMeter collects, op by op, the faults and the times their measurements need.
 type faultMeter struct {
-	faults         []FaultImpact
+	faults         []checker.FaultImpact
+	groups         []string       // per fault: the consumer group a coordinator fault aimed at
 	open           map[string]int // fault name -> index in faults awaiting recovery
 	invokeTime     map[int]int64  // process -> time of its outstanding send
 	pendingNemesis int64          // index of the nemesis' outstanding invoke
@@ -85,7 +58,7 @@ func (m *faultMeter) observe(op history.Op) error {
 		return nil
 	}
 	if op.F == history.FCoordinator && op.Type == history.OK {
-		measureCoordinator(m.faults, op)
+		measureCoordinator(m.faults, m.groups, op)
 		return nil
 	}
 	if op.F != history.FSend {
@@ -142,10 +115,11 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 		if v.Fault == "" {
 			v.Fault = op.F
 		}
-		m.faults = append(m.faults, FaultImpact{
-			Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition, group: v.Group,
+		m.faults = append(m.faults, checker.FaultImpact{
+			Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition,
 			InvokeOp: m.pendingNemesis, Start: m.pendingStart, Error: op.Error,
 		})
+		m.groups = append(m.groups, v.Group)
 		if op.Error == "" {
 			m.open[v.Fault] = len(m.faults) - 1
 		}
@@ -153,7 +127,7 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 }
 
 // finish measures the elections that followed each fault.
-func (m *faultMeter) finish(events []electionlog.Event) []FaultImpact {
+func (m *faultMeter) finish(events []electionlog.Event) []checker.FaultImpact {
 	src := sourcesOf(events)
 	for i := range m.faults {
 		if m.faults[i].Error == "" {
@@ -164,15 +138,15 @@ func (m *faultMeter) finish(events []electionlog.Event) []FaultImpact {
 }
 
 // measureCoordinator notes, for each coordinator fault still waiting, the first look-up after
-// it began that named another broker than its target.
-func measureCoordinator(faults []FaultImpact, op history.Op) {
+// it began that named another broker than its target. groups[i] is the group faults[i] aimed at.
+func measureCoordinator(faults []checker.FaultImpact, groups []string, op history.Op) {
 	var v coordinatorValue
 	if json.Unmarshal(op.Value, &v) != nil {
 		return
 	}
 	for i := range faults {
 		f := &faults[i]
-		if f.group == "" || f.group != v.Group || f.Error != "" || f.NewCoordinatorAfter != nil || op.Time < f.Start {
+		if groups[i] == "" || groups[i] != v.Group || f.Error != "" || f.NewCoordinatorAfter != nil || op.Time < f.Start {
 			continue
 		}
 		if len(f.Nodes) != 1 {
@@ -288,7 +262,7 @@ func firstNewLeader(sightings []leaderSighting, start int64, views bool, only fu
 
 // measureElections measures, for one fault, the time to a new controller (only when the fault
 // aimed at the controller in office) and to a new leader of the partition it aimed at.
-func measureElections(f *FaultImpact, events []electionlog.Event, src electionSources) {
+func measureElections(f *checker.FaultImpact, events []electionlog.Event, src electionSources) {
 	targets := map[int]bool{}
 	for _, n := range f.Nodes {
 		if id, ok := nodeID(n); ok {

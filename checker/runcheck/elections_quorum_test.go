@@ -1,10 +1,11 @@
-package checker
+package runcheck
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -22,7 +23,7 @@ func unreachable(at float64, source electionlog.Source, node int, err string) el
 }
 
 // wantOne fails unless got is exactly one anomaly of type want, with events and an explanation.
-func wantOne(t *testing.T, got []Anomaly, want AnomalyType) Anomaly {
+func wantOne(t *testing.T, got []checker.Anomaly, want checker.AnomalyType) checker.Anomaly {
 	t.Helper()
 	if len(got) != 1 || got[0].Type != want {
 		t.Fatalf("got %v (%+v), want one %s", types(got), got, want)
@@ -33,7 +34,7 @@ func wantOne(t *testing.T, got []Anomaly, want AnomalyType) Anomaly {
 	return got[0]
 }
 
-func wantNone(t *testing.T, got []Anomaly) {
+func wantNone(t *testing.T, got []checker.Anomaly) {
 	t.Helper()
 	if len(got) != 0 {
 		t.Fatalf("got %v, want none: %+v", types(got), got)
@@ -50,7 +51,7 @@ type electionCase struct {
 
 // runElectionCases checks each case: a flagged one yields exactly one anomaly of type want,
 // which check inspects further; a near miss yields none.
-func runElectionCases(t *testing.T, cases []electionCase, want AnomalyType, check func(*testing.T, Anomaly)) {
+func runElectionCases(t *testing.T, cases []electionCase, want checker.AnomalyType, check func(*testing.T, checker.Anomaly)) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,7 +67,7 @@ func runElectionCases(t *testing.T, cases []electionCase, want AnomalyType, chec
 
 func TestQuorumTwoLeadersInOneEpoch(t *testing.T) {
 	kraft := ElectionOptions{KRaft: true}
-	a := wantOne(t, CheckElections([]electionlog.Event{quorum(1, 101, 101, 5), quorum(2, 102, 102, 5)}, kraft), MultipleControllers)
+	a := wantOne(t, CheckElections([]electionlog.Event{quorum(1, 101, 101, 5), quorum(2, 102, 102, 5)}, kraft), checker.MultipleControllers)
 	if !strings.Contains(a.Explanation, "quorum epoch 5") || len(a.Events) != 2 {
 		t.Errorf("explanation or events: %+v", a)
 	}
@@ -80,7 +81,7 @@ func TestQuorumTwoLeadersInOneEpoch(t *testing.T) {
 
 func TestQuorumEpochGoesBackInOneView(t *testing.T) {
 	events := []electionlog.Event{quorum(1, 101, 101, 6), quorum(2, 101, 102, 5)}
-	a := wantOne(t, CheckElections(events, ElectionOptions{KRaft: true}), ControllerEpochRegression)
+	a := wantOne(t, CheckElections(events, ElectionOptions{KRaft: true}), checker.ControllerEpochRegression)
 	if !strings.Contains(a.Explanation, "node 101") {
 		t.Errorf("explanation does not name the view: %s", a.Explanation)
 	}
@@ -119,7 +120,7 @@ func TestStaleQuorumLeader(t *testing.T) {
 		{"near miss: the higher epoch has no leader yet", []electionlog.Event{
 			quorum(0, 101, 101, 5), quorum(3, 102, -1, 6), quorum(30, 101, 101, 5),
 		}, kraft, false},
-	}, StaleQuorumLeader, func(t *testing.T, a Anomaly) {
+	}, checker.StaleQuorumLeader, func(t *testing.T, a checker.Anomaly) {
 		if !strings.Contains(a.Explanation, "node 101") || !strings.Contains(a.Explanation, "epoch 5") {
 			t.Errorf("explanation: %s", a.Explanation)
 		}
@@ -136,8 +137,8 @@ func TestElectionOptionsValidate(t *testing.T) {
 	if err := (ElectionOptions{KRaft: true, ELREnabled: true, MinISR: 2}).Validate(); err != nil {
 		t.Errorf("valid options: %v", err)
 	}
-	_, err := CheckRun(t.Context(), strings.NewReader(""), RunOptions{WithElections: true, KRaft: true, ELREnabled: true})
+	_, err := Check(t.Context(), strings.NewReader(""), Options{WithElections: true, KRaft: true, ELREnabled: true})
 	if err == nil || !strings.Contains(err.Error(), "min.insync.replicas") {
-		t.Errorf("CheckRun with ELR on and no min.insync.replicas: %v", err)
+		t.Errorf("Check with ELR on and no min.insync.replicas: %v", err)
 	}
 }

@@ -1,9 +1,10 @@
-package checker
+package runcheck
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -18,7 +19,7 @@ func part(t int64, leader, epoch int, isr ...int) electionlog.Event {
 		LeaderEpoch: electionlog.Int(epoch), ISR: isr}
 }
 
-func types(as []Anomaly) []string {
+func types(as []checker.Anomaly) []string {
 	var out []string
 	for _, a := range as {
 		out = append(out, string(a.Type))
@@ -46,17 +47,17 @@ func TestElectionsReportsEachInvariant(t *testing.T) {
 	cases := []struct {
 		name   string
 		events []electionlog.Event
-		want   AnomalyType
+		want   checker.AnomalyType
 	}{
-		{"two controllers in one epoch", []electionlog.Event{ctl(1, 1, 4), ctl(2, 2, 4)}, MultipleControllers},
-		{"controller epoch goes back", []electionlog.Event{ctl(1, 1, 5), ctl(2, 2, 4)}, ControllerEpochRegression},
-		{"leader epoch goes back", []electionlog.Event{part(1, 1, 5, 1, 2), part(2, 2, 4, 2)}, LeaderEpochRegression},
-		{"leader from outside the ISR", []electionlog.Event{part(1, 1, 5, 1), part(2, 3, 6, 3)}, UncleanElection},
+		{"two controllers in one epoch", []electionlog.Event{ctl(1, 1, 4), ctl(2, 2, 4)}, checker.MultipleControllers},
+		{"controller epoch goes back", []electionlog.Event{ctl(1, 1, 5), ctl(2, 2, 4)}, checker.ControllerEpochRegression},
+		{"leader epoch goes back", []electionlog.Event{part(1, 1, 5, 1, 2), part(2, 2, 4, 2)}, checker.LeaderEpochRegression},
+		{"leader from outside the ISR", []electionlog.Event{part(1, 1, 5, 1), part(2, 3, 6, 3)}, checker.UncleanElection},
 		{"leader marked recovering", []electionlog.Event{part(1, 1, 5, 1, 2), func() electionlog.Event {
 			e := part(2, 2, 7, 2) // epoch jumped: not judged by ISR, but Kafka's mark counts
 			e.LeaderRecovery = 1
 			return e
-		}()}, UncleanElection},
+		}()}, checker.UncleanElection},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,14 +86,14 @@ func TestUncleanElectionAllowedWhenEnabled(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0].Explanation, "expected") {
 		t.Fatalf("got %+v", got)
 	}
-	r := &Result{}
-	r.AddElections(got, map[AnomalyType]bool{UncleanElection: true})
-	if r.Valid != Valid || len(r.Allowed) != 1 {
+	r := &checker.Result{}
+	r.AddAnomalies(got, map[checker.AnomalyType]bool{checker.UncleanElection: true})
+	if r.Valid != checker.Valid || len(r.Allowed) != 1 {
 		t.Errorf("allowed unclean election: valid=%v allowed=%v", r.Valid, r.Allowed)
 	}
-	r = &Result{}
-	r.AddElections(got, nil)
-	if r.Valid != Invalid {
+	r = &checker.Result{}
+	r.AddAnomalies(got, nil)
+	if r.Valid != checker.Invalid {
 		t.Errorf("unclean election with unclean disabled: valid=%v, want invalid", r.Valid)
 	}
 }
@@ -106,7 +107,7 @@ func TestElectionsJudgeOnlyObservedPredecessors(t *testing.T) {
 		t.Errorf("judged an election whose preceding state was missed: %v", types(got))
 	}
 	seen := []electionlog.Event{withVersion(part(1, 3, 2, 1, 3), 4), withVersion(part(2, 2, 3, 2), 5)}
-	if got := CheckElections(seen, ElectionOptions{}); len(got) != 1 || got[0].Type != UncleanElection {
+	if got := CheckElections(seen, ElectionOptions{}); len(got) != 1 || got[0].Type != checker.UncleanElection {
 		t.Errorf("an observed out-of-ISR election: got %v, want one unclean-election", types(got))
 	}
 }

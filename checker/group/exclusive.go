@@ -1,11 +1,15 @@
-package checker
+package group
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+)
 
 // sharedPartitions reports a partition that two members were assigned, or consumed from, in
 // the same generation of a group. Members of older generations may still poll (fetches do not
 // check generations), but they carry their own generation, so they are not counted here.
-func sharedPartitions(h *groupHistory) []Anomaly {
+func sharedPartitions(h *groupHistory) []checker.Anomaly {
 	type slot struct {
 		group, key string
 		generation int
@@ -14,9 +18,9 @@ func sharedPartitions(h *groupHistory) []Anomaly {
 		member string
 		op     int64
 	}
-	var out []Anomaly
+	var out []checker.Anomaly
 	report := func(s slot, first owner, member string, op int64, what string) {
-		out = append(out, Anomaly{Type: GroupSharedPartition, Key: s.key, Ops: []int64{first.op, op},
+		out = append(out, checker.Anomaly{Type: checker.GroupSharedPartition, Key: s.key, Ops: []int64{first.op, op},
 			Explanation: fmt.Sprintf("%s: members %s and %s both %s in generation %d of group %s", s.key, first.member, member, what, s.generation, s.group)})
 	}
 	assigned := map[slot]owner{}

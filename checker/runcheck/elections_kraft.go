@@ -1,10 +1,11 @@
-package checker
+package runcheck
 
 import (
 	"fmt"
 	"slices"
 	"sort"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -23,7 +24,7 @@ type viewKey struct {
 //     (HWAdvancedBelowMinISR, hwBelowMinISR).
 //
 // Only partition lines with a leader epoch take part (ZooKeeper mode's metadata lines have none).
-func checkViews(events []electionlog.Event, opts ElectionOptions) []Anomaly {
+func checkViews(events []electionlog.Event, opts ElectionOptions) []checker.Anomaly {
 	views := map[viewKey][]int{} // the view's partition states, in order
 	byKey := map[string][]int{}  // every view's states of a partition, in order
 	gaps := map[int][]int{}      // per broker: when its metadata became unreachable
@@ -48,15 +49,15 @@ func checkViews(events []electionlog.Event, opts ElectionOptions) []Anomaly {
 		}
 		return keys[a].broker < keys[b].broker
 	})
-	var out []Anomaly
+	var out []checker.Anomaly
 	for _, vk := range keys {
 		list := views[vk]
 		for n := 1; n < len(list); n++ {
 			j, i := list[n-1], list[n]
 			pe, e := events[j], events[i]
 			if *e.LeaderEpoch < *pe.LeaderEpoch {
-				out = append(out, Anomaly{
-					Type: LeaderEpochRegression, Key: vk.key, Events: []int{j, i},
+				out = append(out, checker.Anomaly{
+					Type: checker.LeaderEpochRegression, Key: vk.key, Events: []int{j, i},
 					Explanation: fmt.Sprintf("leader epoch of %s went from %d back to %d in broker %d's metadata",
 						vk.key, *pe.LeaderEpoch, *e.LeaderEpoch, vk.broker),
 				})
@@ -98,11 +99,11 @@ func checkViews(events []electionlog.Event, opts ElectionOptions) []Anomaly {
 // practice the election waits for the old leader's fencing, broker.session.timeout.ms, during
 // which every view polls the grown ISR); and an unclean election that a lagging view excuses
 // by showing an older ISR that held X after state j was recorded.
-func outOfISR(events []electionlog.Event, sameKey []int, j, i int, opts ElectionOptions) (Anomaly, bool) {
+func outOfISR(events []electionlog.Event, sameKey []int, j, i int, opts ElectionOptions) (checker.Anomaly, bool) {
 	pe, e := events[j], events[i]
 	x, epoch := *e.Leader, *pe.LeaderEpoch
 	if x < 0 || x == *pe.Leader || *e.LeaderEpoch != epoch+1 || !slices.Equal(e.ISR, []int{x}) || eligible(pe, x) {
-		return Anomaly{}, false
+		return checker.Anomaly{}, false
 	}
 	left := map[int]bool{} // views that showed X out of the ISR and ELR at the epoch
 	for _, k := range sameKey {
@@ -115,7 +116,7 @@ func outOfISR(events []electionlog.Event, sameKey []int, j, i int, opts Election
 			continue
 		}
 		if f.Time > pe.Time || left[f.Broker] {
-			return Anomaly{}, false
+			return checker.Anomaly{}, false
 		}
 	}
 	why := fmt.Sprintf("broker %d became leader of %s (epoch %d, ISR %v) but was in neither the ISR %v nor the ELR %v of epoch %d (broker %d's metadata)",
@@ -126,7 +127,7 @@ func outOfISR(events []electionlog.Event, sameKey []int, j, i int, opts Election
 	if opts.UncleanEnabled {
 		why += "; expected: unclean.leader.election.enable=true"
 	}
-	return Anomaly{Type: UncleanElection, Key: e.Key(), Events: []int{j, i}, Explanation: why}, true
+	return checker.Anomaly{Type: checker.UncleanElection, Key: e.Key(), Events: []int{j, i}, Explanation: why}, true
 }
 
 // eligible says whether broker x may be elected cleanly from state e: it is in the ISR, or in
@@ -147,12 +148,12 @@ func eligible(e electionlog.Event, x int) bool {
 // rise followed within one observer slack by a state whose ISR reaches MinISR: the view's ISR
 // (its metadata replay) can trail the leader's own by a moment after a growth, so the rise may
 // belong to the grown ISR. What that hides: a real rise just before the ISR grew back.
-func hwBelowMinISR(events []electionlog.Event, j, i, next int, unbroken bool, opts ElectionOptions) (Anomaly, bool) {
+func hwBelowMinISR(events []electionlog.Event, j, i, next int, unbroken bool, opts ElectionOptions) (checker.Anomaly, bool) {
 	pe, e := events[j], events[i]
 	if !opts.ELREnabled || opts.MinISR < 1 || !unbroken || pe.HighWatermark == nil || e.HighWatermark == nil ||
 		*pe.Leader != pe.Broker || *e.Leader != e.Broker || *pe.LeaderEpoch != *e.LeaderEpoch ||
 		len(pe.ISR) >= opts.MinISR || len(e.ISR) >= opts.MinISR || *e.HighWatermark <= *pe.HighWatermark {
-		return Anomaly{}, false
+		return checker.Anomaly{}, false
 	}
 	if next >= 0 {
 		n := events[next]
@@ -161,11 +162,11 @@ func hwBelowMinISR(events []electionlog.Event, j, i, next int, unbroken bool, op
 			slack = defaultObserverSlack
 		}
 		if *n.LeaderEpoch == *e.LeaderEpoch && len(n.ISR) >= opts.MinISR && n.Time-e.Time <= slack.Nanoseconds() {
-			return Anomaly{}, false
+			return checker.Anomaly{}, false
 		}
 	}
-	return Anomaly{
-		Type: HWAdvancedBelowMinISR, Key: e.Key(), Events: []int{j, i},
+	return checker.Anomaly{
+		Type: checker.HWAdvancedBelowMinISR, Key: e.Key(), Events: []int{j, i},
 		Explanation: fmt.Sprintf("the high watermark of %s rose from %d to %d at leader epoch %d while its ISR (%v, then %v) was below min.insync.replicas %d (leader %d's view)",
 			e.Key(), *pe.HighWatermark, *e.HighWatermark, *e.LeaderEpoch, pe.ISR, e.ISR, opts.MinISR, e.Broker),
 	}, true

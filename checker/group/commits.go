@@ -1,9 +1,10 @@
-package checker
+package group
 
 import (
 	"fmt"
 	"sort"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
@@ -48,13 +49,13 @@ func highestBefore(list []commitEvent, t int64) (commitEvent, bool) {
 // commit below one acknowledged before it was invoked, or a rebalance reading back a
 // committed offset below one acknowledged before the rebalance began. Concurrent commits are
 // not ordered, so they are not compared.
-func commitRegressions(h *groupHistory) []Anomaly {
+func commitRegressions(h *groupHistory) []checker.Anomaly {
 	acked := ackedCommits(h)
-	var out []Anomaly
+	var out []checker.Anomaly
 	for k, list := range acked {
 		for _, c := range list {
 			if prev, ok := highestBefore(list, c.invoke); ok && c.offset < prev.offset {
-				out = append(out, Anomaly{Type: GroupCommitRegression, Key: k[1], Ops: []int64{prev.op, c.op}, Offsets: []int64{prev.offset, c.offset},
+				out = append(out, checker.Anomaly{Type: checker.GroupCommitRegression, Key: k[1], Ops: []int64{prev.op, c.op}, Offsets: []int64{prev.offset, c.offset},
 					Explanation: fmt.Sprintf("group %s committed %s at %d (op %d), after a commit at %d was acknowledged (op %d)", k[0], k[1], c.offset, c.op, prev.offset, prev.op)})
 			}
 		}
@@ -63,7 +64,7 @@ func commitRegressions(h *groupHistory) []Anomaly {
 		for key, committed := range rb.offsets {
 			prev, ok := highestBefore(acked[[2]string{rb.group, key}], rb.invokeTime)
 			if ok && committed < prev.offset {
-				out = append(out, Anomaly{Type: GroupCommitRegression, Key: key, Ops: []int64{prev.op, rb.index}, Offsets: []int64{prev.offset, committed},
+				out = append(out, checker.Anomaly{Type: checker.GroupCommitRegression, Key: key, Ops: []int64{prev.op, rb.index}, Offsets: []int64{prev.offset, committed},
 					Explanation: fmt.Sprintf("member %s of group %s read back committed offset %d of %s at its rebalance (op %d), below the commit at %d acknowledged before (op %d)", rb.member, rb.group, committed, key, rb.index, prev.offset, prev.op)})
 			}
 		}

@@ -1,9 +1,10 @@
-package checker
+package runcheck
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -29,7 +30,7 @@ func withHW(e electionlog.Event, hw int64) electionlog.Event {
 func TestKRaftLeaderEpochGoesBackInOneView(t *testing.T) {
 	kraft := ElectionOptions{KRaft: true}
 	events := []electionlog.Event{view(1, 2, 1, 5, 1, 2, 3), view(2, 2, 3, 4, 2, 3)}
-	a := wantOne(t, CheckElections(events, kraft), LeaderEpochRegression)
+	a := wantOne(t, CheckElections(events, kraft), checker.LeaderEpochRegression)
 	if a.Key != "t-0" || !strings.Contains(a.Explanation, "broker 2") {
 		t.Errorf("anomaly: %+v", a)
 	}
@@ -41,7 +42,7 @@ func TestKRaftLeaderEpochGoesBackInOneView(t *testing.T) {
 	wantNone(t, CheckElections(events, ElectionOptions{}))
 	// A log with quorum lines is a KRaft log, whatever the options say.
 	withQuorum := append([]electionlog.Event{quorum(0, 101, 101, 1)}, events...)
-	wantOne(t, CheckElections(withQuorum, ElectionOptions{}), LeaderEpochRegression)
+	wantOne(t, CheckElections(withQuorum, ElectionOptions{}), checker.LeaderEpochRegression)
 }
 
 func TestKRaftLeaderFromOutsideISR(t *testing.T) {
@@ -71,7 +72,7 @@ func TestKRaftLeaderFromOutsideISR(t *testing.T) {
 		{"near miss: a leader from the ELR with the ISR empty", []electionlog.Event{
 			withELR(view(1, 2, -1, 5), 3), view(10, 2, 3, 6, 3),
 		}, kraft, false},
-	}, UncleanElection, func(t *testing.T, a Anomaly) {
+	}, checker.UncleanElection, func(t *testing.T, a checker.Anomaly) {
 		if !strings.Contains(a.Explanation, "broker 3 became leader") || strings.Contains(a.Explanation, "expected") {
 			t.Errorf("explanation: %s", a.Explanation)
 		}
@@ -81,11 +82,11 @@ func TestKRaftLeaderFromOutsideISR(t *testing.T) {
 func TestKRaftLastKnownLeaderIsUncleanAndExpectedWhenEnabled(t *testing.T) {
 	// KIP-966: ISR and ELR empty, the last known leader comes back and Kafka elects it, marked unclean.
 	events := []electionlog.Event{withLastKnownELR(view(1, 2, -1, 5), 3), view(10, 2, 3, 6, 3)}
-	a := wantOne(t, CheckElections(events, ElectionOptions{KRaft: true, ELREnabled: true, MinISR: 2}), UncleanElection)
+	a := wantOne(t, CheckElections(events, ElectionOptions{KRaft: true, ELREnabled: true, MinISR: 2}), checker.UncleanElection)
 	if !strings.Contains(a.Explanation, "last known ELR") {
 		t.Errorf("explanation: %s", a.Explanation)
 	}
-	a = wantOne(t, CheckElections(events, ElectionOptions{KRaft: true, UncleanEnabled: true}), UncleanElection)
+	a = wantOne(t, CheckElections(events, ElectionOptions{KRaft: true, UncleanEnabled: true}), checker.UncleanElection)
 	if !strings.Contains(a.Explanation, "expected") {
 		t.Errorf("with unclean election enabled: %s", a.Explanation)
 	}
@@ -111,7 +112,7 @@ func TestHighWatermarkBelowMinISR(t *testing.T) {
 		{"near miss: a follower's view records no high watermark", []electionlog.Event{
 			view(1, 2, 1, 5, 1), view(2, 2, 1, 5, 1),
 		}, elr, false},
-	}, HWAdvancedBelowMinISR, func(t *testing.T, a Anomaly) {
+	}, checker.HWAdvancedBelowMinISR, func(t *testing.T, a checker.Anomaly) {
 		if a.Key != "t-0" || !strings.Contains(a.Explanation, "from 100 to 120") {
 			t.Errorf("anomaly: %+v", a)
 		}

@@ -1,4 +1,4 @@
-package checker
+package runcheck
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -47,7 +48,7 @@ func (o ElectionOptions) Validate() error {
 // CheckElections checks the election log's invariants. The ZooKeeper lines are judged as they
 // always were (checkZooKeeper); the quorum lines of a KRaft cluster by checkQuorum; and in
 // KRaft mode each broker's metadata view by checkViews.
-func CheckElections(events []electionlog.Event, opts ElectionOptions) []Anomaly {
+func CheckElections(events []electionlog.Event, opts ElectionOptions) []checker.Anomaly {
 	out := checkZooKeeper(events, opts)
 	out = append(out, checkQuorum(events, opts)...)
 	kraft := opts.KRaft || slices.ContainsFunc(events, func(e electionlog.Event) bool { return e.Kind == electionlog.KindQuorum })
@@ -67,8 +68,8 @@ func CheckElections(events []electionlog.Event, opts ElectionOptions) []Anomaly 
 // election is judged for cleanliness only when the state it was chosen from was observed: the
 // state znode's version rose by exactly one (or, without versions, the leader epoch did). One
 // that Kafka marked leader_recovery_state=1 always is.
-func checkZooKeeper(events []electionlog.Event, opts ElectionOptions) []Anomaly {
-	var out []Anomaly
+func checkZooKeeper(events []electionlog.Event, opts ElectionOptions) []checker.Anomaly {
+	var out []checker.Anomaly
 	controllers := map[int]map[int]int{} // epoch -> controller -> first event
 	lastCtlEpoch, lastCtlEvent := -1, -1
 	type partState struct {
@@ -90,8 +91,8 @@ func checkZooKeeper(events []electionlog.Event, opts ElectionOptions) []Anomaly 
 				noteHolder(controllers, epoch, *e.Controller, i)
 			}
 			if epoch < lastCtlEpoch {
-				out = append(out, Anomaly{
-					Type: ControllerEpochRegression, Events: []int{lastCtlEvent, i},
+				out = append(out, checker.Anomaly{
+					Type: checker.ControllerEpochRegression, Events: []int{lastCtlEvent, i},
 					Explanation: fmt.Sprintf("/controller_epoch went from %d back to %d", lastCtlEpoch, epoch),
 				})
 			}
@@ -110,8 +111,8 @@ func checkZooKeeper(events []electionlog.Event, opts ElectionOptions) []Anomaly 
 			}
 			pe := prev.e
 			if *e.LeaderEpoch < *pe.LeaderEpoch {
-				out = append(out, Anomaly{
-					Type: LeaderEpochRegression, Key: key, Events: []int{prev.event, i},
+				out = append(out, checker.Anomaly{
+					Type: checker.LeaderEpochRegression, Key: key, Events: []int{prev.event, i},
 					Explanation: fmt.Sprintf("leader epoch of %s went from %d back to %d", key, *pe.LeaderEpoch, *e.LeaderEpoch),
 				})
 				continue
@@ -135,7 +136,7 @@ func checkZooKeeper(events []electionlog.Event, opts ElectionOptions) []Anomaly 
 				if opts.UncleanEnabled {
 					why += "; expected: unclean.leader.election.enable=true"
 				}
-				out = append(out, Anomaly{Type: UncleanElection, Key: key, Events: []int{prev.event, i}, Explanation: why})
+				out = append(out, checker.Anomaly{Type: checker.UncleanElection, Key: key, Events: []int{prev.event, i}, Explanation: why})
 			}
 		}
 	}
@@ -156,8 +157,8 @@ func noteHolder(byEpoch map[int]map[int]int, epoch, id, i int) {
 
 // onePerEpoch reports, as MultipleControllers, each epoch held by more than one node.
 // byEpoch maps an epoch to each node seen holding it and the first event that showed it.
-func onePerEpoch(byEpoch map[int]map[int]int, explain func(epoch int, ids []int) string) []Anomaly {
-	var out []Anomaly
+func onePerEpoch(byEpoch map[int]map[int]int, explain func(epoch int, ids []int) string) []checker.Anomaly {
+	var out []checker.Anomaly
 	epochs := make([]int, 0, len(byEpoch))
 	for epoch := range byEpoch {
 		epochs = append(epochs, epoch)
@@ -174,20 +175,7 @@ func onePerEpoch(byEpoch map[int]map[int]int, explain func(epoch int, ids []int)
 		}
 		sort.Ints(ids)
 		sort.Ints(evs)
-		out = append(out, Anomaly{Type: MultipleControllers, Events: evs, Explanation: explain(epoch, ids)})
+		out = append(out, checker.Anomaly{Type: checker.MultipleControllers, Events: evs, Explanation: explain(epoch, ids)})
 	}
 	return out
-}
-
-// AddElections merges election-log anomalies into a history result and recomputes its verdict.
-// allow is the run's allowed set (UncleanElection belongs in it when unclean election is enabled).
-func (r *Result) AddElections(anomalies []Anomaly, allow map[AnomalyType]bool) {
-	if r.Anomalies == nil {
-		r.Anomalies = map[AnomalyType][]Anomaly{}
-	}
-	for _, a := range anomalies {
-		r.Anomalies[a.Type] = append(r.Anomalies[a.Type], a)
-	}
-	r.Allowed = nil
-	r.verdict(allow)
 }

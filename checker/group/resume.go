@@ -1,9 +1,10 @@
-package checker
+package group
 
 import (
 	"fmt"
 	"sort"
 
+	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
@@ -11,8 +12,8 @@ import (
 // commit that could have happened before: that would skip records no member has committed.
 // A commit could have happened if it was invoked before the rebalance completed and did not
 // definitely fail. Resuming earlier is at-least-once re-delivery, counted in the stats.
-func resumeSkips(h *groupHistory) []Anomaly {
-	var out []Anomaly
+func resumeSkips(h *groupHistory) []checker.Anomaly {
+	var out []checker.Anomaly
 	for _, rb := range h.rebalances {
 		for _, key := range rb.keys {
 			committed, ok := rb.offsets[key]
@@ -42,11 +43,11 @@ func resumeSkips(h *groupHistory) []Anomaly {
 	return out
 }
 
-func resumeSkip(rb groupOp, key string, at, bound, boundOp int64, what string) Anomaly {
+func resumeSkip(rb groupOp, key string, at, bound, boundOp int64, what string) checker.Anomaly {
 	ops := []int64{rb.index}
 	if boundOp >= 0 && boundOp != rb.index {
 		ops = append(ops, boundOp)
 	}
-	return Anomaly{Type: GroupResumeSkip, Key: key, Ops: ops, Offsets: []int64{at, bound},
+	return checker.Anomaly{Type: checker.GroupResumeSkip, Key: key, Ops: ops, Offsets: []int64{at, bound},
 		Explanation: fmt.Sprintf("member %s of group %s resumed %s at %d (rebalance op %d), %s, beyond %d, the highest offset any commit could have stored", rb.member, rb.group, key, at, rb.index, what, bound)}
 }
