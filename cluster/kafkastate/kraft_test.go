@@ -1,0 +1,115 @@
+package kafkastate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// fakeBroker is one node's answers: the brokers its metadata lists, its view of partition 0 of
+// topic t, and whether it knows DescribeTopicPartitions.
+type fakeBroker struct {
+	brokers        []int32
+	leader, epoch  int32
+	isr, elr       []int32
+	noDTP          bool
+	quorumLeader   int32 // DescribeQuorum: -2 answers "not the leader"
+	quorumEpoch    int32
+	describeTopics int // DescribeTopicPartitions requests received
+}
+
+func fakeKRaft(nodes map[int]*fakeBroker, voters, brokers []Endpoint) *KRaft {
+	m := &KRaft{voterEPs: voters, brokerEPs: brokers, noDTP: map[int]bool{}}
+	m.describe = func(_ context.Context, n Endpoint, req kmsg.Request) (kmsg.Response, error) {
+		f := nodes[n.ID]
+		switch req.(type) {
+		case *kmsg.DescribeQuorumRequest:
+			resp := kmsg.NewPtrDescribeQuorumResponse()
+			p := kmsg.NewDescribeQuorumResponseTopicPartition()
+			if f.quorumLeader == -2 {
+				p.ErrorCode = kerr.NotLeaderForPartition.Code
+			} else {
+				p.LeaderID, p.LeaderEpoch = f.quorumLeader, f.quorumEpoch
+			}
+			t := kmsg.NewDescribeQuorumResponseTopic()
+			t.Partitions = []kmsg.DescribeQuorumResponseTopicPartition{p}
+			resp.Topics = []kmsg.DescribeQuorumResponseTopic{t}
+			return resp, nil
+		case *kmsg.MetadataRequest:
+			resp := kmsg.NewPtrMetadataResponse()
+			for _, id := range f.brokers {
+				b := kmsg.NewMetadataResponseBroker()
+				b.NodeID = id
+				resp.Brokers = append(resp.Brokers, b)
+			}
+			t := kmsg.NewMetadataResponseTopic()
+			p := kmsg.NewMetadataResponseTopicPartition()
+			p.Leader, p.LeaderEpoch, p.ISR = f.leader, f.epoch, f.isr
+			t.Partitions = []kmsg.MetadataResponseTopicPartition{p}
+			resp.Topics = []kmsg.MetadataResponseTopic{t}
+			return resp, nil
+		case *kmsg.DescribeTopicPartitionsRequest:
+			f.describeTopics++
+			if f.noDTP {
+				return nil, fmt.Errorf("%s: %w", n.Name, errors.New("broker is too old"))
+			}
+			resp := kmsg.NewPtrDescribeTopicPartitionsResponse()
+			t := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			p := kmsg.NewDescribeTopicPartitionsResponseTopicPartition()
+			p.LeaderEpoch, p.EligibleLeaderReplicas = f.epoch, f.elr
+			t.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{p}
+			resp.Topics = []kmsg.DescribeTopicPartitionsResponseTopic{t}
+			return resp, nil
+		}
+		return nil, fmt.Errorf("unexpected request %T", req)
+	}
+	return m
+}
+
+// The merged views: the controller is the leader named at the highest quorum epoch (not a cut-off
+// voter's stale claim), a partition's state is the leader's own view at the highest leader epoch,
+// and a broker is registered only if every answering broker lists it.
+func TestKRaftMergesViews(t *testing.T) {
+	voters := []Endpoint{{"ctl1", 101, "a:9093"}, {"ctl2", 102, "b:9093"}, {"ctl3", 103, "c:9093"}}
+	brokers := []Endpoint{{"kafka1", 1, "d:9092"}, {"kafka2", 2, "e:9092"}, {"kafka3", 3, "f:9092"}}
+	nodes := map[int]*fakeBroker{
+		101: {quorumLeader: 101, quorumEpoch: 5},
+		102: {quorumLeader: -2},
+		103: {quorumLeader: 103, quorumEpoch: 4}, // cut off, still claiming its old term
+		// kafka1 leads at epoch 3 and has shrunk the ISR; kafka2 lags with the old ISR; kafka3,
+		// cut off from the quorum, still sees itself leading at epoch 2 and lists every broker.
+		1: {brokers: []int32{1, 2}, leader: 1, epoch: 3, isr: []int32{2, 1}, elr: []int32{3}},
+		2: {brokers: []int32{1, 2}, leader: 1, epoch: 3, isr: []int32{1, 2, 3}},
+		3: {brokers: []int32{1, 2, 3}, leader: 3, epoch: 2, isr: []int32{3}, noDTP: true},
+	}
+	m := fakeKRaft(nodes, voters, brokers)
+	ctx := context.Background()
+
+	if id, err := m.Controller(ctx); err != nil || id != 101 {
+		t.Errorf("Controller = %d, %v; want 101 (epoch 5 beats ctl3's claim at epoch 4)", id, err)
+	}
+	parts, err := m.Partitions(ctx, "t")
+	if err != nil || len(parts) != 1 {
+		t.Fatalf("Partitions = %+v, %v", parts, err)
+	}
+	p := parts[0]
+	if p.Leader != 1 || p.LeaderEpoch != 3 || !slices.Equal(p.ISR, []int{1, 2}) || !p.HasELR || !slices.Equal(p.ELR, []int{3}) {
+		t.Errorf("merged partition = %+v; want kafka1's own view: leader 1, epoch 3, isr [1 2], elr [3]", p)
+	}
+	if ids, err := m.Brokers(ctx); err != nil || !slices.Equal(ids, []int{1, 2}) {
+		t.Errorf("Brokers = %v, %v; want [1 2] (kafka3 is fenced in the others' metadata)", ids, err)
+	}
+	// A broker without DescribeTopicPartitions answers with its Metadata alone, and is asked
+	// once, not on every poll.
+	if v := m.BrokerView(ctx, brokers[2], "t"); v.Err != nil || v.Partitions[0].HasELR {
+		t.Errorf("kafka3's view = %+v; want no ELR and no error", v)
+	}
+	if nodes[3].describeTopics != 1 {
+		t.Errorf("kafka3 was asked DescribeTopicPartitions %d times, want once", nodes[3].describeTopics)
+	}
+}
