@@ -14,7 +14,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/electionlog"
-	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // CheckOptions are what a run directory is checked with.
@@ -125,7 +125,7 @@ func CheckRunDir(ctx context.Context, dir string, o CheckOptions) (*checker.Resu
 	}
 	// A run that stopped on an error was never going to be judged whole, whatever its history
 	// shows up to the stop.
-	if data, err := os.ReadFile(filepath.Join(dir, report.RunErrorFile)); err == nil {
+	if data, err := os.ReadFile(filepath.Join(dir, rundir.RunErrorFile)); err == nil {
 		res.AddIncomplete([]string{"the run stopped on an error before its check: " + strings.TrimSpace(string(data))}, o.Allow)
 	}
 	return res, nil

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
@@ -22,11 +22,11 @@ func TestRecordFailureWritesTheErrorAndTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	recordFailure(dir, errors.New("start cluster: broker 2 exited at start-up"))
-	got, err := os.ReadFile(filepath.Join(dir, report.RunErrorFile))
+	got, err := os.ReadFile(filepath.Join(dir, rundir.RunErrorFile))
 	if err != nil || !strings.Contains(string(got), "broker 2 exited") {
-		t.Fatalf("%s: %q, %v", report.RunErrorFile, got, err)
+		t.Fatalf("%s: %q, %v", rundir.RunErrorFile, got, err)
 	}
-	for _, page := range []string{filepath.Join(dir, report.ReportFile), filepath.Join(filepath.Dir(dir), report.ReportFile)} {
+	for _, page := range []string{filepath.Join(dir, rundir.ReportFile), filepath.Join(filepath.Dir(dir), rundir.ReportFile)} {
 		html, err := os.ReadFile(page)
 		if err != nil || !strings.Contains(string(html), "broker 2 exited at start-up") {
 			t.Errorf("%s does not show the run's error (%v)", page, err)
@@ -50,7 +50,7 @@ func TestCheckRunDirHonoursTheRunsError(t *testing.T) {
 	if err != nil || res.Valid != checker.Valid {
 		t.Fatalf("setup: %v, %v", res.Valid, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, report.RunErrorFile), []byte("workload: record send invoke: disk full\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.RunErrorFile), []byte("workload: record send invoke: disk full\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res, err = CheckRunDir(t.Context(), dir, CheckOptions{})

@@ -18,6 +18,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/cluster/observe"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
@@ -246,7 +247,7 @@ func RunChaos(ctx context.Context, spec RunSpec) (res *RunResult, err error) {
 // index, so the report shows the cause rather than a missing verdict. It is best effort: the
 // error itself goes back to the caller either way.
 func recordFailure(dir string, runErr error) {
-	if err := os.WriteFile(filepath.Join(dir, report.RunErrorFile), []byte(runErr.Error()+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.RunErrorFile), []byte(runErr.Error()+"\n"), 0o644); err != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

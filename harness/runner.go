@@ -18,6 +18,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/nemesis"
 	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/kafkaesque/kafkaesque/workloads"
 )
 
@@ -213,7 +214,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	} else if err := report.WriteIndex(filepath.Dir(dir)); err != nil {
 		r.logf("warning: writing the results index: %v", err)
 	}
-	r.logf("verdict: %s (%s); report %s", result.Valid, summarize(result), filepath.Join(dir, report.ReportFile))
+	r.logf("verdict: %s (%s); report %s", result.Valid, summarize(result), filepath.Join(dir, rundir.ReportFile))
 	return &RunResult{Dir: dir, Result: result, Drain: drain}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/history/historygen"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // BenchmarkReport1M renders the report of a 1,000,000-line run directory:
@@ -16,7 +17,7 @@ import (
 //	go test ./report/ -run '^$' -bench BenchmarkReport1M -benchtime 3x
 func BenchmarkReport1M(b *testing.B) {
 	dir := b.TempDir()
-	hf, err := os.Create(filepath.Join(dir, HistoryFile))
+	hf, err := os.Create(filepath.Join(dir, rundir.HistoryFile))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func BenchmarkReport1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	hf.Close()
-	ef, err := os.Create(filepath.Join(dir, ElectionsFile))
+	ef, err := os.Create(filepath.Join(dir, rundir.ElectionsFile))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func BenchmarkReport1M(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	st, err := os.Stat(filepath.Join(dir, ReportFile))
+	st, err := os.Stat(filepath.Join(dir, rundir.ReportFile))
 	if err != nil {
 		b.Fatal(err)
 	}

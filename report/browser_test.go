@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // chromiumPath finds headless Chromium, skipping the test without it (failing under CI=true,
@@ -77,7 +79,7 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 	if err := os.Mkdir(failed, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{ConfigFile, HistoryFile} {
+	for _, name := range []string{rundir.ConfigFile, rundir.HistoryFile} {
 		if data, err := os.ReadFile(filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		} else if err := os.WriteFile(filepath.Join(failed, name), data, 0o644); err != nil {
@@ -90,7 +92,7 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 	if err := WriteIndex(filepath.Dir(dir)); err != nil {
 		t.Fatal(err)
 	}
-	links, _ := filepath.Glob(filepath.Join(dir, LinVizDir, "*.html"))
+	links, _ := filepath.Glob(filepath.Join(dir, rundir.LinVizDir, "*.html"))
 	if len(links) < 2 {
 		t.Fatalf("%d linearizability visualizations written, want one per anomaly (2)", len(links))
 	}
@@ -98,8 +100,8 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 	if err := Write(context.Background(), kraft); err != nil {
 		t.Fatal(err)
 	}
-	pages := append([]string{filepath.Join(dir, ReportFile), filepath.Join(filepath.Dir(dir), ReportFile), filepath.Join(failed, ReportFile),
-		filepath.Join(kraft, ReportFile)}, links...)
+	pages := append([]string{filepath.Join(dir, rundir.ReportFile), filepath.Join(filepath.Dir(dir), rundir.ReportFile), filepath.Join(failed, rundir.ReportFile),
+		filepath.Join(kraft, rundir.ReportFile)}, links...)
 	for _, page := range pages {
 		dom, console := runChromium(t, chromium, page, "--dump-dom")
 		if len(console) > 0 {

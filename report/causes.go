@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // causesShown bounds the causes listed on the page; results.json has them all.
@@ -110,7 +111,7 @@ func sortRowsByKey[T any](rows []T, key func(T) string) {
 	for i, r := range rows {
 		keys[i] = key(r)
 	}
-	sortPartitionKeys(keys)
+	rundir.SortPartitionKeys(keys)
 	rank := map[string]int{}
 	for i, k := range keys {
 		if _, ok := rank[k]; !ok {

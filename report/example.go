@@ -9,6 +9,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // laterStatesShown bounds the partition changes listed after an acknowledgement.
@@ -75,7 +76,7 @@ type stateRow struct {
 	Suspect bool
 }
 
-func buildExample(r *run, a checker.Anomaly, id string) exampleView {
+func buildExample(r *rundir.Run, a checker.Anomaly, id string) exampleView {
 	ex := exampleView{ID: id, Key: a.Key, Explanation: a.Explanation}
 	if a.Process != nil {
 		ex.Process = strconv.Itoa(*a.Process)
@@ -87,21 +88,21 @@ func buildExample(r *run, a checker.Anomaly, id string) exampleView {
 	ex.Offsets = strings.Join(offs, ", ")
 	var vals []string
 	for _, v := range a.Values {
-		vals = append(vals, strconv.Quote(clip(v)))
+		vals = append(vals, strconv.Quote(rundir.Clip(v)))
 	}
 	ex.Values = strings.Join(vals, ", ")
 	indexes := slices.Clone(a.Ops)
 	for _, op := range a.Ops {
-		if p, ok := r.scan.partner[op]; ok {
+		if p, ok := r.Scan.Partner[op]; ok {
 			indexes = append(indexes, p)
 		}
 	}
-	for _, row := range opRows(indexes, r.scan.ops) {
+	for _, row := range opRows(indexes, r.Scan.Ops) {
 		ex.Ops = append(ex.Ops, exampleOp{Row: row, Cited: slices.Contains(a.Ops, row.Index)})
 	}
 	for _, i := range a.Events {
-		if i >= 0 && i < len(r.events) {
-			ex.Events = append(ex.Events, makeEventRow(i, r.events[i]))
+		if i >= 0 && i < len(r.Events) {
+			ex.Events = append(ex.Events, makeEventRow(i, r.Events[i]))
 		}
 	}
 	if a.Type == checker.LostWrite || a.Type == checker.InconsistentOffsets {
@@ -111,13 +112,13 @@ func buildExample(r *run, a checker.Anomaly, id string) exampleView {
 }
 
 func makeEventRow(i int, e electionlog.Event) eventRow {
-	row := eventRow{Index: i, Time: fmt.Sprintf("%.3f", secondsOf(e.Time)), Kind: string(e.Kind), Source: string(e.Source)}
+	row := eventRow{Index: i, Time: fmt.Sprintf("%.3f", rundir.Seconds(e.Time)), Kind: string(e.Kind), Source: string(e.Source)}
 	var parts []string
 	switch e.Source {
 	case electionlog.SourceMetadata:
 		parts = append(parts, "read from broker "+strconv.Itoa(e.Broker))
 	case electionlog.SourceQuorum:
-		parts = append(parts, "answer of "+nodeName(e.Broker))
+		parts = append(parts, "answer of "+rundir.NodeName(e.Broker))
 	}
 	switch e.Kind {
 	case electionlog.KindQuorum:
@@ -127,7 +128,7 @@ func makeEventRow(i int, e electionlog.Event) eventRow {
 		case *e.Leader == e.Broker:
 			parts = append(parts, "claims leadership")
 		default:
-			parts = append(parts, "names leader "+nodeName(*e.Leader))
+			parts = append(parts, "names leader "+rundir.NodeName(*e.Leader))
 		}
 		if e.LeaderEpoch != nil {
 			parts = append(parts, "quorum epoch "+strconv.Itoa(*e.LeaderEpoch))
@@ -140,7 +141,7 @@ func makeEventRow(i int, e electionlog.Event) eventRow {
 		}
 	case electionlog.KindController:
 		if e.Controller != nil {
-			parts = append(parts, "controller "+brokerName(*e.Controller))
+			parts = append(parts, "controller "+rundir.BrokerName(*e.Controller))
 		}
 		if e.ControllerEpoch != nil {
 			parts = append(parts, "epoch "+strconv.Itoa(*e.ControllerEpoch))
@@ -148,7 +149,7 @@ func makeEventRow(i int, e electionlog.Event) eventRow {
 	case electionlog.KindPartition:
 		parts = append(parts, e.Key())
 		if e.Leader != nil {
-			parts = append(parts, "leader "+brokerName(*e.Leader))
+			parts = append(parts, "leader "+rundir.BrokerName(*e.Leader))
 		}
 		if e.LeaderEpoch != nil {
 			parts = append(parts, "leader epoch "+strconv.Itoa(*e.LeaderEpoch))
@@ -178,11 +179,11 @@ func makeEventRow(i int, e electionlog.Event) eventRow {
 
 // buildContext finds the acknowledging send among the anomaly's ops (or else its first op) and
 // describes the partition's leadership then and afterwards.
-func buildContext(r *run, a checker.Anomaly) *electionContext {
+func buildContext(r *rundir.Run, a checker.Anomaly) *electionContext {
 	ctx := &electionContext{What: "first op of the anomaly"}
 	at := int64(-1)
 	for _, i := range a.Ops {
-		op, ok := r.scan.ops[i]
+		op, ok := r.Scan.Ops[i]
 		if ok && op.F == history.FSend && op.Type == history.OK {
 			at, ctx.What = op.Time, fmt.Sprintf("acknowledged (op %d)", i)
 			break
@@ -190,7 +191,7 @@ func buildContext(r *run, a checker.Anomaly) *electionContext {
 	}
 	if at < 0 {
 		for _, i := range a.Ops {
-			if op, ok := r.scan.ops[i]; ok && (at < 0 || op.Time < at) {
+			if op, ok := r.Scan.Ops[i]; ok && (at < 0 || op.Time < at) {
 				at = op.Time
 			}
 		}
@@ -198,18 +199,18 @@ func buildContext(r *run, a checker.Anomaly) *electionContext {
 	if at < 0 {
 		return nil
 	}
-	ctx.At = fmt.Sprintf("%.3fs", secondsOf(at))
-	states := partitionTimelines(r.events)[a.Key]
+	ctx.At = fmt.Sprintf("%.3fs", rundir.Seconds(at))
+	states := rundir.PartitionTimelines(r.Events)[a.Key]
 	if len(states) == 0 {
 		ctx.Summary = append(ctx.Summary, "The election log has no events for "+a.Key+".")
 		return ctx
 	}
-	before, ok := stateAt(states, at)
+	before, ok := rundir.StateAt(states, at)
 	if ok {
-		ctx.Known, ctx.Leader, ctx.Epoch, ctx.ISR, ctx.ELR = true, brokerName(before.Leader), before.Epoch, fmt.Sprint(before.ISR), fmt.Sprint(before.ELR)
+		ctx.Known, ctx.Leader, ctx.Epoch, ctx.ISR, ctx.ELR = true, rundir.BrokerName(before.Leader), before.Epoch, fmt.Sprint(before.ISR), fmt.Sprint(before.ELR)
 		ctx.HasELR = len(before.ELR) > 0
 		ctx.Summary = append(ctx.Summary, fmt.Sprintf("At %s the leader was %s (epoch %d, ISR %v): it acknowledged the write.",
-			ctx.At, brokerName(before.Leader), before.Epoch, before.ISR))
+			ctx.At, rundir.BrokerName(before.Leader), before.Epoch, before.ISR))
 	}
 	suspects := 0
 	for _, st := range states {
@@ -220,7 +221,7 @@ func buildContext(r *run, a checker.Anomaly) *electionContext {
 			ctx.More++
 			continue
 		}
-		row := stateRow{Time: fmt.Sprintf("%.3fs", secondsOf(st.Time)), Leader: brokerName(st.Leader), Epoch: st.Epoch, ISR: fmt.Sprint(st.ISR), ELR: fmt.Sprint(st.ELR)}
+		row := stateRow{Time: fmt.Sprintf("%.3fs", rundir.Seconds(st.Time)), Leader: rundir.BrokerName(st.Leader), Epoch: st.Epoch, ISR: fmt.Sprint(st.ISR), ELR: fmt.Sprint(st.ELR)}
 		ctx.HasELR = ctx.HasELR || len(st.ELR) > 0
 		switch {
 		case st.Leader < 0:

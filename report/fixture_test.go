@@ -13,12 +13,13 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // readOps returns every op of a run directory's history.
 func readOps(t testing.TB, dir string) []history.Op {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	f, err := os.Open(filepath.Join(dir, rundir.HistoryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func renderPage(t testing.TB, dir string) string {
 	if err := Write(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	data, err := os.ReadFile(filepath.Join(dir, rundir.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func renderPage(t testing.TB, dir string) string {
 // readJUnit decodes a run directory's junit.xml.
 func readJUnit(t testing.TB, dir string) junitSuites {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	data, err := os.ReadFile(filepath.Join(dir, rundir.JUnitFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func readJUnit(t testing.TB, dir string) junitSuites {
 // patchResults rewrites a run directory's results.json through edit.
 func patchResults(t testing.TB, dir string, edit func(*checker.Result)) {
 	t.Helper()
-	res, err := LoadResult(dir)
+	res, _, err := rundir.LoadResult(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func patchResults(t testing.TB, dir string, edit func(*checker.Result)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ResultsFile), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ResultsFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -143,7 +144,7 @@ func withNewSections(t testing.TB, dir string) sectionsFixture {
 	sent, _ := send.Send()
 	fx.phantomSend = send.Index
 	last := ops[len(ops)-1]
-	f, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(dir, rundir.HistoryFile), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // xssValue is a payload value the report must show as text.
@@ -91,11 +92,11 @@ func zkNemesis() []fixtureNemesisOp {
 func syntheticRunWith(t testing.TB, events []electionlog.Event, nemesis []fixtureNemesisOp, nodes ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	hf, err := os.Create(filepath.Join(dir, HistoryFile))
+	hf, err := os.Create(filepath.Join(dir, rundir.HistoryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ef, err := os.Create(filepath.Join(dir, ElectionsFile))
+	ef, err := os.Create(filepath.Join(dir, rundir.ElectionsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,11 +230,11 @@ func syntheticRunWith(t testing.TB, events []electionlog.Event, nemesis []fixtur
 		}
 	}
 	hf.Close()
-	if err := os.MkdirAll(filepath.Join(dir, NodeLogsDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, rundir.NodeLogsDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {
-		if err := os.WriteFile(filepath.Join(dir, NodeLogsDir, n+".log"), []byte("log of "+n+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, rundir.NodeLogsDir, n+".log"), []byte("log of "+n+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -273,7 +274,7 @@ func writeRunConfig(t testing.TB, dir string, cfg map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ConfigFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -289,7 +290,7 @@ func writeResults(t testing.TB, dir string, allow map[checker.AnomalyType]bool) 
 func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bool, opts runcheck.ElectionOptions) *checker.Result {
 	t.Helper()
 	ctx := context.Background()
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	f, err := os.Open(filepath.Join(dir, rundir.HistoryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,11 +299,11 @@ func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	if events, ok, err := loadEvents(dir); err != nil {
+	if events, ok, err := rundir.LoadEvents(dir); err != nil {
 		t.Fatal(err)
 	} else if ok {
 		res.AddAnomalies(runcheck.CheckElections(events, opts), allow)
-		f, err := os.Open(filepath.Join(dir, HistoryFile))
+		f, err := os.Open(filepath.Join(dir, rundir.HistoryFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +317,7 @@ func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ResultsFile), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ResultsFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return res

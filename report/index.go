@@ -12,6 +12,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/checker/runcheck"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // indexRow is one run in results/index.html.
@@ -67,13 +68,13 @@ func WriteIndex(resultsDir string) error {
 	if err := pageTemplates.ExecuteTemplate(&page, "index.html.tmpl", view); err != nil {
 		return fmt.Errorf("render results index: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(resultsDir, ReportFile), page.Bytes())
+	return writeFileAtomic(filepath.Join(resultsDir, rundir.ReportFile), page.Bytes())
 }
 
 func indexEntry(dir, name string) (indexRow, bool) {
 	row := indexRow{Name: name, Href: name + "/", Verdict: "not checked", VerdictClass: "verdict-none"}
 	found := false
-	for _, f := range []string{ResultsFile, ConfigFile, HistoryFile} {
+	for _, f := range []string{rundir.ResultsFile, rundir.ConfigFile, rundir.HistoryFile} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			found = true
 			if row.sortTime.IsZero() || st.ModTime().Before(row.sortTime) {
@@ -84,35 +85,35 @@ func indexEntry(dir, name string) (indexRow, bool) {
 	if !found {
 		return row, false
 	}
-	if _, err := os.Stat(filepath.Join(dir, ReportFile)); err == nil {
-		row.Href = name + "/" + ReportFile
+	if _, err := os.Stat(filepath.Join(dir, rundir.ReportFile)); err == nil {
+		row.Href = name + "/" + rundir.ReportFile
 	}
-	if cfg, err := loadConfig(dir); err == nil && cfg != nil {
+	if cfg, err := rundir.LoadConfig(dir); err == nil && cfg != nil {
 		if !cfg.Started.IsZero() {
 			row.sortTime = cfg.Started
 		}
-		cl := cfg.effectiveCluster()
+		cl := cfg.EffectiveCluster()
 		w := cfg.Spec.Workload
 		faults := strings.Join(cfg.Spec.Faults, ",")
 		if faults == "" {
 			faults = "none"
 		}
-		version := "Kafka " + cfg.kafkaVersion()
-		if cfg.kafkaVersion() == "" {
+		version := "Kafka " + cfg.KafkaVersion()
+		if cfg.KafkaVersion() == "" {
 			version = "Kafka version unknown"
 		}
 		row.Params = fmt.Sprintf("%s · %s · %d brokers · %d partitions RF %d acks=%s · faults planned: %s · %s · seed %d",
-			version, cfg.modeShort(), cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
+			version, modeShort(cfg), cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.Acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
 	}
 	row.Started = row.sortTime.UTC().Format("2006-01-02 15:04:05")
-	res, hasVerdict, err := loadResult(dir)
+	res, hasVerdict, err := rundir.LoadResult(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		row.Why = missingResults(dir)
+		row.Why = rundir.MissingResults(dir)
 	case err != nil:
 		row.Verdict, row.VerdictClass, row.Why = "unknown", "verdict-unknown", []string{err.Error()}
 	}
-	faults, err := injectedFaults(dir, res)
+	faults, err := rundir.InjectedFaults(dir, res)
 	if err != nil {
 		row.FaultsError = err.Error()
 	}
@@ -121,7 +122,7 @@ func indexEntry(dir, name string) (indexRow, bool) {
 	}
 	if res != nil {
 		row.Verdict, row.VerdictClass = res.Valid.String(), "verdict-"+res.Valid.String()
-		row.Why, row.Causes = verdictReasons(res, hasVerdict), len(res.Causes)
+		row.Why, row.Causes = rundir.VerdictReasons(res, hasVerdict), len(res.Causes)
 		allowed := map[checker.AnomalyType]bool{}
 		for _, t := range res.Allowed {
 			allowed[t] = true
@@ -146,19 +147,19 @@ var ErrNotResultsDir = errors.New("not a directory of run directories")
 // indexWritable checks that resultsDir is no run directory and that its index.html, if any, is
 // a results index.
 func indexWritable(resultsDir string) error {
-	for _, f := range []string{ResultsFile, ConfigFile, HistoryFile} {
+	for _, f := range []string{rundir.ResultsFile, rundir.ConfigFile, rundir.HistoryFile} {
 		if _, err := os.Stat(filepath.Join(resultsDir, f)); err == nil {
-			return fmt.Errorf("%w: %s holds %s, so it is a run directory and its %s is the run's report", ErrNotResultsDir, resultsDir, f, ReportFile)
+			return fmt.Errorf("%w: %s holds %s, so it is a run directory and its %s is the run's report", ErrNotResultsDir, resultsDir, f, rundir.ReportFile)
 		}
 	}
-	page, err := os.ReadFile(filepath.Join(resultsDir, ReportFile))
+	page, err := os.ReadFile(filepath.Join(resultsDir, rundir.ReportFile))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return nil
 	case err != nil:
 		return fmt.Errorf("results index: %w", err)
 	case !bytes.Contains(page, []byte("<title>"+indexTitle+"</title>")):
-		return fmt.Errorf("%w: %s is not a results index: not replacing it", ErrNotResultsDir, filepath.Join(resultsDir, ReportFile))
+		return fmt.Errorf("%w: %s is not a results index: not replacing it", ErrNotResultsDir, filepath.Join(resultsDir, rundir.ReportFile))
 	}
 	return nil
 }

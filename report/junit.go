@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // Election-log invariants, reported as their own JUnit class.
@@ -117,7 +118,7 @@ func WriteJUnit(w io.Writer, suite string, res *checker.Result, electionsChecked
 func junitExamples(list []checker.Anomaly) string {
 	var b strings.Builder
 	for i, a := range list {
-		if i == examplesPerType {
+		if i == rundir.ExamplesPerType {
 			fmt.Fprintf(&b, "... %d more\n", len(list)-i)
 			break
 		}

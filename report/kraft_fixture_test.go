@@ -8,6 +8,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // The KRaft fixture: Kafka 4.1.0, three controllers of their own (ctl1..ctl3, nodes 101..103)
@@ -18,7 +19,7 @@ import (
 // kafka3, jepsen-2's leader, is isolated at 18 s: kafka1 takes over from the ELR's side.
 
 // kraftQuorumSpans are the quorum leader's spans the fixture's answers make.
-var kraftQuorumSpans = []quorumSpan{
+var kraftQuorumSpans = []rundir.QuorumSpan{
 	{Time: sec(0.05), Leader: 101, Epoch: 1},
 	{Time: sec(8.2), Leader: electionlog.NoLeader, Epoch: 1},
 	{Time: sec(9.4), Leader: 102, Epoch: 2},
@@ -27,7 +28,7 @@ var kraftQuorumSpans = []quorumSpan{
 }
 
 // kraftJepsen2 is jepsen-2's timeline as some view first showed each state.
-var kraftJepsen2 = []partitionState{
+var kraftJepsen2 = []rundir.PartitionState{
 	{Time: sec(0.1), Leader: 3, Epoch: 0, ISR: []int{1, 2, 3}},
 	{Time: sec(18.5), Leader: 1, Epoch: 1, ISR: []int{1}, ELR: []int{2}},
 	{Time: sec(23.0), Leader: 1, Epoch: 1, ISR: []int{1, 2, 3}},

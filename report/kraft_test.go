@@ -13,6 +13,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/electionlog"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // param returns the parameters table's value for key, unescaped; "" if the table has no row.
@@ -75,7 +76,7 @@ func TestOldRunDirectoryAssumesNoVersion(t *testing.T) {
 // A ZooKeeper run that records its version and mode shows them as recorded.
 func TestZooKeeperRunWithVersion(t *testing.T) {
 	dir := syntheticRun(t)
-	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	data, err := os.ReadFile(filepath.Join(dir, rundir.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,45 +99,26 @@ func TestZooKeeperRunWithVersion(t *testing.T) {
 
 func TestModeLabels(t *testing.T) {
 	cases := []struct {
-		cluster   clusterConfig
-		elections electionSettings
+		cluster   rundir.ClusterConfig
+		elections rundir.ElectionSettings
 		events    []electionlog.Event
 		want      string
 	}{
-		{clusterConfig{Mode: "kraft", Controllers: 3, Combined: true, Brokers: 3}, electionSettings{}, nil,
+		{rundir.ClusterConfig{Mode: "kraft", Controllers: 3, Combined: true, Brokers: 3}, rundir.ElectionSettings{}, nil,
 			"KRaft, 3 controllers combined with brokers kafka1–kafka3 (process.roles=broker,controller)"},
-		{clusterConfig{Mode: "kraft", Controllers: 1, Brokers: 3}, electionSettings{}, nil,
+		{rundir.ClusterConfig{Mode: "kraft", Controllers: 1, Brokers: 3}, rundir.ElectionSettings{}, nil,
 			"KRaft, 1 controller on nodes of their own: ctl1, node ids 101"},
-		{clusterConfig{Mode: "zk", ZooKeepers: 3, Brokers: 3}, electionSettings{}, nil, "ZooKeeper, 3 ZooKeeper nodes"},
-		{clusterConfig{Brokers: 3}, electionSettings{KRaft: true}, nil, "KRaft"},
-		{clusterConfig{Brokers: 3}, electionSettings{}, kraftElections(),
+		{rundir.ClusterConfig{Mode: "zk", ZooKeepers: 3, Brokers: 3}, rundir.ElectionSettings{}, nil, "ZooKeeper, 3 ZooKeeper nodes"},
+		{rundir.ClusterConfig{Brokers: 3}, rundir.ElectionSettings{KRaft: true}, nil, "KRaft"},
+		{rundir.ClusterConfig{Brokers: 3}, rundir.ElectionSettings{}, kraftElections(),
 			"KRaft (config.json records no mode; the election log holds quorum events)"},
-		{clusterConfig{Mode: "raft", Brokers: 3}, electionSettings{}, nil, `unknown mode "raft"`},
+		{rundir.ClusterConfig{Mode: "raft", Brokers: 3}, rundir.ElectionSettings{}, nil, `unknown mode "raft"`},
 	}
 	for _, tc := range cases {
-		c := &runConfig{Cluster: tc.cluster, Elections: tc.elections}
-		if got := c.modeLabel(tc.events); got != tc.want {
+		c := &rundir.Config{Cluster: tc.cluster, Elections: tc.elections}
+		if got := modeLabel(c, tc.events); got != tc.want {
 			t.Errorf("%+v: mode %q, want %q", tc.cluster, got, tc.want)
 		}
-	}
-}
-
-// The image record is read however its keys are spelled.
-func TestImageInfoSpellings(t *testing.T) {
-	for _, raw := range []string{`{"Kafka":"4.0.1","ZooKeeper":"","Java":"17"}`, `{"kafka_version":"4.0.1","java-version":"17"}`,
-		`{"KafkaVersion":"4.0.1","JavaVersion":"17","Labels":{"x":"y"}}`} {
-		var i imageInfo
-		if err := json.Unmarshal([]byte(raw), &i); err != nil {
-			t.Fatal(err)
-		}
-		if got := i.String(); got != "Kafka 4.0.1, Java 17" {
-			t.Errorf("%s: %q", raw, got)
-		}
-	}
-	// Another shape of "image" costs the versions, not the rest of config.json.
-	var c runConfig
-	if err := json.Unmarshal([]byte(`{"run_id":"r","image":"kafkaesque/node:4.0.1"}`), &c); err != nil || c.RunID != "r" || c.Image.String() != "" {
-		t.Errorf("config with an image name: %v, %+v", err, c)
 	}
 }
 
@@ -145,7 +127,7 @@ var quorumRect = regexp.MustCompile(`<rect class="qterm qterm-(\d)" x="([0-9.]+)
 // The quorum leader is shown over time as ZooKeeper's controller is: each term a bar with its
 // leader and epoch, the epoch rising, each change marked, and the changes listed.
 func TestKRaftQuorumLeaderOverTime(t *testing.T) {
-	if got := quorumSpans(kraftElections()); !reflect.DeepEqual(got, kraftQuorumSpans) {
+	if got := rundir.QuorumSpans(kraftElections()); !reflect.DeepEqual(got, kraftQuorumSpans) {
 		t.Fatalf("quorum spans\n got %+v\nwant %+v", got, kraftQuorumSpans)
 	}
 	page := renderPage(t, syntheticKRaftRun(t))
@@ -191,30 +173,10 @@ func TestKRaftQuorumLeaderOverTime(t *testing.T) {
 	}
 }
 
-// A stale leader's claim (an epoch below one already claimed) and a relayed answer name no
-// leader in office; a leader that answers again after an unreachable spell resumes its term.
-func TestQuorumSpansNearMisses(t *testing.T) {
-	relayed := quorumAnswer(3, 103, 101, 1)
-	relayed.Leader = electionlog.Int(102)
-	relayed.LeaderEpoch = electionlog.Int(2)
-	events := []electionlog.Event{
-		quorumAnswer(1, 101, 101, 1),
-		quorumAnswer(2, 102, 102, 2),
-		relayed,                      // ctl3 names ctl2: no claim
-		quorumAnswer(4, 101, 101, 1), // ctl1 still claims epoch 1: stale, not in office
-		quorumUnreachable(5, 102, "timeout"),
-		quorumUnreachable(6, 102, ""), // ctl2 answers again, unchanged
-	}
-	want := []quorumSpan{{sec(1), 101, 1}, {sec(2), 102, 2}, {sec(5), -1, 2}, {sec(6), 102, 2}}
-	if got := quorumSpans(events); !reflect.DeepEqual(got, want) {
-		t.Errorf("spans\n got %+v\nwant %+v", got, want)
-	}
-}
-
 // Each broker's view replays the same metadata log, lagging: a view showing an older state
 // after another view moved on adds no change to the timeline.
 func TestKRaftTimelineMergesLaggingViews(t *testing.T) {
-	if got := partitionTimelines(kraftElections())["jepsen-2"]; !reflect.DeepEqual(got, kraftJepsen2) {
+	if got := rundir.PartitionTimelines(kraftElections())["jepsen-2"]; !reflect.DeepEqual(got, kraftJepsen2) {
 		t.Errorf("jepsen-2's timeline\n got %+v\nwant %+v", got, kraftJepsen2)
 	}
 	page := renderPage(t, syntheticKRaftRun(t))
@@ -234,7 +196,7 @@ func TestKRaftTimelineMergesLaggingViews(t *testing.T) {
 // anomalies' events are described.
 func TestKRaftAnomalyDetails(t *testing.T) {
 	dir := syntheticKRaftRun(t)
-	res, err := LoadResult(dir)
+	res, _, err := rundir.LoadResult(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +255,7 @@ func TestIndexShowsVersionAndMode(t *testing.T) {
 	if err := WriteIndex(results); err != nil {
 		t.Fatal(err)
 	}
-	index, err := os.ReadFile(filepath.Join(results, ReportFile))
+	index, err := os.ReadFile(filepath.Join(results, rundir.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +269,7 @@ func TestIndexShowsVersionAndMode(t *testing.T) {
 // A KRaft run whose election log holds no quorum answer says so on the quorum leader's row.
 func TestKRaftWithoutQuorumEvents(t *testing.T) {
 	dir := syntheticKRaftRun(t)
-	f, err := os.Create(filepath.Join(dir, ElectionsFile))
+	f, err := os.Create(filepath.Join(dir, rundir.ElectionsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,21 +1,19 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
-// Caps that keep the page small however bad the run was.
-const (
-	examplesPerType = 10
-	readsShown      = 12  // reads of one key shown for a poll
-	valueChars      = 400 // longest value text shown
-)
+// readsShown is how many reads of one key are shown for a poll (rundir has the other caps).
+const readsShown = 12
 
 // opRow is one history line as the report shows it.
 type opRow struct {
@@ -36,17 +34,17 @@ func makeOpRow(index int64, ops map[int64]history.Op) opRow {
 	if !ok {
 		return opRow{Index: index}
 	}
-	row := opRow{Index: index, Known: true, Time: fmt.Sprintf("%.6f", secondsOf(op.Time)), Process: strconv.Itoa(op.Process),
-		Type: string(op.Type), F: op.F, Error: clip(op.Error)}
+	row := opRow{Index: index, Known: true, Time: fmt.Sprintf("%.6f", rundir.Seconds(op.Time)), Process: strconv.Itoa(op.Process),
+		Type: string(op.Type), F: op.F, Error: rundir.Clip(op.Error)}
 	if op.Process == history.NemesisProcess {
 		row.Process = "nemesis"
-		row.Value = clip(string(op.Value))
+		row.Value = rundir.Clip(string(op.Value))
 		return row
 	}
 	switch {
 	case op.F == history.FSend && len(op.Value) > 0:
 		if v, err := op.Send(); err == nil {
-			row.Key, row.Value = v.Key, clip(v.Value)
+			row.Key, row.Value = v.Key, rundir.Clip(v.Value)
 			if v.Offset != nil {
 				row.Offset = strconv.FormatInt(*v.Offset, 10)
 			}
@@ -57,11 +55,11 @@ func makeOpRow(index int64, ops map[int64]history.Op) opRow {
 		}
 	case op.F == history.FPoll && len(op.Value) > 0:
 		if v, err := op.PollKeys(); err == nil {
-			row.Key = clip(strings.Join(v.Keys, " "))
+			row.Key = rundir.Clip(strings.Join(v.Keys, " "))
 		}
 	}
 	if row.Value == "" && row.Key == "" && len(op.Value) > 0 && op.Type != history.Invoke {
-		row.Value = clip(string(op.Value))
+		row.Value = rundir.Clip(string(op.Value))
 	}
 	return row
 }
@@ -69,7 +67,7 @@ func makeOpRow(index int64, ops map[int64]history.Op) opRow {
 // summarizeReads shows a poll's reads per key, the first and last few of each.
 func summarizeReads(p history.PollResult) (keys, values, offsets string) {
 	var k, v, o []string
-	for _, key := range sortedKeys(p.Reads) {
+	for _, key := range slices.Sorted(maps.Keys(p.Reads)) {
 		reads := p.Reads[key]
 		k = append(k, key)
 		if len(reads) == 0 {
@@ -89,21 +87,8 @@ func summarizeReads(p history.PollResult) (keys, values, offsets string) {
 		}
 		v = append(v, key+": "+strings.Join(parts, " "))
 	}
-	return clip(strings.Join(k, " ")), clip(strings.Join(v, "; ")), clip(strings.Join(o, "; "))
+	return rundir.Clip(strings.Join(k, " ")), rundir.Clip(strings.Join(v, "; ")), rundir.Clip(strings.Join(o, "; "))
 }
-
-func clip(s string) string {
-	if len(s) <= valueChars {
-		return s
-	}
-	cut := valueChars
-	for cut > 0 && !utf8Start(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // opRows returns rows for the given indexes and their partners, sorted.
 func opRows(indexes []int64, ops map[int64]history.Op) []opRow {
@@ -121,13 +106,4 @@ func opRows(indexes []int64, ops map[int64]history.Op) []opRow {
 		rows[i] = makeOpRow(idx, ops)
 	}
 	return rows
-}
-
-// rawJSON pretty-prints a small JSON value for the report, or returns it as is.
-func rawJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }

@@ -1,10 +1,14 @@
+// Package report renders a run directory as a self-contained HTML report (index.html), a JUnit
+// file for CI (junit.xml) and porcupine visualizations of keys that are not linearizable. It
+// reads only the run directory's files: data flows history -> checker -> report. The page is
+// assembled here from its parts: report/rundir loads the directory, report/plot lays out the
+// charts and report/linviz writes the porcupine pages.
 package report
 
 import (
 	"bytes"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"os"
@@ -14,7 +18,9 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/linviz"
+	"github.com/kafkaesque/kafkaesque/report/plot"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 //go:embed templates/*
@@ -29,69 +35,30 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 // anomalies, porcupine visualizations under linearizability/. A directory without results.json
 // gets a page whose verdict is unknown and says why.
 func Write(ctx context.Context, runDir string) error {
-	r, err := load(ctx, runDir)
+	r, err := rundir.Load(ctx, runDir, wantedOps)
 	if err != nil {
 		return err
 	}
-	links, err := writeLinViz(ctx, r)
+	links, err := linviz.Write(ctx, r)
 	if err != nil {
-		r.problems = append(r.problems, fmt.Sprintf("linearizability visualization: %v", err))
+		r.Problems = append(r.Problems, fmt.Sprintf("linearizability visualization: %v", err))
 	}
 	var page bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&page, "report.html.tmpl", buildPage(r, links)); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(runDir, ReportFile), page.Bytes()); err != nil {
+	if err := writeFileAtomic(filepath.Join(runDir, rundir.ReportFile), page.Bytes()); err != nil {
 		return err
 	}
-	junitResult := *r.result
-	if len(r.why) > 0 {
-		junitResult.Incomplete = r.why // the unknown verdict's reasons, a missing results.json included
+	junitResult := *r.Result
+	if len(r.Why) > 0 {
+		junitResult.Incomplete = r.Why // the unknown verdict's reasons, a missing results.json included
 	}
 	var junit bytes.Buffer
-	if err := WriteJUnit(&junit, suiteName(r), &junitResult, r.hasEvents); err != nil {
+	if err := WriteJUnit(&junit, suiteName(r), &junitResult, r.HasEvents); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(runDir, JUnitFile), junit.Bytes())
-}
-
-// load reads a run directory. Nothing is required: a run that stopped before its check has no
-// results.json, and its page says so with an unknown verdict; what else is missing or broken is
-// listed on the page. A results.json that cannot be decoded is an error.
-func load(ctx context.Context, dir string) (*run, error) {
-	res, hasVerdict, err := loadResult(dir)
-	var why []string
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		res, why = &checker.Result{Valid: checker.Unknown}, missingResults(dir)
-	case err != nil:
-		return nil, fmt.Errorf("report %s: %w", dir, err)
-	default:
-		why = verdictReasons(res, hasVerdict)
-	}
-	r := &run{dir: dir, result: res, why: why, scan: &historyScan{ops: map[int64]history.Op{}, partner: map[int64]int64{}}}
-	if r.config, err = loadConfig(dir); err != nil {
-		r.problems = append(r.problems, err.Error())
-	}
-	if r.events, r.hasEvents, err = loadEvents(dir); err != nil {
-		r.problems = append(r.problems, err.Error())
-	}
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
-	if err != nil {
-		r.problems = append(r.problems, fmt.Sprintf("history: %v", err))
-		return r, nil
-	}
-	defer f.Close()
-	scan, err := scanHistory(ctx, f, wantedOps(res))
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("report %s: %w", dir, err)
-	}
-	if err != nil {
-		r.problems = append(r.problems, err.Error())
-		return r, nil
-	}
-	r.scan = scan
-	return r, nil
+	return writeFileAtomic(filepath.Join(runDir, rundir.JUnitFile), junit.Bytes())
 }
 
 // wantedOps are the ops of the examples and causes shown, the lag table's polls and the faults'
@@ -103,7 +70,7 @@ func wantedOps(res *checker.Result) map[int64]bool {
 	}
 	for _, list := range res.Anomalies {
 		for i, a := range list {
-			if i == examplesPerType {
+			if i == rundir.ExamplesPerType {
 				break
 			}
 			for _, op := range a.Ops {
@@ -119,11 +86,11 @@ func wantedOps(res *checker.Result) map[int64]bool {
 	return want
 }
 
-func suiteName(r *run) string {
-	if r.config != nil && r.config.RunID != "" {
-		return "kafkaesque." + r.config.RunID
+func suiteName(r *rundir.Run) string {
+	if r.Config != nil && r.Config.RunID != "" {
+		return "kafkaesque." + r.Config.RunID
 	}
-	return "kafkaesque." + filepath.Base(filepath.Clean(r.dir))
+	return "kafkaesque." + filepath.Base(filepath.Clean(r.Dir))
 }
 
 func writeFileAtomic(path string, data []byte) error {
@@ -135,6 +102,22 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return nil
+}
+
+// faultFailures lists the injections and recoveries that failed: the faults that did not happen
+// as planned, whatever the verdict.
+func faultFailures(faults []checker.FaultImpact) []string {
+	var out []string
+	for _, f := range faults {
+		what := rundir.FaultName(f.Fault, f.Nodes, f.Key)
+		if f.Error != "" {
+			out = append(out, fmt.Sprintf("injection of %s (op %d) failed: %s", what, f.InvokeOp, f.Error))
+		}
+		if f.RecoveryError != "" {
+			out = append(out, fmt.Sprintf("recovery of %s (op %d) failed: %s", what, f.InvokeOp, f.RecoveryError))
+		}
+	}
+	return out
 }
 
 // pageView is what report.html.tmpl renders.
@@ -157,13 +140,13 @@ type pageView struct {
 	Topology     []keyValue
 	Allowed      []keyValue
 	Command      string
-	Plots        []svgPlot
+	Plots        []plot.Plot
 	// Controllers lists the controller's changes under the plots: ZooKeeper's /controller, or
 	// in KRaft the quorum leader and its epoch.
 	Controllers     []controllerRow
 	ControllersMore int
 	KRaft           bool
-	FaultLegend     []legendItem
+	FaultLegend     []plot.LegendItem
 	Faults          []faultRow
 	Anomalies       []anomalySection
 	Ops             []opRow
@@ -212,21 +195,21 @@ func anomalyOrder(res *checker.Result) []checker.AnomalyType {
 	return append(out, extra...)
 }
 
-func buildPage(r *run, links map[int]string) pageView {
-	res := r.result
-	name := filepath.Base(filepath.Clean(r.dir))
-	if r.config != nil && r.config.RunID != "" {
-		name = r.config.RunID
+func buildPage(r *rundir.Run, links map[int]string) pageView {
+	res := r.Result
+	name := filepath.Base(filepath.Clean(r.Dir))
+	if r.Config != nil && r.Config.RunID != "" {
+		name = r.Config.RunID
 	}
 	v := pageView{Title: "Kafkaesque run " + name, Verdict: res.Valid.String(),
 		VerdictClass: "verdict-" + res.Valid.String(), Generated: time.Now().UTC().Format(time.RFC3339),
-		Why: r.why, FaultsFailed: faultFailures(res.Faults), Lag: lagView(res.Lag),
-		Warnings: append(slices.Clone(res.Warnings), r.scan.warnings...), Problems: r.problems}
-	if len(r.why) == 0 {
+		Why: r.Why, FaultsFailed: faultFailures(res.Faults), Lag: lagView(res.Lag),
+		Warnings: append(slices.Clone(res.Warnings), r.Scan.Warnings...), Problems: r.Problems}
+	if len(r.Why) == 0 {
 		v.Incomplete = res.Incomplete
 	}
 	if len(res.Faults) == 0 {
-		v.FaultsFailed = faultFailures(impactsOf(r.scan.faults))
+		v.FaultsFailed = faultFailures(rundir.ImpactsOf(r.Scan.Faults))
 	}
 	v.Causes, v.MoreCauses = causesView(res.Causes)
 	allowed := map[checker.AnomalyType]bool{}
@@ -237,30 +220,30 @@ func buildPage(r *run, links map[int]string) pageView {
 		v.Counts = append(v.Counts, countRow{Type: string(t), Anchor: "anomaly-" + string(t), Count: len(res.Anomalies[t]), Allowed: allowed[t]})
 	}
 	v.Params, v.BrokerConfig, v.Topology, v.Allowed, v.Command = params(r)
-	kinds := faultKinds(r.scan.faults)
-	kraft, _ := r.config.kraft(r.events)
-	v.FaultLegend = faultLegend(r.scan.faults, kinds)
-	v.Plots = []svgPlot{
-		latencyPlot("latency-send", "Send latency (by invocation time)", true, r.scan, kinds),
-		latencyPlot("latency-poll", "Poll latency (by invocation time)", false, r.scan, kinds),
-		throughputPlot(r.scan, kinds),
-		timelinePlot(r.events, r.scan, kinds, r.config.brokerIDs(), kraft),
+	kinds := plot.FaultKinds(r.Scan.Faults)
+	kraft, _ := r.Config.KRaft(r.Events)
+	v.FaultLegend = plot.FaultLegend(r.Scan.Faults, kinds)
+	v.Plots = []plot.Plot{
+		plot.Latency("latency-send", "Send latency (by invocation time)", true, r.Scan, kinds),
+		plot.Latency("latency-poll", "Poll latency (by invocation time)", false, r.Scan, kinds),
+		plot.Throughput(r.Scan, kinds),
+		plot.Timeline(r.Events, r.Scan, kinds, r.Config.BrokerIDs(), kraft),
 	}
 	v.KRaft = kraft
-	v.Controllers = controllerRows(r.events, v.KRaft)
+	v.Controllers = controllerRows(r.Events, v.KRaft)
 	if n := len(v.Controllers); n > controllerRowsShown {
 		v.Controllers, v.ControllersMore = v.Controllers[:controllerRowsShown], n-controllerRowsShown
 	}
 	v.Faults = faultRows(r, kinds)
 	why := map[string]string{}
-	if r.config != nil {
-		why = r.config.Allowed
+	if r.Config != nil {
+		why = r.Config.Allowed
 	}
 	cited := slices.Concat(causeOps(res.Causes), lagOps(res.Lag))
 	for _, t := range anomalyOrder(res) {
 		sec := anomalySection{Type: string(t), Anchor: "anomaly-" + string(t), Count: len(res.Anomalies[t]), Allowed: allowed[t], Why: why[string(t)]}
 		for i, a := range res.Anomalies[t] {
-			if i == examplesPerType {
+			if i == rundir.ExamplesPerType {
 				break
 			}
 			ex := buildExample(r, a, fmt.Sprintf("%s-%d", t, i+1))
@@ -279,7 +262,7 @@ func buildPage(r *run, links map[int]string) pageView {
 			cited = append(cited, f.InvokeOp)
 		}
 	}
-	v.Ops = opRows(cited, r.scan.ops)
+	v.Ops = opRows(cited, r.Scan.Ops)
 	v.Files = files(r)
 	v.Stats = stats(res)
 	return v

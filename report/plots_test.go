@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/plot"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // A fault acts from its invocation: its band starts there, not at the nemesis' info completion.
@@ -31,26 +33,26 @@ func TestFaultBandsStartAtInvocation(t *testing.T) {
 	if done.Time <= inv.Time {
 		t.Fatal("the fixture's kill has no invocation before its completion")
 	}
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	f, err := os.Open(filepath.Join(dir, rundir.HistoryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := scanHistory(context.Background(), f, nil)
+	s, err := rundir.ScanHistory(context.Background(), f, nil)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.faults) == 0 || s.faults[0].Start != inv.Time {
-		t.Fatalf("kill starts at %v, want its invocation at %d (completion %d)", s.faults, inv.Time, done.Time)
+	if len(s.Faults) == 0 || s.Faults[0].Start != inv.Time {
+		t.Fatalf("kill starts at %v, want its invocation at %d (completion %d)", s.Faults, inv.Time, done.Time)
 	}
-	ax := newTimeAxis(s.end)
+	ax := plot.NewTimeAxis(s.End)
 	bands := regexp.MustCompile(`data-fault="kill" x="([0-9.]+)"`).FindAllStringSubmatch(renderPage(t, dir), -1)
 	if len(bands) != 4 {
 		t.Fatalf("%d kill bands, want one per time plot", len(bands))
 	}
 	for _, b := range bands {
-		if x, _ := strconv.ParseFloat(b[1], 64); x != ax.x(inv.Time) || x == ax.x(done.Time) {
-			t.Errorf("band at x=%v, want the invocation's %v (the completion is at %v)", x, ax.x(inv.Time), ax.x(done.Time))
+		if x, _ := strconv.ParseFloat(b[1], 64); x != ax.X(inv.Time) || x == ax.X(done.Time) {
+			t.Errorf("band at x=%v, want the invocation's %v (the completion is at %v)", x, ax.X(inv.Time), ax.X(done.Time))
 		}
 	}
 }
@@ -85,13 +87,13 @@ func hslOf(t *testing.T, hex string) (hue, sat float64) {
 // ISR states are grey, orange and black.
 func TestTimelineLegendNamesEveryBrokerApartFromISRStates(t *testing.T) {
 	dir := syntheticRun(t)
-	cfg, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	cfg, err := os.ReadFile(filepath.Join(dir, rundir.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A fourth broker that never leads nor joins an ISR must still be in the legend.
 	cfg = []byte(strings.Replace(string(cfg), `"Brokers": 3`, `"Brokers": 4`, 2))
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), cfg, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ConfigFile), cfg, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	page := renderPage(t, dir)
@@ -128,7 +130,7 @@ func TestTimelineLegendNamesEveryBrokerApartFromISRStates(t *testing.T) {
 		return m[1]
 	}
 	redOrange := func(hue float64) bool { return hue >= 330 || hue < 45 }
-	for i := range leaderColours {
+	for i := range plot.LeaderColours {
 		hue, sat := hslOf(t, colour(fmt.Sprintf("ldr-%d", i)))
 		if sat < 0.3 || redOrange(hue) {
 			t.Errorf("leader colour ldr-%d (hue %.0f, saturation %.2f) is grey, red or orange: it reads as an ISR state", i, hue, sat)
@@ -144,7 +146,7 @@ func TestTimelineLegendNamesEveryBrokerApartFromISRStates(t *testing.T) {
 // The run writes its page before it collects the node logs: every node's log is linked anyway.
 func TestNodeLogsLinkedBeforeTheyAreCollected(t *testing.T) {
 	dir := syntheticRun(t)
-	if err := os.RemoveAll(filepath.Join(dir, NodeLogsDir)); err != nil {
+	if err := os.RemoveAll(filepath.Join(dir, rundir.NodeLogsDir)); err != nil {
 		t.Fatal(err)
 	}
 	page := renderPage(t, dir)
@@ -194,7 +196,7 @@ func TestIndexListsInjectedFaults(t *testing.T) {
 		{"fault": "pause-leader", "invoke_op": 9, "start": 9, "recovery_error": "SIGCONT: no such process"},
 	}
 	res, _ := json.Marshal(map[string]any{"valid": true, "anomalies": map[string]any{}, "faults": faults})
-	dir := writeRunDir(t, map[string]string{ResultsFile: string(res)})
+	dir := writeRunDir(t, map[string]string{rundir.ResultsFile: string(res)})
 	page, index := pages(t, dir)
 	for _, want := range []string{"kill-leader ×2 (1 failed)", "pause-leader ×1 (1 recovery failed)"} {
 		if !strings.Contains(index, want) {

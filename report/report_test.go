@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 func writeReport(t *testing.T) (dir, page string) {
@@ -55,7 +56,7 @@ func TestReportStructure(t *testing.T) {
 	if !strings.Contains(page, `class="ctl"`) {
 		t.Error("timeline marks no controller change")
 	}
-	links2, _ := filepath.Glob(filepath.Join(dir, LinVizDir, "*.html"))
+	links2, _ := filepath.Glob(filepath.Join(dir, rundir.LinVizDir, "*.html"))
 	if len(links2) == 0 {
 		t.Error("no porcupine visualization written")
 	} else if viz, _ := os.ReadFile(links2[0]); !bytes.Contains(viz, []byte(`"Tag":"faults"`)) {
@@ -150,7 +151,7 @@ func TestIndexListsRunsNewestFirst(t *testing.T) {
 	if err := os.Mkdir(older, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(older, ConfigFile), []byte(`{"started":"2020-01-01T00:00:00Z","run_id":"old"}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(older, rundir.ConfigFile), []byte(`{"started":"2020-01-01T00:00:00Z","run_id":"old"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Mkdir(filepath.Join(results, "not-a-run"), 0o755); err != nil {
@@ -159,7 +160,7 @@ func TestIndexListsRunsNewestFirst(t *testing.T) {
 	if err := WriteIndex(results); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(results, ReportFile))
+	data, err := os.ReadFile(filepath.Join(results, rundir.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,13 +179,13 @@ func TestIndexListsRunsNewestFirst(t *testing.T) {
 
 func TestReportToleratesMissingFiles(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ResultsFile), []byte(`{"valid":true,"anomalies":{}}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ResultsFile), []byte(`{"valid":true,"anomalies":{}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := Write(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+	page, _ := os.ReadFile(filepath.Join(dir, rundir.ReportFile))
 	if !strings.Contains(string(page), "no config.json") || !strings.Contains(string(page), "Could not read") {
 		t.Error("missing files are not reported on the page")
 	}

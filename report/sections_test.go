@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // writeSectionsReport renders a synthetic run with the hand-made causes, lag and phantom read.
@@ -104,7 +106,7 @@ func TestLagIsATableNotAFailure(t *testing.T) {
 	if strings.Contains(section(t, page, "summary"), ">lag<") {
 		t.Error("lag is counted as an anomaly")
 	}
-	junit, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	junit, err := os.ReadFile(filepath.Join(dir, rundir.JUnitFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,18 +11,19 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // The page's tables: parameters, faults, files and checker statistics.
 
-func params(r *run) (main, brokerConfig, topology, allowed []keyValue, command string) {
+func params(r *rundir.Run) (main, brokerConfig, topology, allowed []keyValue, command string) {
 	add := func(k, val string) {
 		if val != "" && val != "0" {
 			main = append(main, keyValue{k, val})
 		}
 	}
-	add("Duration (history)", fmt.Sprintf("%.2fs, %d lines", secondsOf(r.scan.end), r.scan.lines))
-	c := r.config
+	add("Duration (history)", fmt.Sprintf("%.2fs, %d lines", rundir.Seconds(r.Scan.End), r.Scan.Lines))
+	c := r.Config
 	if c == nil {
 		add("Configuration", "no config.json: parameters unknown")
 		return
@@ -34,14 +36,14 @@ func params(r *run) (main, brokerConfig, topology, allowed []keyValue, command s
 	if c.Spec.TimeLimit > 0 {
 		add("Fault phase", c.Spec.TimeLimit.String())
 	}
-	cl := c.effectiveCluster()
-	version := c.kafkaVersion()
+	cl := c.EffectiveCluster()
+	version := c.KafkaVersion()
 	if version == "" {
 		version = unknownVersion
 	}
 	add("Kafka", version)
-	add("Mode", c.modeLabel(r.events))
-	kraft, _ := c.kraft(r.events)
+	add("Mode", modeLabel(c, r.Events))
+	kraft, _ := c.KRaft(r.Events)
 	switch {
 	case !kraft:
 		add("Cluster", fmt.Sprintf("%d brokers, %d ZooKeeper", cl.Brokers, cl.ZooKeepers))
@@ -64,31 +66,31 @@ func params(r *run) (main, brokerConfig, topology, allowed []keyValue, command s
 	}
 	w := c.Spec.Workload
 	add("Workload", fmt.Sprintf("topic %s, %d partitions, RF %d, acks=%s, %d producers, %d consumers",
-		w.Topic, w.Partitions, w.ReplicationFactor, c.acks(), w.Producers, w.Consumers))
+		w.Topic, w.Partitions, w.ReplicationFactor, c.Acks(), w.Producers, w.Consumers))
 	if w.MaxSends > 0 {
 		add("Max sends", strconv.Itoa(w.MaxSends))
 	}
 	if w.Rate > 0 {
-		add("Rate per producer", trimFloat(w.Rate)+"/s")
+		add("Rate per producer", strconv.FormatFloat(w.Rate, 'f', -1, 64)+"/s")
 	}
 	faults := strings.Join(c.Spec.Faults, ", ")
 	if faults == "" {
 		faults = "none"
 	}
 	add("Nemesis", faults)
-	for _, k := range sortedKeys(cl.BrokerConfig) {
+	for _, k := range slices.Sorted(maps.Keys(cl.BrokerConfig)) {
 		brokerConfig = append(brokerConfig, keyValue{k, cl.BrokerConfig[k]})
 	}
-	for _, k := range sortedKeys(c.Topology) {
+	for _, k := range slices.Sorted(maps.Keys(c.Topology)) {
 		topology = append(topology, keyValue{k, c.Topology[k]})
 	}
-	for _, k := range sortedKeys(c.Allowed) {
+	for _, k := range slices.Sorted(maps.Keys(c.Allowed)) {
 		allowed = append(allowed, keyValue{k, c.Allowed[k]})
 	}
-	return main, brokerConfig, topology, allowed, c.command()
+	return main, brokerConfig, topology, allowed, c.CommandLine()
 }
 
-func faultRows(r *run, kinds map[string]string) []faultRow {
+func faultRows(r *rundir.Run, kinds map[string]string) []faultRow {
 	var rows []faultRow
 	secs := func(p *float64) string {
 		if p == nil {
@@ -96,22 +98,22 @@ func faultRows(r *run, kinds map[string]string) []faultRow {
 		}
 		return fmt.Sprintf("%.2f", *p)
 	}
-	for _, f := range r.result.Faults {
+	for _, f := range r.Result.Faults {
 		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Key, InvokeOp: f.InvokeOp,
-			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: "–", Controller: secs(f.NewControllerAfter),
+			Start: fmt.Sprintf("%.2f", rundir.Seconds(f.Start)), End: "–", Controller: secs(f.NewControllerAfter),
 			Leader: secs(f.NewLeaderAfter), Coordinator: secs(f.NewCoordinatorAfter), SendsOK: secs(f.SendsOKAfter), Error: f.Error, KindClass: kinds[f.Fault]}
-		_, row.HasOp = r.scan.ops[f.InvokeOp]
+		_, row.HasOp = r.Scan.Ops[f.InvokeOp]
 		if f.Recovered != nil {
-			row.End = fmt.Sprintf("%.2f", secondsOf(*f.Recovered))
+			row.End = fmt.Sprintf("%.2f", rundir.Seconds(*f.Recovered))
 		}
 		rows = append(rows, row)
 	}
 	if len(rows) > 0 {
 		return rows
 	}
-	for _, f := range r.scan.faults { // no measurements in results.json: show what the history says
+	for _, f := range r.Scan.Faults { // no measurements in results.json: show what the history says
 		row := faultRow{Fault: f.Fault, Nodes: strings.Join(f.Nodes, ", "), Key: f.Partition, InvokeOp: f.InvokeOp,
-			Start: fmt.Sprintf("%.2f", secondsOf(f.Start)), End: fmt.Sprintf("%.2f", secondsOf(f.End)),
+			Start: fmt.Sprintf("%.2f", rundir.Seconds(f.Start)), End: fmt.Sprintf("%.2f", rundir.Seconds(f.End)),
 			Controller: "–", Leader: "–", SendsOK: "–", Error: f.Error, KindClass: kinds[f.Fault], Recovery: f.Ended}
 		rows = append(rows, row)
 	}
@@ -121,22 +123,22 @@ func faultRows(r *run, kinds map[string]string) []faultRow {
 // files links the run directory's files. Every node's log is linked: the run writes its report
 // before it removes the cluster and collects the logs into nodes/, so the topology in
 // config.json names the logs still to come.
-func files(r *run) []keyValue {
+func files(r *rundir.Run) []keyValue {
 	var out []keyValue
-	for _, name := range []string{ConfigFile, HistoryFile, ElectionsFile, ResultsFile, JUnitFile} {
-		if _, err := os.Stat(filepath.Join(r.dir, name)); err == nil || name == JUnitFile {
+	for _, name := range []string{rundir.ConfigFile, rundir.HistoryFile, rundir.ElectionsFile, rundir.ResultsFile, rundir.JUnitFile} {
+		if _, err := os.Stat(filepath.Join(r.Dir, name)); err == nil || name == rundir.JUnitFile {
 			out = append(out, keyValue{name, name})
 		}
 	}
-	logs := nodeLogs(r.dir)
+	logs := rundir.NodeLogs(r.Dir)
 	for _, l := range logs {
 		out = append(out, keyValue{l, l})
 	}
-	if r.config == nil {
+	if r.Config == nil {
 		return out
 	}
-	for _, node := range sortedKeys(r.config.Topology) {
-		l := NodeLogsDir + "/" + node + ".log"
+	for _, node := range slices.Sorted(maps.Keys(r.Config.Topology)) {
+		l := rundir.NodeLogsDir + "/" + node + ".log"
 		if !slices.Contains(logs, l) {
 			out = append(out, keyValue{l + " (collected after this page was written)", l})
 		}

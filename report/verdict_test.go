@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // writeRunDir writes a run directory's files (name -> content) under a fresh results directory.
@@ -33,7 +34,7 @@ func pages(t *testing.T, dir string) (page, index string) {
 	if err := WriteIndex(filepath.Dir(dir)); err != nil {
 		t.Fatal(err)
 	}
-	i, err := os.ReadFile(filepath.Join(filepath.Dir(dir), ReportFile))
+	i, err := os.ReadFile(filepath.Join(filepath.Dir(dir), rundir.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +55,11 @@ func requireUnknown(t *testing.T, what, html string, reasons ...string) {
 
 // A results.json without "valid" is never shown as valid: unknown, with the reason.
 func TestResultsWithoutVerdictAreUnknown(t *testing.T) {
-	dir := writeRunDir(t, map[string]string{ResultsFile: `{"anomalies":{},"stats":{"lines":10}}`})
+	dir := writeRunDir(t, map[string]string{rundir.ResultsFile: `{"anomalies":{},"stats":{"lines":10}}`})
 	page, index := pages(t, dir)
 	requireUnknown(t, "the page", page, `has no verdict (no &#34;valid&#34; field)`)
 	requireUnknown(t, "the index", index, `has no verdict (no &#34;valid&#34; field)`)
-	junit, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	junit, err := os.ReadFile(filepath.Join(dir, rundir.JUnitFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestResultsWithoutVerdictAreUnknown(t *testing.T) {
 		t.Errorf("JUnit does not make the missing verdict an error with its reason:\n%s", junit)
 	}
 	// The near miss: an explicit verdict is shown as it is, with no reason.
-	valid := writeRunDir(t, map[string]string{ResultsFile: `{"valid":true,"anomalies":{}}`})
+	valid := writeRunDir(t, map[string]string{rundir.ResultsFile: `{"valid":true,"anomalies":{}}`})
 	page, index = pages(t, valid)
 	if !strings.Contains(page, `verdict-valid">valid<`) || !strings.Contains(index, `verdict-valid">valid<`) || strings.Contains(page, `id="why"`) {
 		t.Error("a valid results.json is not shown as valid, or is given a reason")
@@ -75,14 +76,14 @@ func TestResultsWithoutVerdictAreUnknown(t *testing.T) {
 
 // A run whose checks could not finish says why, on its page and in the index.
 func TestUnknownVerdictShowsItsReasons(t *testing.T) {
-	dir := writeRunDir(t, map[string]string{ResultsFile: `{"valid":"unknown","anomalies":{},"incomplete":["the final drain did not reach the high watermark of t-1"]}`})
+	dir := writeRunDir(t, map[string]string{rundir.ResultsFile: `{"valid":"unknown","anomalies":{},"incomplete":["the final drain did not reach the high watermark of t-1"]}`})
 	page, index := pages(t, dir)
 	requireUnknown(t, "the page", page, "the final drain did not reach the high watermark of t-1")
 	requireUnknown(t, "the index", index, "the final drain did not reach the high watermark of t-1")
 	if !strings.Contains(page, `id="why"`) {
 		t.Error("the page has no explanation block for the unknown verdict")
 	}
-	bare := writeRunDir(t, map[string]string{ResultsFile: `{"valid":"unknown","anomalies":{}}`})
+	bare := writeRunDir(t, map[string]string{rundir.ResultsFile: `{"valid":"unknown","anomalies":{}}`})
 	page, index = pages(t, bare)
 	requireUnknown(t, "the page", page, "without a reason")
 	requireUnknown(t, "the index", index, "without a reason")
@@ -105,8 +106,8 @@ func TestRunWithoutResultsShowsWhy(t *testing.T) {
 		nemesis(6, 7, history.Invoke, "pause-leader", `{"fault":"pause-leader"}`, "") +
 		`{"index":7,"time":7100000000,"process":-1,"ty` // cut off by the crash
 	dir := writeRunDir(t, map[string]string{
-		HistoryFile: hist,
-		ConfigFile:  `{"run_id":"run-1","spec":{"Faults":["kill-leader","pause-leader"]},"topology":{"kafka1":"10.199.1.11"}}`,
+		rundir.HistoryFile: hist,
+		rundir.ConfigFile:  `{"run_id":"run-1","spec":{"Faults":["kill-leader","pause-leader"]},"topology":{"kafka1":"10.199.1.11"}}`,
 	})
 	page, index := pages(t, dir)
 	requireUnknown(t, "the page", page, "no results.json: the run stopped before it was checked")
@@ -124,8 +125,8 @@ func TestRunWithoutResultsShowsWhy(t *testing.T) {
 // A run that stopped on an error and wrote it down shows that error, not just a missing verdict.
 func TestRunThatFailedShowsItsError(t *testing.T) {
 	dir := writeRunDir(t, map[string]string{
-		ConfigFile:   `{"run_id":"run-1","spec":{"Faults":["kill-leader"]}}`,
-		RunErrorFile: "start cluster: broker 2 exited at start-up\n",
+		rundir.ConfigFile:   `{"run_id":"run-1","spec":{"Faults":["kill-leader"]}}`,
+		rundir.RunErrorFile: "start cluster: broker 2 exited at start-up\n",
 	})
 	page, index := pages(t, dir)
 	const why = "the run stopped before it was checked: start cluster: broker 2 exited at start-up"

@@ -13,6 +13,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/spf13/cobra"
 )
 
@@ -62,7 +63,7 @@ func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType
 	if !isRunDir(dir) {
 		return reportResultsDir(dir, stdout)
 	}
-	if _, err := os.Stat(filepath.Join(dir, report.ResultsFile)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, rundir.ResultsFile)); errors.Is(err, os.ErrNotExist) {
 		opts, found, err := harness.RunCheckOptions(dir)
 		if err != nil {
 			return err
@@ -70,7 +71,7 @@ func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType
 		if !found {
 			opts.LinearizabilityTimeLimit = limit
 		}
-		fmt.Fprintf(stdout, "%s has no %s: checking %s\n", dir, report.ResultsFile, report.HistoryFile)
+		fmt.Fprintf(stdout, "%s has no %s: checking %s\n", dir, rundir.ResultsFile, rundir.HistoryFile)
 		res, err := harness.CheckRunDir(ctx, dir, opts.Merge(allow))
 		if err != nil {
 			return err
@@ -79,7 +80,7 @@ func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType
 		if err != nil {
 			return fmt.Errorf("encode results: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, report.ResultsFile), append(data, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, rundir.ResultsFile), append(data, '\n'), 0o644); err != nil {
 			return fmt.Errorf("write results: %w", err)
 		}
 	} else if err != nil {
@@ -88,7 +89,7 @@ func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType
 	if err := report.Write(ctx, dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dir, report.ReportFile))
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dir, rundir.ReportFile))
 	parent := filepath.Dir(dir)
 	if parent == dir {
 		return nil
@@ -99,14 +100,14 @@ func reportRunDir(ctx context.Context, dir string, allow map[checker.AnomalyType
 	case err != nil:
 		return err
 	default:
-		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(parent, report.ReportFile))
+		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(parent, rundir.ReportFile))
 	}
 	return nil
 }
 
 // isRunDir reports whether dir holds a run's files.
 func isRunDir(dir string) bool {
-	for _, f := range []string{report.HistoryFile, report.ResultsFile, report.ConfigFile} {
+	for _, f := range []string{rundir.HistoryFile, rundir.ResultsFile, rundir.ConfigFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			return true
 		}
@@ -127,11 +128,11 @@ func reportResultsDir(dir string, stdout io.Writer) error {
 		}
 	}
 	if runs == 0 {
-		return fmt.Errorf("%s is neither a run directory (no %s or %s) nor a directory of run directories", dir, report.HistoryFile, report.ResultsFile)
+		return fmt.Errorf("%s is neither a run directory (no %s or %s) nor a directory of run directories", dir, rundir.HistoryFile, rundir.ResultsFile)
 	}
 	if err := report.WriteIndex(dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d runs)\n", filepath.Join(dir, report.ReportFile), runs)
+	fmt.Fprintf(stdout, "wrote %s (%d runs)\n", filepath.Join(dir, rundir.ReportFile), runs)
 	return nil
 }

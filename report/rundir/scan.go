@@ -1,4 +1,4 @@
-package report
+package rundir
 
 import (
 	"context"
@@ -12,21 +12,21 @@ import (
 
 // Completion classes, used for colours.
 const (
-	classOK uint8 = iota
-	classInfo
-	classFail
+	ClassOK uint8 = iota
+	ClassInfo
+	ClassFail
 )
 
-// completion is one finished client op, kept compactly so a million-op run costs ~12 MB.
-type completion struct {
-	invoke int64 // ns
-	done   int64 // ns
-	send   bool
-	class  uint8
+// Completion is one finished client op, kept compactly so a million-op run costs ~12 MB.
+type Completion struct {
+	Invoke int64 // ns
+	Done   int64 // ns
+	Send   bool
+	Class  uint8
 }
 
-// faultBand is one injected fault, from its info op until its recovery.
-type faultBand struct {
+// FaultBand is one injected fault, from its info op until its recovery.
+type FaultBand struct {
 	Fault     string
 	Nodes     []string
 	Partition string
@@ -37,17 +37,17 @@ type faultBand struct {
 	Error     string // a failed injection: shown, no band
 }
 
-// historyScan is what one streaming pass over history.jsonl keeps.
-type historyScan struct {
-	ops         map[int64]history.Op // the ops examples need, with their partners
-	partner     map[int64]int64      // wanted op -> its invocation or completion
-	completions []completion
-	faults      []faultBand
-	end         int64 // time of the last op
-	lines       int64
-	warnings    []string
+// HistoryScan is what one streaming pass over history.jsonl keeps.
+type HistoryScan struct {
+	Ops         map[int64]history.Op // the ops examples need, with their partners
+	Partner     map[int64]int64      // wanted op -> its invocation or completion
+	Completions []Completion
+	Faults      []FaultBand
+	End         int64 // time of the last op
+	Lines       int64
+	Warnings    []string
 	// Consumer-group changes (group.go), for the timeline.
-	rebalances, coordinators []groupEvent
+	Rebalances, Coordinators []GroupEvent
 }
 
 // nemesisValue is the part of a nemesis op's value the report shows.
@@ -57,13 +57,13 @@ type nemesisValue struct {
 	Partition string   `json:"partition"`
 }
 
-// scanHistory streams the history once. want names the op indexes to keep; an invocation or
+// ScanHistory streams the history once. want names the op indexes to keep; an invocation or
 // completion whose partner is wanted is kept too, so examples show both halves.
-func scanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*historyScan, error) {
-	s := &historyScan{ops: make(map[int64]history.Op), partner: make(map[int64]int64)}
+func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*HistoryScan, error) {
+	s := &HistoryScan{Ops: make(map[int64]history.Op), Partner: make(map[int64]int64)}
 	dec := history.NewDecoder(r)
 	lastInvoke := make(map[int]history.Op) // process -> its outstanding invocation
-	open := make(map[string]int)           // fault name -> index in s.faults awaiting recovery
+	open := make(map[string]int)           // fault name -> index in s.Faults awaiting recovery
 	for {
 		op, err := dec.Next()
 		if errors.Is(err, io.EOF) {
@@ -75,10 +75,10 @@ func scanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*histor
 		if op.Index%65536 == 0 && ctx.Err() != nil {
 			return nil, fmt.Errorf("read %s: %w", HistoryFile, ctx.Err())
 		}
-		s.lines++
-		s.end = max(s.end, op.Time)
+		s.Lines++
+		s.End = max(s.End, op.Time)
 		if want[op.Index] {
-			s.ops[op.Index] = op
+			s.Ops[op.Index] = op
 		}
 		if op.Type == history.Invoke {
 			if want[op.Index] {
@@ -92,14 +92,14 @@ func scanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*histor
 		inv := lastInvoke[op.Process]
 		delete(lastInvoke, op.Process)
 		if want[inv.Index] || want[op.Index] {
-			s.partner[inv.Index], s.partner[op.Index] = op.Index, inv.Index
+			s.Partner[inv.Index], s.Partner[op.Index] = op.Index, inv.Index
 		}
 		if want[inv.Index] {
-			s.ops[op.Index] = op
+			s.Ops[op.Index] = op
 		}
 		if want[op.Index] && !want[inv.Index] && op.Process == inv.Process {
 			inv.Type = history.Invoke
-			s.ops[inv.Index] = inv // compact: time and process, no value (the completion repeats it)
+			s.Ops[inv.Index] = inv // compact: time and process, no value (the completion repeats it)
 		}
 		if op.Process == history.NemesisProcess {
 			s.nemesis(op, inv, open)
@@ -108,35 +108,35 @@ func scanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*histor
 		if s.group(op) {
 			continue // group ops are neither sends nor polls in the throughput plots
 		}
-		c := completion{invoke: inv.Time, done: op.Time, send: op.F == history.FSend}
+		c := Completion{Invoke: inv.Time, Done: op.Time, Send: op.F == history.FSend}
 		switch op.Type {
 		case history.Info:
-			c.class = classInfo
+			c.Class = ClassInfo
 		case history.Fail:
-			c.class = classFail
+			c.Class = ClassFail
 		}
-		s.completions = append(s.completions, c)
+		s.Completions = append(s.Completions, c)
 	}
 	for _, i := range open {
-		s.faults[i].End = s.end
-		s.faults[i].Ended = "end of run"
+		s.Faults[i].End = s.End
+		s.Faults[i].Ended = "end of run"
 	}
-	s.warnings = dec.Warnings()
+	s.Warnings = dec.Warnings()
 	return s, nil
 }
 
-func (s *historyScan) nemesis(op, inv history.Op, open map[string]int) {
+func (s *HistoryScan) nemesis(op, inv history.Op, open map[string]int) {
 	var v nemesisValue
 	_ = json.Unmarshal(op.Value, &v) // free-form: whatever is missing stays empty
 	switch op.F {
 	case history.FRecover:
 		if i, ok := open[v.Fault]; ok {
-			s.faults[i].End, s.faults[i].Ended = op.Time, history.FRecover
+			s.Faults[i].End, s.Faults[i].Ended = op.Time, history.FRecover
 			delete(open, v.Fault)
 		}
 	case history.FHealAll:
 		for name, i := range open {
-			s.faults[i].End, s.faults[i].Ended = op.Time, history.FHealAll
+			s.Faults[i].End, s.Faults[i].Ended = op.Time, history.FHealAll
 			delete(open, name)
 		}
 	case history.FAwaitRecovery:
@@ -149,13 +149,13 @@ func (s *historyScan) nemesis(op, inv history.Op, open map[string]int) {
 		if inv.Process != op.Process || inv.Time > op.Time {
 			start = op.Time // no invocation recorded
 		}
-		s.faults = append(s.faults, faultBand{Fault: v.Fault, Nodes: v.Nodes, Partition: v.Partition,
+		s.Faults = append(s.Faults, FaultBand{Fault: v.Fault, Nodes: v.Nodes, Partition: v.Partition,
 			InvokeOp: inv.Index, Start: start, End: op.Time, Error: op.Error})
 		if op.Error == "" {
 			if prev, ok := open[v.Fault]; ok { // injected again without a recovery: close the first
-				s.faults[prev].End, s.faults[prev].Ended = start, "re-injected"
+				s.Faults[prev].End, s.Faults[prev].Ended = start, "re-injected"
 			}
-			open[v.Fault] = len(s.faults) - 1
+			open[v.Fault] = len(s.Faults) - 1
 		}
 	}
 }

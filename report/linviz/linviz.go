@@ -1,10 +1,11 @@
-package report
+// Package linviz writes porcupine's visualizations of the report's nonlinearizable anomalies:
+// one page per anomaly shown, around that anomaly's own ops, with the faults annotated.
+package linviz
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/report/plot"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
 // Each visualization shows a window of a key's history around one anomaly's own ops: porcupine's
@@ -73,19 +76,19 @@ type linTarget struct {
 	window  [2]int64
 }
 
-// writeLinViz writes one porcupine page per nonlinearizable anomaly shown (the first
-// linVizPages), each around that anomaly's own ops, and returns anomaly index -> href relative
-// to the run directory.
-func writeLinViz(ctx context.Context, r *run) (map[int]string, error) {
+// Write writes one porcupine page per nonlinearizable anomaly shown (the first linVizPages),
+// each around that anomaly's own ops, under the run directory's linearizability/, and returns
+// anomaly index -> href relative to the run directory.
+func Write(ctx context.Context, r *rundir.Run) (map[int]string, error) {
 	var targets []linTarget
 	windows := map[string][][2]int64{}
-	for i, a := range r.result.Anomalies[checker.Nonlinearizable] {
-		if i == examplesPerType || len(targets) == linVizPages {
+	for i, a := range r.Result.Anomalies[checker.Nonlinearizable] {
+		if i == rundir.ExamplesPerType || len(targets) == linVizPages {
 			break
 		}
 		lo, hi := int64(-1), int64(-1)
 		for _, op := range a.Ops {
-			if o, ok := r.scan.ops[op]; ok {
+			if o, ok := r.Scan.Ops[op]; ok {
 				if lo < 0 || o.Time < lo {
 					lo = o.Time
 				}
@@ -103,7 +106,7 @@ func writeLinViz(ctx context.Context, r *run) (map[int]string, error) {
 	if len(targets) == 0 {
 		return links, nil
 	}
-	f, err := os.Open(filepath.Join(r.dir, HistoryFile))
+	f, err := os.Open(filepath.Join(r.Dir, rundir.HistoryFile))
 	if err != nil {
 		return links, fmt.Errorf("open history: %w", err)
 	}
@@ -112,120 +115,33 @@ func writeLinViz(ctx context.Context, r *run) (map[int]string, error) {
 	if err != nil {
 		return links, err
 	}
-	if err := os.MkdirAll(filepath.Join(r.dir, LinVizDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(r.Dir, rundir.LinVizDir), 0o755); err != nil {
 		return links, fmt.Errorf("linearizability dir: %w", err)
 	}
 	var errs []error
 	for _, t := range targets {
 		name := fmt.Sprintf("%d-%s.html", t.anomaly+1, unsafeFileChars.ReplaceAllString(t.key, "_"))
-		path := filepath.Join(r.dir, LinVizDir, name)
+		path := filepath.Join(r.Dir, rundir.LinVizDir, name)
 		var in []linEntry
 		for _, e := range entries[t.key] {
 			if e.overlaps(t.window) {
 				in = append(in, e)
 			}
 		}
-		if err := visualizeKey(ctx, path, t.key, t.window, in, r.scan.faults); err != nil {
+		if err := visualizeKey(ctx, path, t.key, t.window, in, r.Scan.Faults); err != nil {
 			errs = append(errs, fmt.Errorf("anomaly %d (key %s): %w", t.anomaly+1, t.key, err))
 			continue
 		}
-		links[t.anomaly] = LinVizDir + "/" + name
+		links[t.anomaly] = rundir.LinVizDir + "/" + name
 	}
 	return links, errors.Join(errs...)
-}
-
-// overlaps says whether the op ran during w; an op still outstanding (ret < 0) runs to the end.
-func (e linEntry) overlaps(w [2]int64) bool {
-	return e.call <= w[1] && (e.ret < 0 || e.ret >= w[0])
-}
-
-// inAny says whether e ran during any of the windows.
-func (e linEntry) inAny(windows [][2]int64) bool {
-	for _, w := range windows {
-		if e.overlaps(w) {
-			return true
-		}
-	}
-	return false
-}
-
-// collectKeyOps streams the history and keeps the ops of each key that overlap any of its
-// windows.
-func collectKeyOps(ctx context.Context, r io.Reader, windows map[string][][2]int64) (map[string][]linEntry, error) {
-	out := map[string][]linEntry{}
-	open := map[int]*linEntry{}
-	openKey := map[int]string{}
-	dec := history.NewDecoder(r)
-	for {
-		op, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read history: %w", err)
-		}
-		if op.Index%65536 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if !op.IsClient() {
-			continue
-		}
-		if op.Type == history.Invoke {
-			e := &linEntry{send: op.F == history.FSend, process: op.Process, call: op.Time, ret: -1, offset: -1, index: op.Index}
-			open[op.Process], openKey[op.Process] = e, ""
-			if e.send {
-				if v, err := op.Send(); err == nil {
-					e.value, openKey[op.Process] = v.Value, v.Key
-				}
-			}
-			continue
-		}
-		e := open[op.Process]
-		delete(open, op.Process)
-		if e == nil {
-			continue
-		}
-		e.ret, e.typ = op.Time, op.Type
-		if e.send {
-			key := openKey[op.Process]
-			if !e.inAny(windows[key]) {
-				continue
-			}
-			if v, err := op.Send(); err == nil && v.Offset != nil && op.Type == history.OK {
-				e.offset = *v.Offset
-			}
-			out[key] = append(out[key], *e)
-			continue
-		}
-		if op.Type != history.OK {
-			continue
-		}
-		res, err := op.PollReads()
-		if err != nil {
-			continue
-		}
-		for key, reads := range res.Reads {
-			if len(reads) > 0 && e.inAny(windows[key]) {
-				p := *e
-				p.reads = reads
-				out[key] = append(out[key], p)
-			}
-		}
-	}
-	for p, e := range open { // sends outstanding at the end may have happened
-		if e.send && e.inAny(windows[openKey[p]]) {
-			e.typ = history.Info
-			out[openKey[p]] = append(out[openKey[p]], *e)
-		}
-	}
-	return out, nil
 }
 
 // bandColors match the report's band-N classes, so faults look the same in both pages.
 var bandColors = []string{"#e53935", "#1e88e5", "#fdd835", "#8e24aa", "#43a047", "#fb8c00", "#00acc1", "#6d4c41"}
 
 // visualizeKey checks the window of a key's history with porcupine and writes its page.
-func visualizeKey(ctx context.Context, path, key string, window [2]int64, entries []linEntry, faults []faultBand) error {
+func visualizeKey(ctx context.Context, path, key string, window [2]int64, entries []linEntry, faults []rundir.FaultBand) error {
 	if len(entries) > linVizOps {
 		center := (window[0] + window[1]) / 2
 		dist := func(e linEntry) int64 { return max(e.call-center, center-e.call) }
@@ -283,7 +199,7 @@ func visualizeKey(ctx context.Context, path, key string, window [2]int64, entrie
 			if !owns {
 				continue // failed, or never read: need not have happened
 			}
-			in := &linInput{send: true, rank: rank(o), desc: fmt.Sprintf("op %d: send %q @%d (%s)", e.index, clip(e.value), o, e.typ)}
+			in := &linInput{send: true, rank: rank(o), desc: fmt.Sprintf("op %d: send %q @%d (%s)", e.index, rundir.Clip(e.value), o, e.typ)}
 			ops = append(ops, porcupine.Operation{ClientId: e.process, Input: in, Call: e.call, Return: ret})
 			continue
 		}
@@ -292,7 +208,7 @@ func visualizeKey(ctx context.Context, path, key string, window [2]int64, entrie
 		for _, rd := range e.reads {
 			last = max(last, rd.Offset)
 			if w, ok := owner[rd.Offset]; ok && w.value != rd.Value && in.mismatch == "" {
-				in.mismatch = fmt.Sprintf("; read %q at %d, sent %q", clip(rd.Value), rd.Offset, clip(w.value))
+				in.mismatch = fmt.Sprintf("; read %q at %d, sent %q", rundir.Clip(rd.Value), rd.Offset, rundir.Clip(w.value))
 			}
 		}
 		in.need = rank(last + 1)
@@ -300,7 +216,7 @@ func visualizeKey(ctx context.Context, path, key string, window [2]int64, entrie
 		ops = append(ops, porcupine.Operation{ClientId: e.process, Input: in, Call: e.call, Return: ret})
 	}
 	if len(ops) == 0 {
-		return fmt.Errorf("no ops of %s in the window %.3fs..%.3fs", key, secondsOf(window[0]), secondsOf(window[1]))
+		return fmt.Errorf("no ops of %s in the window %.3fs..%.3fs", key, rundir.Seconds(window[0]), rundir.Seconds(window[1]))
 	}
 	timeout := linVizTimeout
 	if d, ok := ctx.Deadline(); ok {
@@ -319,8 +235,8 @@ func visualizeKey(ctx context.Context, path, key string, window [2]int64, entrie
 	return f.Close()
 }
 
-func linAnnotations(key string, window [2]int64, start, end int64, outcome porcupine.CheckResult, faults []faultBand) []porcupine.Annotation {
-	kinds := faultKinds(faults)
+func linAnnotations(key string, window [2]int64, start, end int64, outcome porcupine.CheckResult, faults []rundir.FaultBand) []porcupine.Annotation {
+	kinds := plot.FaultKinds(faults)
 	var out []porcupine.Annotation
 	for _, f := range faults {
 		if f.Error != "" || f.End < start || f.Start > end {
@@ -332,7 +248,7 @@ func linAnnotations(key string, window [2]int64, start, end int64, outcome porcu
 			color = bandColors[n%len(bandColors)]
 		}
 		out = append(out, porcupine.Annotation{Tag: "faults", Start: max(f.Start, start), End: min(f.End, end),
-			Description: f.Fault, Details: faultTitle(f), BackgroundColor: color, TextColor: "#000"})
+			Description: f.Fault, Details: plot.FaultTitle(f), BackgroundColor: color, TextColor: "#000"})
 	}
 	out = append(out, porcupine.Annotation{Tag: "checker", Start: window[0], End: window[1],
 		Description: "ops cited by the checker", Details: "the checker's nonlinearizable anomaly for " + key + " cites ops in this interval",

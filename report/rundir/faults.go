@@ -1,4 +1,4 @@
-package report
+package rundir
 
 import (
 	"bufio"
@@ -14,10 +14,10 @@ import (
 	"github.com/kafkaesque/kafkaesque/history"
 )
 
-// injectedFaults lists the faults a run injected: results.json's measured faults when it has
+// InjectedFaults lists the faults a run injected: results.json's measured faults when it has
 // them, else the nemesis ops of the history (a run that stopped before its check, or one checked
 // without an election log).
-func injectedFaults(dir string, res *checker.Result) ([]checker.FaultImpact, error) {
+func InjectedFaults(dir string, res *checker.Result) ([]checker.FaultImpact, error) {
 	if res != nil && len(res.Faults) > 0 {
 		return res.Faults, nil
 	}
@@ -30,14 +30,14 @@ func injectedFaults(dir string, res *checker.Result) ([]checker.FaultImpact, err
 	}
 	defer f.Close()
 	bands, err := nemesisFaults(f)
-	return impactsOf(bands), err
+	return ImpactsOf(bands), err
 }
 
 // nemesisFaults reads only the nemesis' lines of a history, cheaply: the index reads every run's
 // history that lacks measured faults. A cut-off last line (a run still writing, or killed) is
 // skipped; any other bad line is an error.
-func nemesisFaults(r io.Reader) ([]faultBand, error) {
-	s := &historyScan{}
+func nemesisFaults(r io.Reader) ([]FaultBand, error) {
+	s := &HistoryScan{}
 	open := map[string]int{}
 	var inv history.Op
 	br := bufio.NewReaderSize(r, 1<<16)
@@ -45,25 +45,25 @@ func nemesisFaults(r io.Reader) ([]faultBand, error) {
 		line, err := br.ReadBytes('\n')
 		complete := err == nil
 		if err != nil && !errors.Is(err, io.EOF) {
-			return s.faults, fmt.Errorf("read %s: %w", HistoryFile, err)
+			return s.Faults, fmt.Errorf("read %s: %w", HistoryFile, err)
 		}
 		if bytes.Contains(line, []byte("-1")) { // every nemesis line has "process":-1
 			var op history.Op
 			if jerr := json.Unmarshal(line, &op); jerr != nil {
 				if complete {
-					return s.faults, fmt.Errorf("read %s: line %d: %w", HistoryFile, n, jerr)
+					return s.Faults, fmt.Errorf("read %s: line %d: %w", HistoryFile, n, jerr)
 				}
 			} else if op.Process == history.NemesisProcess {
 				if op.Type == history.Invoke {
 					inv = op
 				} else {
-					s.end = max(s.end, op.Time)
+					s.End = max(s.End, op.Time)
 					s.nemesis(op, inv, open)
 				}
 			}
 		}
 		if !complete {
-			return s.faults, nil
+			return s.Faults, nil
 		}
 	}
 }
