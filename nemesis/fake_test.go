@@ -40,7 +40,8 @@ type fakeCluster struct {
 	neverFenced   bool // Registered ignores cuts: a fault that relies on it proves nothing
 	netemErr      error
 	healErr       error
-	failStart     int // the next n Starts fail without effect
+	failStart     int           // the next n Starts fail without effect
+	cutDelay      time.Duration // a cut takes this long to prove, as a real one does
 }
 
 // nodeNames returns prefix1 ... prefixN.
@@ -244,7 +245,12 @@ func (f *fakeCluster) Resume(_ context.Context, node string) error {
 	return f.transition("resume", node, running, running, paused)
 }
 
-func (f *fakeCluster) Cut(_ context.Context, a, b []string) error {
+func (f *fakeCluster) Cut(ctx context.Context, a, b []string) error {
+	select {
+	case <-time.After(f.cutDelay):
+	case <-ctx.Done():
+		return fmt.Errorf("cut: %w", ctx.Err())
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.call("cut %s | %s", strings.Join(a, ","), strings.Join(b, ","))

@@ -26,6 +26,9 @@ var ErrHealAll = errors.New("heal-all failed")
 const (
 	recoverTimeout = 2 * time.Minute
 	healAllTimeout = 5 * time.Minute
+	// An injection runs to its proof even past the fault phase's end (fence-broker waits for a
+	// session to lapse): cut off half-way it would leave a fault neither proved nor absent.
+	injectTimeout = 2 * time.Minute
 )
 
 // FaultRef names a fault and the nodes it affected: the value of a fault's invoke op (name only)
@@ -102,7 +105,9 @@ func (r *Runner) Run(ctx context.Context) error {
 			break
 		}
 		fault, _ := r.schedule.fault(step.Fault)
-		inj, err := r.inject(runCtx, fault)
+		ictx, icancel := context.WithTimeout(ctx, injectTimeout)
+		inj, err := r.inject(ictx, fault)
+		icancel()
 		if inj.Recoverable() {
 			if err == nil {
 				sleepUntil(runCtx, time.Now().Add(step.Hold))

@@ -256,6 +256,32 @@ func TestRunStopsAtContextEndAndStillRecovers(t *testing.T) {
 	}
 }
 
+// A fault whose injection begins just before the fault phase ends is still injected and proved,
+// not cut off half-way by the phase's end (which made a run's verdict unknown).
+func TestInjectionOutlivesThePhaseEnd(t *testing.T) {
+	c := newFakeCluster(3, 1)
+	c.cutDelay = 300 * time.Millisecond
+	faults, _ := testConfig.Lookup([]string{"isolate-leader"})
+	s := Schedule{Limit: 100 * time.Millisecond, Faults: faults, Steps: []Step{
+		{Fault: "isolate-leader", Start: 50 * time.Millisecond, Hold: 10 * time.Millisecond},
+	}}
+	r, buf := newRunner(c, s, rand.New(rand.NewSource(1)))
+	ops, err := runRecorded(t, context.Background(), r, buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos := pairs(t, ops)
+	if len(infos) < 2 || infos[0].F != "isolate-leader" || infos[0].Error != "" {
+		t.Fatalf("the injection begun 50 ms before the phase's end failed: %+v", infos)
+	}
+	if infos[1].F != FRecover || infos[1].Error != "" {
+		t.Errorf("then %+v, want its recovery", infos[1])
+	}
+	if err := c.Healthy(); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestRunRejectsUnknownStep(t *testing.T) {
 	r, buf := newRunner(newFakeCluster(3, 1), Schedule{Limit: time.Second, Steps: []Step{{Fault: "kill-leader"}}}, nil)
 	if err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "kill-leader") {
