@@ -81,8 +81,13 @@ func (n *Node) String() string { return n.Name }
 
 // Cluster is a running ZooKeeper ensemble and set of Kafka brokers on a network of their own.
 type Cluster struct {
-	Config     Config         // effective configuration, defaults filled in
-	Image      nodeimage.Info // what the node image holds
+	Config Config         // effective configuration, defaults filled in
+	Image  nodeimage.Info // what the node image holds
+	// Features are a KRaft cluster's finalized feature levels (ApiVersions), read when it is
+	// ready: metadata.version, eligible.leader.replicas.version, transaction.version, ...
+	Features map[string]int
+	// ConfigNote says what of the config could not be verified after start, if anything.
+	ConfigNote string
 	RunID      string
 	Subnet     netip.Prefix
 	ZooKeepers []*Node

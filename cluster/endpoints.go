@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
@@ -41,6 +42,9 @@ func (c *Cluster) observeTarget() observe.Target {
 	}
 	for _, topic := range c.Config.Topics {
 		t.Partitions[topic.Name] = topic.Partitions
+	}
+	if ms, err := strconv.Atoi(c.Config.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
+		t.FetchTimeout = time.Duration(ms) * time.Millisecond
 	}
 	return t
 }

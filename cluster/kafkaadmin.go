@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
+	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -131,29 +133,69 @@ func (c *Cluster) verifyConfig(ctx context.Context, kind kafka.ResourceType, nam
 	if err != nil {
 		return fmt.Errorf("describe configs: %w", err)
 	}
-	have := map[string]kafka.DescribeConfigResponseConfigEntry{}
-	known := map[string]kafka.DescribeConfigResponseConfigEntry{}
+	have := map[string]kafkastate.ConfigEntry{}
 	for _, e := range resp.Resources[0].ConfigEntries {
-		have[e.ConfigName] = e
-		if e.ConfigType != configTypeUnknown || e.ConfigDocumentation != "" {
-			known[e.ConfigName] = e
-		}
+		have[e.ConfigName] = kafkastate.ConfigEntry{Value: e.ConfigValue, Sensitive: e.IsSensitive,
+			Known: e.ConfigType != configTypeUnknown || e.ConfigDocumentation != ""}
 	}
 	what := "broker " + name
 	if kind == kafka.ResourceTypeTopic {
 		what = "topic " + name
 	}
+	return compareConfig(what, have, want)
+}
+
+// compareConfig checks that every key of want is one the node knows and has its value.
+func compareConfig(what string, have map[string]kafkastate.ConfigEntry, want map[string]string) error {
+	known := map[string]kafkastate.ConfigEntry{}
+	for k, e := range have {
+		if e.Known {
+			known[k] = e
+		}
+	}
 	var errs []error
 	for k, v := range want {
 		e, ok := have[k]
 		switch {
-		case !ok || (e.ConfigType == configTypeUnknown && e.ConfigDocumentation == ""):
+		case !ok || !e.Known:
 			errs = append(errs, fmt.Errorf("%w %q on %s%s", ErrUnknownConfig, k, what, suggest(k, known)))
-		case !e.IsSensitive && !strings.EqualFold(e.ConfigValue, v):
-			errs = append(errs, fmt.Errorf("config %s=%s on %s is not in effect: the broker reports %q", k, v, what, e.ConfigValue))
+		case !e.Sensitive && !strings.EqualFold(e.Value, v):
+			errs = append(errs, fmt.Errorf("config %s=%s on %s is not in effect: it reports %q", k, v, what, e.Value))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// verifyControllerConfig checks the dedicated KRaft controllers' configs as VerifyBrokerConfig
+// does the brokers' (combined controllers are brokers, verified as such). Controllers answer
+// DescribeConfigs from 3.7 (KIP-919); before that their properties file, the brokers' own keys
+// and values, cannot be read back, and the returned note says so for the run's log.
+func (c *Cluster) verifyControllerConfig(ctx context.Context) (note string, err error) {
+	m, ok := c.meta.(*kafkastate.KRaft)
+	if !ok || len(c.Controllers) == 0 {
+		return "", nil
+	}
+	v, err := nodeimage.ParseKafkaVersion(c.Config.KafkaVersion)
+	if err != nil {
+		return "", err
+	}
+	if !v.ControllersDescribeConfigs() {
+		return fmt.Sprintf("Kafka %s's controllers do not answer DescribeConfigs (from 3.7): their config, the brokers' keys and values, was not read back", v), nil
+	}
+	var errs []error
+	for _, n := range c.Controllers {
+		var have map[string]kafkastate.ConfigEntry
+		err := waitFor(ctx, "configs of "+n.Name, 250*time.Millisecond, func() (bool, error) {
+			var err error
+			have, err = m.NodeConfig(ctx, n.Endpoint())
+			return err == nil, err
+		})
+		if err != nil {
+			return "", fmt.Errorf("describe configs: %w", err)
+		}
+		errs = append(errs, compareConfig("controller "+n.Name, have, c.Config.BrokerConfig))
+	}
+	return "", errors.Join(errs...)
 }
 
 // suggest names the known key closest to a misspelled one.
@@ -252,10 +294,41 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 	if err := c.VerifyBrokerConfig(ctx); err != nil {
 		return err
 	}
+	note, err := c.verifyControllerConfig(ctx)
+	if err != nil {
+		return err
+	}
+	c.ConfigNote = note
+	if err := c.readFeatures(ctx); err != nil {
+		return err
+	}
 	for _, t := range c.Config.Topics {
 		if err := c.CreateTopic(ctx, t); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// readFeatures records the KRaft cluster's finalized feature levels, which every broker must
+// agree on: they decide guarantees (eligible.leader.replicas.version turns KIP-966's ELR on,
+// transaction.version 2 is KIP-890's). ZooKeeper-mode clusters have none.
+func (c *Cluster) readFeatures(ctx context.Context) error {
+	m, ok := c.meta.(*kafkastate.KRaft)
+	if !ok {
+		return nil
+	}
+	var first map[string]int
+	for _, b := range c.Brokers {
+		f, err := m.Features(ctx, b.Endpoint())
+		if err != nil {
+			return fmt.Errorf("read the cluster's features: %w", err)
+		}
+		if first != nil && !maps.Equal(f, first) {
+			return fmt.Errorf("brokers disagree on the finalized features: %s has %v, %s has %v", c.Brokers[0].Name, first, b.Name, f)
+		}
+		first = f
+	}
+	c.Features = first
 	return nil
 }

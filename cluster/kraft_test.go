@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -112,6 +113,10 @@ func TestKRaftClusterStartsReady(t *testing.T) {
 	if leaders != 1 {
 		t.Errorf("%d voters answered as leader, want 1: %+v", leaders, views)
 	}
+	// 4.4.0 formats a new cluster with KIP-966's ELR on (from 4.1) and KIP-890's transactions v2.
+	if c.Features["metadata.version"] < 1 || c.Features["eligible.leader.replicas.version"] != 1 || c.Features["transaction.version"] < 2 {
+		t.Errorf("finalized features %v, want metadata.version, eligible.leader.replicas.version 1 and transaction.version 2", c.Features)
+	}
 	ids, err := c.RegisteredBrokers(ctx)
 	if err != nil || !slices.Equal(ids, []int{1, 2, 3}) {
 		t.Fatalf("registered brokers = %v, %v; want [1 2 3]", ids, err)
@@ -124,5 +129,27 @@ func TestKRaftClusterStartsReady(t *testing.T) {
 		if p.Leader < 1 || len(p.ISR) != 3 || p.LeaderEpoch < 0 {
 			t.Errorf("partition %d: leader %d epoch %d isr %v, want a leader and 3 in sync", p.Partition, p.Leader, p.LeaderEpoch, p.ISR)
 		}
+	}
+}
+
+// A controller's configs are judged as a broker's: a key it only echoes is unknown (with the
+// nearest known key), a value it does not report is not in effect, a sensitive one is not compared.
+func TestCompareConfig(t *testing.T) {
+	have := map[string]kafkastate.ConfigEntry{
+		"min.insync.replicas":            {Value: "2", Known: true},
+		"min.insync.replica":             {Value: "2"}, // echoed from the file, unknown to Kafka
+		"ssl.keystore.password":          {Value: "", Sensitive: true, Known: true},
+		"unclean.leader.election.enable": {Value: "false", Known: true},
+	}
+	if err := compareConfig("controller ctl1", have, map[string]string{"min.insync.replicas": "2", "ssl.keystore.password": "x", "unclean.leader.election.enable": "FALSE"}); err != nil {
+		t.Errorf("matching configs: %v", err)
+	}
+	err := compareConfig("controller ctl1", have, map[string]string{"min.insync.replica": "2"})
+	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `did you mean "min.insync.replicas"`) {
+		t.Errorf("an echoed unknown key: %v", err)
+	}
+	err = compareConfig("controller ctl1", have, map[string]string{"min.insync.replicas": "3"})
+	if err == nil || !strings.Contains(err.Error(), "min.insync.replicas=3 on controller ctl1 is not in effect") {
+		t.Errorf("a value not in effect: %v", err)
 	}
 }

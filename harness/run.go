@@ -107,6 +107,10 @@ type RunConfig struct {
 	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
 	// Image describes the node image the run used: its Kafka and ZooKeeper versions.
 	Image *nodeimage.Info `json:"image,omitempty"`
+	// Features are a KRaft cluster's finalized feature levels, as its brokers reported them.
+	Features map[string]int `json:"features,omitempty"`
+	// ConfigNote says what of the cluster's config could not be read back after start.
+	ConfigNote string `json:"config_note,omitempty"`
 	// Elections are the settings the election checks ran with (derived from Cluster).
 	Elections ElectionSettings `json:"elections"`
 }
@@ -187,6 +191,9 @@ func (s RunSpec) nemesisConfig() nemesis.Config {
 		BrokerSessionTimeout: session, ReplicaLagTime: lag}
 }
 
+// ELRFeature is the KRaft feature that turns KIP-966's eligible leader replicas on at level 1.
+const ELRFeature = "eligible.leader.replicas.version"
+
 // electionSettings derives what the election checks need from the run's effective cluster
 // config: the mode, whether KIP-966's eligible leader replicas are on, the effective
 // min.insync.replicas and the quorum's fetch timeout.
@@ -209,7 +216,8 @@ func electionSettings(spec RunSpec) (ElectionSettings, error) {
 		QuorumFetchTimeout: 2 * time.Second,
 		ObserverSlack:      observe.Slack,
 	}
-	// A cluster formatted with the release's defaults has ELR on from 4.1 (see HasELR).
+	// A cluster formatted with the release's defaults has ELR on from 4.1 (see HasELR); once
+	// the cluster is up, the run replaces this with the feature level its brokers report.
 	s.ELREnabled = s.KRaft && version.ELROnByDefault()
 	if ms, err := strconv.Atoi(cc.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
 		s.QuorumFetchTimeout = time.Duration(ms) * time.Millisecond

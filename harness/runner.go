@@ -74,7 +74,14 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		}
 	}()
 	cfgRecord.RunID, cfgRecord.Cluster, cfgRecord.Topology = cl.RunID, cl.Config, map[string]string{}
-	cfgRecord.Image = &cl.Image
+	cfgRecord.Image, cfgRecord.Features, cfgRecord.ConfigNote = &cl.Image, cl.Features, cl.ConfigNote
+	if cl.ConfigNote != "" {
+		r.logf("note: %s", cl.ConfigNote)
+	}
+	if cfgRecord.Elections.KRaft {
+		// What the cluster runs, not what its release defaults to.
+		cfgRecord.Elections.ELREnabled = cl.Features[ELRFeature] >= 1
+	}
 	for _, n := range cl.Nodes() {
 		cfgRecord.Topology[n.Name] = n.IP.String()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,10 +63,11 @@ func (m *KRaft) Close() {
 }
 
 // request sends req to node n itself (no routing, no retries), bounded by RequestTimeout:
-// DescribeQuorum to a voter's controller listener, everything else to a broker's.
+// DescribeQuorum, and anything for a controller that is no broker, to the controller listener;
+// everything else to a broker's.
 func (m *KRaft) request(ctx context.Context, n Endpoint, req kmsg.Request) (kmsg.Response, error) {
 	client, eps := m.brokers, m.brokerEPs
-	if req.Key() == kmsg.DescribeQuorum.Int16() {
+	if req.Key() == kmsg.DescribeQuorum.Int16() || (!slices.Contains(m.brokerEPs, n) && slices.Contains(m.voterEPs, n)) {
 		client, eps = m.voters, m.voterEPs
 	}
 	i := slices.Index(eps, n)
@@ -375,4 +377,63 @@ func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, pa
 		}
 	}
 	return out
+}
+
+// Features returns the cluster's finalized feature levels as broker b knows them (ApiVersions):
+// metadata.version, kraft.version, eligible.leader.replicas.version, transaction.version, ...
+func (m *KRaft) Features(ctx context.Context, b Endpoint) (map[string]int, error) {
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "kafkaesque", "1"
+	raw, err := m.describe(ctx, b, req)
+	if err != nil {
+		return nil, fmt.Errorf("api versions: %w", err)
+	}
+	resp := raw.(*kmsg.ApiVersionsResponse)
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return nil, fmt.Errorf("api versions from %s: %w", b.Name, err)
+	}
+	out := map[string]int{}
+	for _, f := range resp.FinalizedFeatures {
+		out[f.Name] = int(f.MaxVersionLevel)
+	}
+	return out, nil
+}
+
+// ConfigEntry is one config of a node as it reports it (DescribeConfigs).
+type ConfigEntry struct {
+	Value     string
+	Sensitive bool
+	// Known is false for a key the node echoes from its properties file without knowing it:
+	// Kafka reports such keys with type UNKNOWN and no documentation.
+	Known bool
+}
+
+// NodeConfig asks node n (a controller from Kafka 3.7, KIP-919, or a broker) for its own configs.
+func (m *KRaft) NodeConfig(ctx context.Context, n Endpoint) (map[string]ConfigEntry, error) {
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	r := kmsg.NewDescribeConfigsRequestResource()
+	r.ResourceType = kmsg.ConfigResourceTypeBroker
+	r.ResourceName = strconv.Itoa(n.ID)
+	req.Resources = []kmsg.DescribeConfigsRequestResource{r}
+	req.IncludeDocumentation = true
+	raw, err := m.describe(ctx, n, req)
+	if err != nil {
+		return nil, fmt.Errorf("describe configs: %w", err)
+	}
+	resp := raw.(*kmsg.DescribeConfigsResponse)
+	if len(resp.Resources) != 1 {
+		return nil, fmt.Errorf("describe configs of %s: %d resources in the answer", n.Name, len(resp.Resources))
+	}
+	if err := kerr.ErrorForCode(resp.Resources[0].ErrorCode); err != nil {
+		return nil, fmt.Errorf("describe configs of %s: %w", n.Name, err)
+	}
+	out := map[string]ConfigEntry{}
+	for _, c := range resp.Resources[0].Configs {
+		e := ConfigEntry{Sensitive: c.IsSensitive, Known: c.ConfigType != kmsg.ConfigTypeUnknown || (c.Documentation != nil && *c.Documentation != "")}
+		if c.Value != nil {
+			e.Value = *c.Value
+		}
+		out[c.Name] = e
+	}
+	return out, nil
 }

@@ -75,3 +75,7 @@ func (v KafkaVersion) HasELR() bool { return v.atLeast(4, 0) }
 
 // ELROnByDefault reports whether a newly formatted cluster of the release has ELR on: from 4.1.
 func (v KafkaVersion) ELROnByDefault() bool { return v.atLeast(4, 1) }
+
+// ControllersDescribeConfigs reports whether KRaft controllers answer DescribeConfigs on their
+// own listener: from 3.7 (KIP-919).
+func (v KafkaVersion) ControllersDescribeConfigs() bool { return v.atLeast(3, 7) }

@@ -31,6 +31,9 @@ type Target struct {
 	// Partitions is the number of partitions of each topic the cluster created (KRaft mode
 	// asks each broker for those partitions' high watermarks).
 	Partitions map[string]int
+	// FetchTimeout is controller.quorum.fetch.timeout.ms (KRaft): a voter not caught up with
+	// the leader for longer is recorded as lagging. Zero means Kafka's default, 2 s.
+	FetchTimeout time.Duration
 }
 
 // Observer records every change of the controller and of the watched topics' partition state

@@ -11,9 +11,8 @@ import (
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
-// quorumFetchTimeout is controller.quorum.fetch.timeout.ms's default: a voter that has not
-// fetched for longer is lagging.
-const quorumFetchTimeout = 2 * time.Second
+// defaultFetchTimeout is controller.quorum.fetch.timeout.ms's default.
+const defaultFetchTimeout = 2 * time.Second
 
 // Slack bounds how long after a change the observer records it: its poll interval plus one
 // request's timeout. The election checks allow it before calling a claim stale.
@@ -46,11 +45,15 @@ func (o *Observer) pollQuorum(ctx context.Context) {
 			hw := v.HW
 			e.LeaderEpoch, e.QuorumHW = electionlog.Int(v.Epoch), &hw
 			now := time.Now().UnixMilli()
+			fetchTimeout := o.t.FetchTimeout
+			if fetchTimeout == 0 {
+				fetchTimeout = defaultFetchTimeout
+			}
 			for _, r := range v.Voters {
 				e.Voters = append(e.Voters, r.ID)
 				// Lagging: not caught up with the leader's log end within a fetch timeout. A
 				// follower's log end trails the leader's by a fetch most of the time; that is not lag.
-				if r.ID != v.Leader && (r.LastCaughtUpMs < 0 || now-r.LastCaughtUpMs > quorumFetchTimeout.Milliseconds()) {
+				if r.ID != v.Leader && (r.LastCaughtUpMs < 0 || now-r.LastCaughtUpMs > fetchTimeout.Milliseconds()) {
 					e.Lagging = append(e.Lagging, r.ID)
 				}
 				e.Replicas = append(e.Replicas, electionlog.QuorumReplica(r))
