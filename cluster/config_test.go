@@ -117,7 +117,7 @@ func TestBrokerKeyListCoversTheHarnessDefaults(t *testing.T) {
 			}
 		}
 	}
-	err = CheckBrokerKeys(ctx, DefaultImage, map[string]string{"zookeeper.sesion.timeout.ms": "1"})
+	err = CheckBrokerKeys(ctx, nodeimage.For(DefaultKafkaVersion), map[string]string{"zookeeper.sesion.timeout.ms": "1"})
 	if !errors.Is(err, ErrUnknownConfig) || !strings.Contains(err.Error(), `"zookeeper.session.timeout.ms"`) {
 		t.Errorf("misspelled session timeout: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
@@ -43,9 +42,7 @@ func (c *Cluster) observeTarget() observe.Target {
 	for _, topic := range c.Config.Topics {
 		t.Partitions[topic.Name] = topic.Partitions
 	}
-	if ms, err := strconv.Atoi(c.Config.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
-		t.FetchTimeout = time.Duration(ms) * time.Millisecond
-	}
+	t.FetchTimeout = quorumFetchTimeout(c.Config)
 	return t
 }
 

@@ -9,9 +9,6 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// DefaultImage is the node image that images/build.sh builds.
-const DefaultImage = "kafkaesque/node:3.9.2"
-
 // checkImage reads the node image's labels and checks it holds the configured Kafka release
 // and supports the configured mode.
 func checkImage(ctx context.Context, docker client.APIClient, cfg Config) (nodeimage.Info, error) {

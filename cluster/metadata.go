@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
@@ -116,9 +118,51 @@ func (c *Cluster) WaitBrokersRegistered(ctx context.Context) error {
 	})
 }
 
+// waitQuorumWhole waits, in KRaft, until every voter answers DescribeQuorum, one of them as
+// the leader, and the leader reports every voter caught up within the fetch timeout: a
+// controller left down or cut off must not pass for a recovered cluster.
+func (c *Cluster) waitQuorumWhole(ctx context.Context) error {
+	m, ok := c.meta.(*kafkastate.KRaft)
+	if !ok {
+		return nil
+	}
+	return waitFor(ctx, "every controller voter answering and caught up", 250*time.Millisecond, func() (bool, error) {
+		var leader *kafkastate.QuorumView
+		for _, v := range m.DescribeQuorum(ctx) {
+			if v.Err != nil {
+				return false, v.Err
+			}
+			if v.IsLeader && (leader == nil || v.Epoch > leader.Epoch) {
+				leader = &v
+			}
+		}
+		if leader == nil {
+			return false, errors.New("no voter answers as the quorum's leader")
+		}
+		now := time.Now().UnixMilli()
+		for _, r := range leader.Voters {
+			if r.ID != leader.Node.ID && (r.LastCaughtUpMs < 0 || now-r.LastCaughtUpMs > quorumFetchTimeout(c.Config).Milliseconds()) {
+				return false, fmt.Errorf("voter %d is not caught up with the leader %s", r.ID, leader.Node.Name)
+			}
+		}
+		return true, nil
+	})
+}
+
+// quorumFetchTimeout is the cluster's controller.quorum.fetch.timeout.ms (Kafka's default 2 s).
+func quorumFetchTimeout(cfg Config) time.Duration {
+	if ms, err := strconv.Atoi(cfg.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return 2 * time.Second
+}
+
 // WaitRecovered waits until every broker is registered and every partition of topic has a
 // leader and an ISR of at least rf replicas again.
 func (c *Cluster) WaitRecovered(ctx context.Context, topic string, rf int) error {
+	if err := c.waitQuorumWhole(ctx); err != nil {
+		return err
+	}
 	if err := c.WaitBrokersRegistered(ctx); err != nil {
 		return err
 	}

@@ -82,8 +82,8 @@ type Event struct {
 	// one with every write, so a gap means states were written that polling did not see.
 	ZkVersion *int `json:"zk_version,omitempty"`
 
-	// Quorum events (KRaft). Lagging are the voters whose log end offset is behind the
-	// leader's high watermark or whose last fetch is older than the fetch timeout.
+	// Quorum events (KRaft). Lagging are the voters the leader has not seen caught up with its
+	// log end within the quorum fetch timeout (last caught-up time older, or unknown).
 	Voters    []int `json:"voters,omitempty"`
 	Observers []int `json:"observers,omitempty"`
 	Lagging   []int `json:"lagging,omitempty"`

@@ -151,7 +151,9 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	var workErr, nemErr error
 	wg.Add(2)
 	go func() { defer wg.Done(); workErr = work.Run(phaseCtx) }()
-	go func() { defer wg.Done(); nemErr = nem.Run(phaseCtx) }()
+	// The nemesis ends its own fault phase (its schedule's limit is the same TimeLimit) and
+	// must not get phaseCtx: an injection begun just before the end runs on to its proof.
+	go func() { defer wg.Done(); nemErr = nem.Run(ctx) }()
 	stopProgress := r.reportProgress(work, nem)
 	wg.Wait()
 	cancelPhase()

@@ -48,7 +48,7 @@ image_label() { docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1"
 
 # check_version V: a release number this script can build, or a one-line refusal.
 check_version() {
-  [[ "$1" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] ||
+  [[ "$1" =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$ ]] ||
     die "'$1' is not a Kafka release number (MAJOR.MINOR.PATCH, e.g. 3.9.2)"
   local major=$((10#${BASH_REMATCH[1]})) minor=$((10#${BASH_REMATCH[2]}))
   if [ "$major" -lt 2 ] || { [ "$major" -eq 2 ] && [ "$minor" -lt 8 ]; }; then

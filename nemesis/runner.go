@@ -158,8 +158,9 @@ func (r *Runner) recover(ctx context.Context, inj Injection) {
 }
 
 // healAll removes every network fault, resumes every node and starts every node that is down,
-// ZooKeeper first since brokers need it. A Resume fails on a node with no JVM, which is how a
-// killed node is found, including one a failed recovery left down.
+// the metadata quorum (ZooKeeper, or the KRaft controllers) first since brokers need it. A
+// Resume fails on a node with no JVM, which is how a killed node is found, including one a
+// failed recovery left down.
 func (r *Runner) healAll(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healAllTimeout)
 	defer cancel()
@@ -170,7 +171,13 @@ func (r *Runner) healAll(ctx context.Context) error {
 		if err := c.Heal(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("heal the network: %w", err))
 		}
-		for _, node := range slices.Concat(c.ZooKeepers(), c.Brokers()) {
+		nodes := slices.Clone(c.Quorum())
+		for _, b := range c.Brokers() {
+			if !slices.Contains(nodes, b) { // combined KRaft controllers are brokers too
+				nodes = append(nodes, b)
+			}
+		}
+		for _, node := range nodes {
 			if c.Resume(ctx, node) == nil {
 				continue
 			}

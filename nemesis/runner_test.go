@@ -182,7 +182,16 @@ func TestRunRecordsFailedInjectionAndGoesOn(t *testing.T) {
 }
 
 func TestHealAllRestartsWhatRecoveryLeftDown(t *testing.T) {
-	c := newFakeCluster(3, 1)
+	for name, c := range map[string]*fakeCluster{
+		"zookeeper": newFakeCluster(3, 1),
+		// The controller is a node of its own, in neither ZooKeepers() nor Brokers().
+		"kraft": newKRaftFake(3, 3, false),
+	} {
+		t.Run(name, func(t *testing.T) { healAllRestarts(t, c) })
+	}
+}
+
+func healAllRestarts(t *testing.T, c *fakeCluster) {
 	c.failStart = 1 // the recovery's restart fails
 	faults, _ := testConfig.Lookup([]string{"kill-controller"})
 	s := Schedule{Limit: time.Second, Faults: faults, Steps: []Step{{Fault: "kill-controller", Hold: time.Millisecond}}}

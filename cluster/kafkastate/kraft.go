@@ -233,8 +233,10 @@ func (m *KRaft) BrokerView(ctx context.Context, b Endpoint, topic string) Broker
 	return view
 }
 
-// addELR fills in the eligible leader replicas (KIP-966) from DescribeTopicPartitions, on
-// brokers that have it.
+// addELR replaces the Metadata answer's partitions with DescribeTopicPartitions' on brokers
+// that have it (3.8 on): one snapshot of leader, epoch, ISR and KIP-966's eligible leader
+// replicas, so an ELR is never paired with a state it was not read with. A failed read makes
+// the view an error, never a view with an empty ELR.
 func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *BrokerView) {
 	m.noDTPMu.Lock()
 	skip := m.noDTP[b.ID]
@@ -253,22 +255,33 @@ func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *Brok
 			m.noDTPMu.Lock()
 			m.noDTP[b.ID] = true
 			m.noDTPMu.Unlock()
+			return // the Metadata answer stands: this release has no ELR to report
 		}
-		return // the Metadata answer stands; ELR is unknown for this poll
-	}
-	resp := raw.(*kmsg.DescribeTopicPartitionsResponse)
-	if len(resp.Topics) != 1 || kerr.ErrorForCode(resp.Topics[0].ErrorCode) != nil {
+		view.Err = fmt.Errorf("describe topic partitions from %w", err)
 		return
 	}
-	for _, p := range resp.Topics[0].Partitions {
-		for i := range view.Partitions {
-			if view.Partitions[i].Partition == int(p.Partition) && int(p.LeaderEpoch) == view.Partitions[i].LeaderEpoch {
-				view.Partitions[i].ELR = ints(p.EligibleLeaderReplicas)
-				view.Partitions[i].LastKnownELR = ints(p.LastKnownELR)
-				view.Partitions[i].HasELR = true
-			}
-		}
+	resp := raw.(*kmsg.DescribeTopicPartitionsResponse)
+	if len(resp.Topics) != 1 {
+		view.Err = fmt.Errorf("describe topic partitions from %s: %d topics for %s", b.Name, len(resp.Topics), topic)
+		return
 	}
+	if err := kerr.ErrorForCode(resp.Topics[0].ErrorCode); err != nil {
+		view.Err = fmt.Errorf("describe topic partitions from %s: %s: %w", b.Name, topic, err)
+		return
+	}
+	var parts []PartitionState
+	for _, p := range resp.Topics[0].Partitions {
+		if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+			view.Err = fmt.Errorf("describe topic partitions from %s: %s-%d: %w", b.Name, topic, p.Partition, err)
+			return
+		}
+		parts = append(parts, PartitionState{
+			Topic: topic, Partition: int(p.Partition), Leader: int(p.LeaderID), LeaderEpoch: int(p.LeaderEpoch),
+			ISR: ints(p.ISR), ELR: ints(p.EligibleLeaderReplicas), LastKnownELR: ints(p.LastKnownELR), HasELR: true,
+		})
+	}
+	slices.SortFunc(parts, func(a, b PartitionState) int { return a.Partition - b.Partition })
+	view.Partitions = parts
 }
 
 func ints(v []int32) []int {
@@ -351,8 +364,8 @@ func (m *KRaft) Brokers(ctx context.Context) ([]int, error) {
 
 // HighWatermarks asks broker b for the high watermark (ListOffsets latest, read_uncommitted) of
 // partitions 0 to partitions-1 of topic; it answers only for those it leads, and the rest are
-// left out.
-func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, partitions int) map[int]int64 {
+// left out. An error means b could not be asked at all.
+func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, partitions int) (map[int]int64, error) {
 	req := kmsg.NewPtrListOffsetsRequest()
 	req.ReplicaID = -1
 	t := kmsg.NewListOffsetsRequestTopic()
@@ -366,7 +379,7 @@ func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, pa
 	req.Topics = []kmsg.ListOffsetsRequestTopic{t}
 	raw, err := m.describe(ctx, b, req)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("list offsets from %w", err)
 	}
 	out := map[int]int64{}
 	for _, rt := range raw.(*kmsg.ListOffsetsResponse).Topics {
@@ -376,7 +389,7 @@ func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, pa
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Features returns the cluster's finalized feature levels as broker b knows them (ApiVersions):

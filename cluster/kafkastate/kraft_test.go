@@ -18,6 +18,7 @@ type fakeBroker struct {
 	leader, epoch  int32
 	isr, elr       []int32
 	noDTP          bool
+	dtpFails       bool  // DescribeTopicPartitions fails (not for being too old)
 	quorumLeader   int32 // DescribeQuorum: -2 answers "not the leader"
 	quorumEpoch    int32
 	describeTopics int // DescribeTopicPartitions requests received
@@ -58,10 +59,13 @@ func fakeKRaft(nodes map[int]*fakeBroker, voters, brokers []Endpoint) *KRaft {
 			if f.noDTP {
 				return nil, fmt.Errorf("%s: %w", n.Name, errors.New("broker is too old"))
 			}
+			if f.dtpFails {
+				return nil, fmt.Errorf("%s: %w", n.Name, errors.New("i/o timeout"))
+			}
 			resp := kmsg.NewPtrDescribeTopicPartitionsResponse()
 			t := kmsg.NewDescribeTopicPartitionsResponseTopic()
 			p := kmsg.NewDescribeTopicPartitionsResponseTopicPartition()
-			p.LeaderEpoch, p.EligibleLeaderReplicas = f.epoch, f.elr
+			p.LeaderID, p.LeaderEpoch, p.ISR, p.EligibleLeaderReplicas = f.leader, f.epoch, f.isr, f.elr
 			t.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{p}
 			resp.Topics = []kmsg.DescribeTopicPartitionsResponseTopic{t}
 			return resp, nil
@@ -111,5 +115,20 @@ func TestKRaftMergesViews(t *testing.T) {
 	}
 	if nodes[3].describeTopics != 1 {
 		t.Errorf("kafka3 was asked DescribeTopicPartitions %d times, want once", nodes[3].describeTopics)
+	}
+}
+
+// A broker that has DescribeTopicPartitions but fails to answer it gives no view at all, never
+// the Metadata answer with an empty ELR (which would make an election from the ELR look unclean).
+func TestFailedELRReadIsNoView(t *testing.T) {
+	b1 := Endpoint{Name: "kafka1", ID: 1, Addr: "b1"}
+	m := fakeKRaft(map[int]*fakeBroker{1: {brokers: []int32{1}, leader: 1, epoch: 2, isr: []int32{1}, elr: []int32{2}, dtpFails: true}}, nil, []Endpoint{b1})
+	if v := m.BrokerView(context.Background(), b1, "t"); v.Err == nil {
+		t.Fatalf("view %+v despite a failed DescribeTopicPartitions", v)
+	}
+	m = fakeKRaft(map[int]*fakeBroker{1: {brokers: []int32{1}, leader: 1, epoch: 2, isr: []int32{1}, elr: []int32{2}}}, nil, []Endpoint{b1})
+	v := m.BrokerView(context.Background(), b1, "t")
+	if v.Err != nil || len(v.Partitions) != 1 || !v.Partitions[0].HasELR || len(v.Partitions[0].ELR) != 1 {
+		t.Fatalf("view %+v, want one partition with its ELR [2]", v)
 	}
 }

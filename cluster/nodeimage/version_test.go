@@ -100,7 +100,7 @@ func TestKafkaVersionCapabilities(t *testing.T) {
 // TestBuildScriptRefusesVersions: images/build.sh refuses what ParseKafkaVersion refuses, in one
 // line naming the version, before it touches Docker or Maven.
 func TestBuildScriptRefusesVersions(t *testing.T) {
-	for _, v := range []string{"2.7.1", "3.9", "v4.4.0", "4.4.0-rc1"} {
+	for _, v := range []string{"2.7.1", "3.9", "v4.4.0", "4.4.0-rc1", "03.9.2", "3.09.2"} {
 		if _, err := ParseKafkaVersion(v); err == nil {
 			t.Fatalf("ParseKafkaVersion(%q) accepted it", v)
 		}

@@ -232,27 +232,28 @@ func (o *Observer) pollZooKeeper() {
 	}
 }
 
-// brokerLoop polls every broker at once, every interval, until the observer stops.
+// brokerLoop polls each broker on its own clock, every interval, until the observer stops: a
+// paused broker, whose requests time out, must not space out the other brokers' polls.
 func (o *Observer) brokerLoop(ctx context.Context, every time.Duration, poll func(context.Context, kafkastate.Endpoint)) {
 	defer o.done.Done()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		var wg sync.WaitGroup
-		for _, b := range o.t.Brokers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+	var wg sync.WaitGroup
+	for _, b := range o.t.Brokers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for {
 				poll(ctx, b)
-			}()
-		}
-		wg.Wait()
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 func (o *Observer) pollMetadata(ctx context.Context, b kafkastate.Endpoint) {

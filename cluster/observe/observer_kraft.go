@@ -77,8 +77,11 @@ func (o *Observer) pollKRaftBroker(ctx context.Context, b kafkastate.Endpoint) {
 	for _, t := range o.topics {
 		// The high watermarks first, then the ISR: a watermark that rose while the ISR grew back
 		// is then never paired with the ISR from before.
-		hws := o.kraft.HighWatermarks(ctx, b, t, o.t.Partitions[t])
+		hws, err := o.kraft.HighWatermarks(ctx, b, t, o.t.Partitions[t])
 		view := o.kraft.BrokerView(ctx, b, t)
+		if view.Err == nil && err != nil {
+			view.Err = err // a view without its watermarks is no view: skip it, never record "none"
+		}
 		if view.Err != nil {
 			o.record(key+"/unreachable", electionlog.Event{Kind: electionlog.KindUnreachable, Source: electionlog.SourceMetadata, Broker: b.ID, Error: view.Err.Error()})
 			return
