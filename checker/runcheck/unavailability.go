@@ -237,15 +237,18 @@ func partitionSighting(e electionlog.Event, key string, metadata bool) (leaderSi
 // set, says which leaders in office the measurement applies to.
 func firstNewLeader(sightings []leaderSighting, start int64, views bool, only func(leader int) bool) *float64 {
 	before := leaderSighting{leader: -1, epoch: -1}
+	seen := false
 	for _, s := range sightings {
 		if s.time > start {
 			break
 		}
 		if !views || s.epoch >= before.epoch {
-			before = s
+			before, seen = s, true
 		}
 	}
-	if only != nil && (before.leader < 0 || !only(before.leader)) {
+	// Nothing seen before the fault: who was in office is unknown, and the first sighting
+	// after it would pass for an election.
+	if !seen || (only != nil && (before.leader < 0 || !only(before.leader))) {
 		return nil
 	}
 	for _, s := range sightings {

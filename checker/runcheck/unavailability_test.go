@@ -168,6 +168,9 @@ func TestMeasureUnavailabilityKRaft(t *testing.T) {
 				view(14, 2, 2, 4, 2, 3), // broker 2 sees itself elected at epoch 4
 				view(15, 3, 2, 4, 2, 3)),
 			lead: 4.0},
+		{name: "kill-leader before any view was seen: who led is unknown, nothing is measured", fault: "kill-leader", key: true, nodes: []string{"kafka1"},
+			events: []electionlog.Event{view(10.1, 2, 1, 0, 1, 2, 3), view(15, 2, 2, 1, 2, 3)},
+			lead:   nil},
 		{name: "a fault not aimed at the controller measures none", fault: "kill-leader", key: true, nodes: []string{"kafka1"},
 			events: append(kraftStart(), quorum(12, 102, 102, 6), view(13, 2, 2, 4, 2, 3)),
 			lead:   3.0},

@@ -75,7 +75,11 @@ func Start(ctx context.Context, t Target, start time.Time, w io.Writer, topics .
 		}
 		o.kraft = m
 		ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
-		o.pollQuorum(ctx) // the initial state, before returning
+		// The initial state, before returning: a fault injected at once must find it recorded.
+		o.pollQuorum(ctx)
+		for _, b := range t.Brokers {
+			o.pollKRaftBroker(ctx, b)
+		}
 		o.done.Add(2)
 		go o.quorumLoop(ctx)
 		// In KRaft the brokers' views are the only record of partition state: poll them often.
