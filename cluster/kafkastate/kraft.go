@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,8 +25,8 @@ type KRaft struct {
 	brokerEPs []Endpoint  // at their broker listener
 	voters    *kgo.Client // seeded with every voter, in voterEPs order
 	brokers   *kgo.Client // seeded with every broker, in brokerEPs order
-	noDTPMu   sync.Mutex
-	noDTP     map[int]bool // brokers that do not know DescribeTopicPartitions (before 3.8)
+	dtpMu     sync.Mutex
+	dtp       map[int]bool // broker id -> it knows DescribeTopicPartitions (3.8 on), per its ApiVersions
 	describe  func(ctx context.Context, n Endpoint, req kmsg.Request) (kmsg.Response, error)
 }
 
@@ -44,7 +43,7 @@ func DialKRaft(voters, brokers []Endpoint) (*KRaft, error) {
 		vc.Close()
 		return nil, fmt.Errorf("KRaft broker client: %w", err)
 	}
-	m := &KRaft{voterEPs: slices.Clone(voters), brokerEPs: slices.Clone(brokers), voters: vc, brokers: bc, noDTP: map[int]bool{}}
+	m := &KRaft{voterEPs: slices.Clone(voters), brokerEPs: slices.Clone(brokers), voters: vc, brokers: bc, dtp: map[int]bool{}}
 	m.describe = m.request
 	return m, nil
 }
@@ -238,11 +237,22 @@ func (m *KRaft) BrokerView(ctx context.Context, b Endpoint, topic string) Broker
 // replicas, so an ELR is never paired with a state it was not read with. A failed read makes
 // the view an error, never a view with an empty ELR.
 func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *BrokerView) {
-	m.noDTPMu.Lock()
-	skip := m.noDTP[b.ID]
-	m.noDTPMu.Unlock()
-	if skip {
-		return
+	m.dtpMu.Lock()
+	has, known := m.dtp[b.ID]
+	m.dtpMu.Unlock()
+	if !known {
+		keys, err := m.apiKeys(ctx, b)
+		if err != nil {
+			view.Err = err
+			return
+		}
+		has = keys[kmsg.DescribeTopicPartitions.Int16()]
+		m.dtpMu.Lock()
+		m.dtp[b.ID] = has
+		m.dtpMu.Unlock()
+	}
+	if !has {
+		return // the Metadata answer stands: this release has no ELR to report
 	}
 	req := kmsg.NewPtrDescribeTopicPartitionsRequest()
 	t := kmsg.NewDescribeTopicPartitionsRequestTopic()
@@ -251,12 +261,6 @@ func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *Brok
 	req.ResponsePartitionLimit = 2000
 	raw, err := m.describe(ctx, b, req)
 	if err != nil {
-		if strings.Contains(err.Error(), "too old") {
-			m.noDTPMu.Lock()
-			m.noDTP[b.ID] = true
-			m.noDTPMu.Unlock()
-			return // the Metadata answer stands: this release has no ELR to report
-		}
 		view.Err = fmt.Errorf("describe topic partitions from %w", err)
 		return
 	}
@@ -395,6 +399,31 @@ func (m *KRaft) HighWatermarks(ctx context.Context, b Endpoint, topic string, pa
 // Features returns the cluster's finalized feature levels as broker b knows them (ApiVersions):
 // metadata.version, kraft.version, eligible.leader.replicas.version, transaction.version, ...
 func (m *KRaft) Features(ctx context.Context, b Endpoint) (map[string]int, error) {
+	resp, err := m.apiVersions(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, f := range resp.FinalizedFeatures {
+		out[f.Name] = int(f.MaxVersionLevel)
+	}
+	return out, nil
+}
+
+// apiKeys returns the request keys broker b serves.
+func (m *KRaft) apiKeys(ctx context.Context, b Endpoint) (map[int16]bool, error) {
+	resp, err := m.apiVersions(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int16]bool{}
+	for _, k := range resp.ApiKeys {
+		out[k.ApiKey] = true
+	}
+	return out, nil
+}
+
+func (m *KRaft) apiVersions(ctx context.Context, b Endpoint) (*kmsg.ApiVersionsResponse, error) {
 	req := kmsg.NewPtrApiVersionsRequest()
 	req.ClientSoftwareName, req.ClientSoftwareVersion = "kafkaesque", "1"
 	raw, err := m.describe(ctx, b, req)
@@ -405,11 +434,7 @@ func (m *KRaft) Features(ctx context.Context, b Endpoint) (map[string]int, error
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 		return nil, fmt.Errorf("api versions from %s: %w", b.Name, err)
 	}
-	out := map[string]int{}
-	for _, f := range resp.FinalizedFeatures {
-		out[f.Name] = int(f.MaxVersionLevel)
-	}
-	return out, nil
+	return resp, nil
 }
 
 // ConfigEntry is one config of a node as it reports it (DescribeConfigs).

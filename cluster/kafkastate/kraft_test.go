@@ -22,10 +22,11 @@ type fakeBroker struct {
 	quorumLeader   int32 // DescribeQuorum: -2 answers "not the leader"
 	quorumEpoch    int32
 	describeTopics int // DescribeTopicPartitions requests received
+	apiVersions    int // ApiVersions requests received
 }
 
 func fakeKRaft(nodes map[int]*fakeBroker, voters, brokers []Endpoint) *KRaft {
-	m := &KRaft{voterEPs: voters, brokerEPs: brokers, noDTP: map[int]bool{}}
+	m := &KRaft{voterEPs: voters, brokerEPs: brokers, dtp: map[int]bool{}}
 	m.describe = func(_ context.Context, n Endpoint, req kmsg.Request) (kmsg.Response, error) {
 		f := nodes[n.ID]
 		switch req.(type) {
@@ -53,6 +54,18 @@ func fakeKRaft(nodes map[int]*fakeBroker, voters, brokers []Endpoint) *KRaft {
 			p.Leader, p.LeaderEpoch, p.ISR = f.leader, f.epoch, f.isr
 			t.Partitions = []kmsg.MetadataResponseTopicPartition{p}
 			resp.Topics = []kmsg.MetadataResponseTopic{t}
+			return resp, nil
+		case *kmsg.ApiVersionsRequest:
+			resp := kmsg.NewPtrApiVersionsResponse()
+			for _, key := range []int16{kmsg.Metadata.Int16(), kmsg.ListOffsets.Int16(), kmsg.DescribeTopicPartitions.Int16()} {
+				if key == kmsg.DescribeTopicPartitions.Int16() && f.noDTP {
+					continue
+				}
+				k := kmsg.NewApiVersionsResponseApiKey()
+				k.ApiKey = key
+				resp.ApiKeys = append(resp.ApiKeys, k)
+			}
+			f.apiVersions++
 			return resp, nil
 		case *kmsg.DescribeTopicPartitionsRequest:
 			f.describeTopics++
@@ -108,13 +121,15 @@ func TestKRaftMergesViews(t *testing.T) {
 	if ids, err := m.Brokers(ctx); err != nil || !slices.Equal(ids, []int{1, 2}) {
 		t.Errorf("Brokers = %v, %v; want [1 2] (kafka3 is fenced in the others' metadata)", ids, err)
 	}
-	// A broker without DescribeTopicPartitions answers with its Metadata alone, and is asked
-	// once, not on every poll.
-	if v := m.BrokerView(ctx, brokers[2], "t"); v.Err != nil || v.Partitions[0].HasELR {
-		t.Errorf("kafka3's view = %+v; want no ELR and no error", v)
+	// A broker without DescribeTopicPartitions (its ApiVersions, asked once, lacks it) answers
+	// with its Metadata alone, and is never sent the request.
+	for range 2 {
+		if v := m.BrokerView(ctx, brokers[2], "t"); v.Err != nil || v.Partitions[0].HasELR {
+			t.Errorf("kafka3's view = %+v; want no ELR and no error", v)
+		}
 	}
-	if nodes[3].describeTopics != 1 {
-		t.Errorf("kafka3 was asked DescribeTopicPartitions %d times, want once", nodes[3].describeTopics)
+	if nodes[3].describeTopics != 0 || nodes[3].apiVersions != 1 {
+		t.Errorf("kafka3 was asked DescribeTopicPartitions %d times and ApiVersions %d; want never and once", nodes[3].describeTopics, nodes[3].apiVersions)
 	}
 }
 
