@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/cluster/engine"
+	"github.com/kafkaesque/kafkaesque/cluster/kafkastate"
 	"github.com/kafkaesque/kafkaesque/cluster/nodeimage"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -99,8 +100,9 @@ type Cluster struct {
 
 	docker  client.APIClient
 	network *testcontainers.DockerNetwork
-	admin   *kafka.Transport // AdminClient's, this cluster's alone
-	meta    metadata         // leadership state, open from readiness until Close
+	admin   *kafka.Transport  // AdminClient's, this cluster's alone
+	meta    metadata          // leadership state, open from readiness until Close
+	kraft   *kafkastate.KRaft // meta in KRaft mode, for what only the quorum can tell; nil otherwise
 	// clusterID is the KRaft cluster id every node is formatted with.
 	clusterID string
 
@@ -366,7 +368,7 @@ func (c *Cluster) Close(ctx context.Context, logDir string) error {
 	c.admin.CloseIdleConnections()
 	if c.meta != nil {
 		c.meta.Close()
-		c.meta = nil
+		c.meta, c.kraft = nil, nil
 	}
 	// Only a successful removal closes the cluster: a failed one can be retried.
 	if err := engine.RemoveRun(ctx, c.docker, c.RunID); err != nil {

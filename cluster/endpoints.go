@@ -42,7 +42,7 @@ func (c *Cluster) observeTarget() observe.Target {
 	for _, topic := range c.Config.Topics {
 		t.Partitions[topic.Name] = topic.Partitions
 	}
-	t.FetchTimeout = quorumFetchTimeout(c.Config)
+	t.FetchTimeout = QuorumFetchTimeout(c.Config)
 	return t
 }
 

@@ -171,8 +171,8 @@ func compareConfig(what string, have map[string]kafkastate.ConfigEntry, want map
 // DescribeConfigs from 3.7 (KIP-919); before that their properties file, the brokers' own keys
 // and values, cannot be read back, and the returned note says so for the run's log.
 func (c *Cluster) verifyControllerConfig(ctx context.Context) (note string, err error) {
-	m, ok := c.meta.(*kafkastate.KRaft)
-	if !ok || len(c.Controllers) == 0 {
+	m := c.kraft
+	if m == nil || len(c.Controllers) == 0 {
 		return "", nil
 	}
 	v, err := nodeimage.ParseKafkaVersion(c.Config.KafkaVersion)
@@ -314,8 +314,8 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 // agree on: they decide guarantees (eligible.leader.replicas.version turns KIP-966's ELR on,
 // transaction.version 2 is KIP-890's). ZooKeeper-mode clusters have none.
 func (c *Cluster) readFeatures(ctx context.Context) error {
-	m, ok := c.meta.(*kafkastate.KRaft)
-	if !ok {
+	m := c.kraft
+	if m == nil {
 		return nil
 	}
 	var first map[string]int

@@ -28,7 +28,7 @@ func TestKRaftPropertiesWireTheQuorum(t *testing.T) {
 	}
 	c := &Cluster{Config: cfg, Subnet: netip.MustParsePrefix("10.199.9.0/24")}
 	c.planNodes()
-	if got := names(c.Voters()); !slices.Equal(got, []string{"ctl1", "ctl2", "ctl3"}) {
+	if got := Names(c.Voters()); !slices.Equal(got, []string{"ctl1", "ctl2", "ctl3"}) {
 		t.Fatalf("voters %v, want ctl1-3", got)
 	}
 	ctl := kraftProperties(cfg, c.Controllers[0], false, true, c.Voters())
@@ -55,8 +55,8 @@ func TestKRaftPropertiesWireTheQuorum(t *testing.T) {
 	}
 	cc := &Cluster{Config: combined, Subnet: netip.MustParsePrefix("10.199.9.0/24")}
 	cc.planNodes()
-	if len(cc.Controllers) != 0 || !slices.Equal(names(cc.Voters()), []string{"kafka1", "kafka2", "kafka3"}) {
-		t.Fatalf("combined mode: controllers %v, voters %v", names(cc.Controllers), names(cc.Voters()))
+	if len(cc.Controllers) != 0 || !slices.Equal(Names(cc.Voters()), []string{"kafka1", "kafka2", "kafka3"}) {
+		t.Fatalf("combined mode: controllers %v, voters %v", Names(cc.Controllers), Names(cc.Voters()))
 	}
 	both := kraftProperties(combined, cc.Brokers[0], true, true, cc.Voters())
 	if !strings.Contains(both, "process.roles=broker,controller\n") || !strings.Contains(both, "listeners=PLAINTEXT://10.199.9.11:9092,CONTROLLER://10.199.9.11:9093\n") {
@@ -97,7 +97,7 @@ func TestKRaftClusterStartsReady(t *testing.T) {
 	if err != nil || ctl.Role != RoleController {
 		t.Fatalf("controller = %v, %v; want one of the controller nodes", ctl, err)
 	}
-	views := c.meta.(*kafkastate.KRaft).DescribeQuorum(ctx)
+	views := c.kraft.DescribeQuorum(ctx)
 	leaders := 0
 	for _, v := range views {
 		if v.Err != nil {

@@ -47,7 +47,7 @@ func (c *Cluster) dialMetadata(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c.meta = m
+		c.meta, c.kraft = m, m
 		return nil
 	}
 	z, err := kafkastate.DialZooKeeper(ctx, c.ZooKeeperServers())
@@ -122,8 +122,8 @@ func (c *Cluster) WaitBrokersRegistered(ctx context.Context) error {
 // the leader, and the leader reports every voter caught up within the fetch timeout: a
 // controller left down or cut off must not pass for a recovered cluster.
 func (c *Cluster) waitQuorumWhole(ctx context.Context) error {
-	m, ok := c.meta.(*kafkastate.KRaft)
-	if !ok {
+	m := c.kraft
+	if m == nil {
 		return nil
 	}
 	return waitFor(ctx, "every controller voter answering and caught up", 250*time.Millisecond, func() (bool, error) {
@@ -139,22 +139,19 @@ func (c *Cluster) waitQuorumWhole(ctx context.Context) error {
 		if leader == nil {
 			return false, errors.New("no voter answers as the quorum's leader")
 		}
-		now := time.Now().UnixMilli()
-		for _, r := range leader.Voters {
-			if r.ID != leader.Node.ID && (r.LastCaughtUpMs < 0 || now-r.LastCaughtUpMs > quorumFetchTimeout(c.Config).Milliseconds()) {
-				return false, fmt.Errorf("voter %d is not caught up with the leader %s", r.ID, leader.Node.Name)
-			}
+		if lagging := leader.Lagging(time.Now(), QuorumFetchTimeout(c.Config)); len(lagging) > 0 {
+			return false, fmt.Errorf("voters %v are not caught up with the leader %s", lagging, leader.Node.Name)
 		}
 		return true, nil
 	})
 }
 
-// quorumFetchTimeout is the cluster's controller.quorum.fetch.timeout.ms (Kafka's default 2 s).
-func quorumFetchTimeout(cfg Config) time.Duration {
+// QuorumFetchTimeout is the cluster's controller.quorum.fetch.timeout.ms, or Kafka's default.
+func QuorumFetchTimeout(cfg Config) time.Duration {
 	if ms, err := strconv.Atoi(cfg.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
 		return time.Duration(ms) * time.Millisecond
 	}
-	return 2 * time.Second
+	return kafkastate.DefaultFetchTimeout
 }
 
 // WaitRecovered waits until every broker is registered and every partition of topic has a

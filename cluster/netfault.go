@@ -68,10 +68,10 @@ func (c *Cluster) Cut(ctx context.Context, a, b []*Node) error {
 	// flush whatever got installed.
 	c.markFaulty(slices.Collect(maps.Keys(rules))...)
 	if err := c.applyRules(ctx, rules); err != nil {
-		return fmt.Errorf("cut %v | %v: %w", names(a), names(b), err)
+		return fmt.Errorf("cut %v | %v: %w", Names(a), Names(b), err)
 	}
 	if err := c.provePairs(ctx, pairs, true); err != nil {
-		return fmt.Errorf("cut %v | %v did not take effect: %w", names(a), names(b), err)
+		return fmt.Errorf("cut %v | %v did not take effect: %w", Names(a), Names(b), err)
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func (c *Cluster) Loss(ctx context.Context, p float64, nodes ...*Node) error {
 	}
 	c.markFaulty(nodes...)
 	if err := c.applyRules(ctx, rules); err != nil {
-		return fmt.Errorf("loss %v on %v: %w", p, names(nodes), err)
+		return fmt.Errorf("loss %v on %v: %w", p, Names(nodes), err)
 	}
 	for _, n := range nodes {
 		if err := c.waitDrops(ctx, n, 10*time.Second); err != nil {
@@ -318,7 +318,8 @@ func (c *Cluster) provePairs(ctx context.Context, pairs [][2]*Node, wantCut bool
 	return nil
 }
 
-func names(nodes []*Node) []string {
+// Names returns the nodes' names, in order.
+func Names(nodes []*Node) []string {
 	out := make([]string, len(nodes))
 	for i, n := range nodes {
 		out[i] = n.Name

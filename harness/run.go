@@ -78,13 +78,13 @@ type WorkloadSpec struct {
 	CrashInterval time.Duration
 }
 
-// Files of a run directory.
+// Files of a run directory: the names report/rundir reads them by.
 const (
-	HistoryFile   = "history.jsonl"
-	ElectionsFile = "elections.jsonl"
-	ResultsFile   = "results.json"
-	ConfigFile    = "config.json"
-	NodeLogsDir   = "nodes"
+	HistoryFile   = rundir.HistoryFile
+	ElectionsFile = rundir.ElectionsFile
+	ResultsFile   = rundir.ResultsFile
+	ConfigFile    = rundir.ConfigFile
+	NodeLogsDir   = rundir.NodeLogsDir
 )
 
 // RunResult is what a run produced.
@@ -213,15 +213,12 @@ func electionSettings(spec RunSpec) (ElectionSettings, error) {
 	s := ElectionSettings{
 		KRaft:              cc.Mode == cluster.ModeKRaft,
 		MinISR:             min(minISR, spec.Workload.ReplicationFactor),
-		QuorumFetchTimeout: 2 * time.Second,
+		QuorumFetchTimeout: cluster.QuorumFetchTimeout(cc),
 		ObserverSlack:      observe.Slack,
 	}
 	// A cluster formatted with the release's defaults has ELR on from 4.1 (see HasELR); once
 	// the cluster is up, the run replaces this with the feature level its brokers report.
 	s.ELREnabled = s.KRaft && version.ELROnByDefault()
-	if ms, err := strconv.Atoi(cc.BrokerConfig["controller.quorum.fetch.timeout.ms"]); err == nil {
-		s.QuorumFetchTimeout = time.Duration(ms) * time.Millisecond
-	}
 	return s, nil
 }
 

@@ -104,6 +104,26 @@ type QuorumReplica struct {
 	LastCaughtUpMs int64 // -1 when unknown
 }
 
+// DefaultFetchTimeout is controller.quorum.fetch.timeout.ms's default.
+const DefaultFetchTimeout = 2 * time.Second
+
+// Lagging returns, from a leader's answer, the voters it has not seen caught up with its log
+// end within fetchTimeout (zero: DefaultFetchTimeout), as of now. A follower's log end trails the
+// leader's by a fetch most of the time; that is not lag.
+func (v QuorumView) Lagging(now time.Time, fetchTimeout time.Duration) []int {
+	if fetchTimeout == 0 {
+		fetchTimeout = DefaultFetchTimeout
+	}
+	var out []int
+	for _, r := range v.Voters {
+		if r.ID != v.Leader && (r.LastCaughtUpMs < 0 || now.UnixMilli()-r.LastCaughtUpMs > fetchTimeout.Milliseconds()) {
+			out = append(out, r.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // DescribeQuorum asks every voter directly for its view of the quorum.
 func (m *KRaft) DescribeQuorum(ctx context.Context) []QuorumView {
 	voters := m.voterEPs
@@ -189,9 +209,24 @@ type BrokerView struct {
 	Err        error
 }
 
-// BrokerView asks broker b for its metadata of topic (none when topic is empty).
+// BrokerView asks broker b for its view: with no topic, the brokers it lists; with one, the
+// topic's partitions, from DescribeTopicPartitions where b has it (3.8 on: one snapshot of
+// leader, epoch, ISR and KIP-966's eligible leader replicas, so an ELR is never paired with a
+// state it was not read with), else from Metadata. A failed read is an error, never a view
+// with an empty ELR.
 func (m *KRaft) BrokerView(ctx context.Context, b Endpoint, topic string) BrokerView {
 	view := BrokerView{Node: b}
+	if topic != "" {
+		has, err := m.hasDTP(ctx, b)
+		if err != nil {
+			view.Err = err
+			return view
+		}
+		if has {
+			view.Partitions, view.Err = m.describeTopicPartitions(ctx, b, topic)
+			return view
+		}
+	}
 	req := kmsg.NewPtrMetadataRequest()
 	if topic != "" {
 		t := kmsg.NewMetadataRequestTopic()
@@ -228,32 +263,30 @@ func (m *KRaft) BrokerView(ctx context.Context, b Endpoint, topic string) Broker
 		})
 	}
 	slices.SortFunc(view.Partitions, func(a, b PartitionState) int { return a.Partition - b.Partition })
-	m.addELR(ctx, b, topic, &view)
 	return view
 }
 
-// addELR replaces the Metadata answer's partitions with DescribeTopicPartitions' on brokers
-// that have it (3.8 on): one snapshot of leader, epoch, ISR and KIP-966's eligible leader
-// replicas, so an ELR is never paired with a state it was not read with. A failed read makes
-// the view an error, never a view with an empty ELR.
-func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *BrokerView) {
+// hasDTP says whether broker b serves DescribeTopicPartitions, from its ApiVersions, asked once.
+func (m *KRaft) hasDTP(ctx context.Context, b Endpoint) (bool, error) {
 	m.dtpMu.Lock()
 	has, known := m.dtp[b.ID]
 	m.dtpMu.Unlock()
-	if !known {
-		keys, err := m.apiKeys(ctx, b)
-		if err != nil {
-			view.Err = err
-			return
-		}
-		has = keys[kmsg.DescribeTopicPartitions.Int16()]
-		m.dtpMu.Lock()
-		m.dtp[b.ID] = has
-		m.dtpMu.Unlock()
+	if known {
+		return has, nil
 	}
-	if !has {
-		return // the Metadata answer stands: this release has no ELR to report
+	keys, err := m.apiKeys(ctx, b)
+	if err != nil {
+		return false, err
 	}
+	has = keys[kmsg.DescribeTopicPartitions.Int16()]
+	m.dtpMu.Lock()
+	m.dtp[b.ID] = has
+	m.dtpMu.Unlock()
+	return has, nil
+}
+
+// describeTopicPartitions reads topic's partitions, with their ELR, from broker b.
+func (m *KRaft) describeTopicPartitions(ctx context.Context, b Endpoint, topic string) ([]PartitionState, error) {
 	req := kmsg.NewPtrDescribeTopicPartitionsRequest()
 	t := kmsg.NewDescribeTopicPartitionsRequestTopic()
 	t.Topic = topic
@@ -261,23 +294,19 @@ func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *Brok
 	req.ResponsePartitionLimit = 2000
 	raw, err := m.describe(ctx, b, req)
 	if err != nil {
-		view.Err = fmt.Errorf("describe topic partitions from %w", err)
-		return
+		return nil, fmt.Errorf("describe topic partitions from %w", err)
 	}
 	resp := raw.(*kmsg.DescribeTopicPartitionsResponse)
 	if len(resp.Topics) != 1 {
-		view.Err = fmt.Errorf("describe topic partitions from %s: %d topics for %s", b.Name, len(resp.Topics), topic)
-		return
+		return nil, fmt.Errorf("describe topic partitions from %s: %d topics for %s", b.Name, len(resp.Topics), topic)
 	}
 	if err := kerr.ErrorForCode(resp.Topics[0].ErrorCode); err != nil {
-		view.Err = fmt.Errorf("describe topic partitions from %s: %s: %w", b.Name, topic, err)
-		return
+		return nil, fmt.Errorf("describe topic partitions from %s: %s: %w", b.Name, topic, err)
 	}
 	var parts []PartitionState
 	for _, p := range resp.Topics[0].Partitions {
 		if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-			view.Err = fmt.Errorf("describe topic partitions from %s: %s-%d: %w", b.Name, topic, p.Partition, err)
-			return
+			return nil, fmt.Errorf("describe topic partitions from %s: %s-%d: %w", b.Name, topic, p.Partition, err)
 		}
 		parts = append(parts, PartitionState{
 			Topic: topic, Partition: int(p.Partition), Leader: int(p.LeaderID), LeaderEpoch: int(p.LeaderEpoch),
@@ -285,7 +314,7 @@ func (m *KRaft) addELR(ctx context.Context, b Endpoint, topic string, view *Brok
 		})
 	}
 	slices.SortFunc(parts, func(a, b PartitionState) int { return a.Partition - b.Partition })
-	view.Partitions = parts
+	return parts, nil
 }
 
 func ints(v []int32) []int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -145,5 +146,22 @@ func TestFailedELRReadIsNoView(t *testing.T) {
 	v := m.BrokerView(context.Background(), b1, "t")
 	if v.Err != nil || len(v.Partitions) != 1 || !v.Partitions[0].HasELR || len(v.Partitions[0].ELR) != 1 {
 		t.Fatalf("view %+v, want one partition with its ELR [2]", v)
+	}
+}
+
+// A voter lags when the leader has not seen it caught up within the fetch timeout, or never.
+func TestQuorumViewLagging(t *testing.T) {
+	now := time.UnixMilli(10_000)
+	v := QuorumView{Leader: 101, Voters: []QuorumReplica{
+		{ID: 101, LastCaughtUpMs: 1_000}, // the leader itself never lags
+		{ID: 103, LastCaughtUpMs: 7_000}, // 3 s ago
+		{ID: 102, LastCaughtUpMs: 9_500},
+		{ID: 104, LastCaughtUpMs: -1},
+	}}
+	if got := v.Lagging(now, 0); !slices.Equal(got, []int{103, 104}) {
+		t.Errorf("Lagging with the default 2 s = %v, want [103 104]", got)
+	}
+	if got := v.Lagging(now, 5*time.Second); !slices.Equal(got, []int{104}) {
+		t.Errorf("Lagging with 5 s = %v, want [104]", got)
 	}
 }

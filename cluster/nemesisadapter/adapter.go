@@ -45,15 +45,15 @@ func (n *nemesisCluster) nodes(names []string) ([]*cluster.Node, error) {
 	return out, nil
 }
 
-func (n *nemesisCluster) Brokers() []string    { return names(n.c.Brokers) }
-func (n *nemesisCluster) ZooKeepers() []string { return names(n.c.ZooKeepers) }
+func (n *nemesisCluster) Brokers() []string    { return cluster.Names(n.c.Brokers) }
+func (n *nemesisCluster) ZooKeepers() []string { return cluster.Names(n.c.ZooKeepers) }
 
 // Quorum is the metadata quorum: the ZooKeeper ensemble, or the KRaft controller voters.
 func (n *nemesisCluster) Quorum() []string {
 	if n.c.Config.Mode == cluster.ModeKRaft {
-		return names(n.c.Voters())
+		return cluster.Names(n.c.Voters())
 	}
-	return names(n.c.ZooKeepers)
+	return cluster.Names(n.c.ZooKeepers)
 }
 
 // Registered says whether the metadata lists the broker as registered (ZooKeeper:
@@ -193,12 +193,4 @@ func (n *nemesisCluster) do(name string, f func(*cluster.Node) error) error {
 		return err
 	}
 	return f(node)
-}
-
-func names(nodes []*cluster.Node) []string {
-	out := make([]string, len(nodes))
-	for i, n := range nodes {
-		out[i] = n.Name
-	}
-	return out
 }

@@ -11,9 +11,6 @@ import (
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
-// defaultFetchTimeout is controller.quorum.fetch.timeout.ms's default.
-const defaultFetchTimeout = 2 * time.Second
-
 // Slack bounds how long after a change the observer records it: its poll interval plus one
 // request's timeout. The election checks allow it before calling a claim stale.
 const Slack = 200*time.Millisecond + kafkastate.RequestTimeout + 300*time.Millisecond
@@ -44,18 +41,9 @@ func (o *Observer) pollQuorum(ctx context.Context) {
 		if v.Leader >= 0 {
 			hw := v.HW
 			e.LeaderEpoch, e.QuorumHW = electionlog.Int(v.Epoch), &hw
-			now := time.Now().UnixMilli()
-			fetchTimeout := o.t.FetchTimeout
-			if fetchTimeout == 0 {
-				fetchTimeout = defaultFetchTimeout
-			}
+			e.Lagging = v.Lagging(time.Now(), o.t.FetchTimeout)
 			for _, r := range v.Voters {
 				e.Voters = append(e.Voters, r.ID)
-				// Lagging: not caught up with the leader's log end within a fetch timeout. A
-				// follower's log end trails the leader's by a fetch most of the time; that is not lag.
-				if r.ID != v.Leader && (r.LastCaughtUpMs < 0 || now-r.LastCaughtUpMs > fetchTimeout.Milliseconds()) {
-					e.Lagging = append(e.Lagging, r.ID)
-				}
 				e.Replicas = append(e.Replicas, electionlog.QuorumReplica(r))
 			}
 			for _, r := range v.Observers {
@@ -64,7 +52,6 @@ func (o *Observer) pollQuorum(ctx context.Context) {
 			}
 			slices.Sort(e.Voters)
 			slices.Sort(e.Observers)
-			slices.Sort(e.Lagging)
 		}
 		o.record(key, e)
 	}
