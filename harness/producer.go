@@ -52,5 +52,5 @@ func newRunConfig(spec RunSpec) RunConfig {
 	if spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true" {
 		allowed[checker.UncleanElection] = "unclean.leader.election.enable=true: out-of-ISR leaders are configured, not a bug"
 	}
-	return RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Producer: producer, Allowed: allowed}
+	return RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Producer: &producer, Allowed: allowed}
 }

@@ -106,7 +106,7 @@ type RunConfig struct {
 	Seed    int64   `json:"seed"`
 	Command string  `json:"command,omitempty"`
 	// Producer are the producers' settings that bear on their guarantee, as run.
-	Producer workloads.ProducerSettings     `json:"producer"`
+	Producer *workloads.ProducerSettings    `json:"producer,omitempty"`
 	Allowed  map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
 	RunID    string                         `json:"run_id,omitempty"`
 	Started  time.Time                      `json:"started"`
