@@ -76,6 +76,11 @@ type WorkloadSpec struct {
 	// CrashInterval is the mean time between crashes of each queue consumer (Jepsen's
 	// crash-client: a new client and process id, resuming where it read); 0 means never.
 	CrashInterval time.Duration
+	// Client drives the queue workload's producers: kafka-go (the default) or franz.
+	Client workloads.Client
+	// Idempotent makes the producers idempotent; nil means the client's default (franz: on;
+	// kafka-go: off, as its producer cannot be). The defaults fill it in.
+	Idempotent *bool `json:",omitempty"`
 }
 
 // Files of a run directory: the names report/rundir reads them by.
@@ -97,9 +102,11 @@ type RunResult struct {
 
 // RunConfig is written to config.json: everything needed to understand and repeat the run.
 type RunConfig struct {
-	Spec     RunSpec                        `json:"spec"`
-	Seed     int64                          `json:"seed"`
-	Command  string                         `json:"command,omitempty"`
+	Spec    RunSpec `json:"spec"`
+	Seed    int64   `json:"seed"`
+	Command string  `json:"command,omitempty"`
+	// Producer are the producers' settings that bear on their guarantee, as run.
+	Producer *workloads.ProducerSettings    `json:"producer,omitempty"`
 	Allowed  map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
 	RunID    string                         `json:"run_id,omitempty"`
 	Started  time.Time                      `json:"started"`
@@ -165,6 +172,9 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	}
 	if w.CrashInterval > 0 && w.Name == WorkloadGroup {
 		return s, errors.New("run spec: crash-client crashes the queue workload's consumers; the group workload's members are crashed by the kill-group-leader fault")
+	}
+	if err := w.clientDefaults(); err != nil {
+		return s, err
 	}
 	if s.OutDir == "" {
 		return s, errors.New("run spec: OutDir is required")

@@ -37,18 +37,8 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	spec := r.spec
 	dir := spec.OutDir
 	r.start = time.Now()
-	allowed := map[checker.AnomalyType]string{}
-	workloadAllowed := workloads.QueueAllowed
-	if spec.Workload.Name == WorkloadGroup {
-		workloadAllowed = workloads.GroupAllowed
-	}
-	for t, why := range workloadAllowed() {
-		allowed[t] = why
-	}
-	if spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true" {
-		allowed[checker.UncleanElection] = "unclean.leader.election.enable=true: out-of-ISR leaders are configured, not a bug"
-	}
-	cfgRecord := RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Allowed: allowed, Started: time.Now().UTC()}
+	cfgRecord := newRunConfig(spec)
+	cfgRecord.Started = time.Now().UTC()
 	if cfgRecord.Elections, err = electionSettings(spec); err != nil {
 		return nil, err
 	}
@@ -238,11 +228,7 @@ type workload interface {
 // newWorkload builds the workload spec.Workload names.
 func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *rand.Rand) (workload, error) {
 	w := spec.Workload
-	qc := workloads.QueueConfig{
-		Bootstrap: bootstrap, Topic: w.Topic, Partitions: w.Partitions, Acks: w.Acks,
-		Producers: w.Producers, Consumers: w.Consumers, MaxSends: w.MaxSends, Rate: w.Rate,
-		CrashInterval: w.CrashInterval,
-	}
+	qc := queueConfig(w, bootstrap)
 	if w.Name != WorkloadGroup {
 		return workloads.NewQueue(qc, rec, rng)
 	}

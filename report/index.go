@@ -102,8 +102,8 @@ func indexEntry(dir, name string) (indexRow, bool) {
 		if cfg.KafkaVersion() == "" {
 			version = "Kafka version unknown"
 		}
-		row.Params = fmt.Sprintf("%s · %s · %d brokers · %d partitions RF %d acks=%s · faults planned: %s · %s · seed %d",
-			version, modeShort(cfg), cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.Acks(), faults, cfg.Spec.TimeLimit, cfg.Seed)
+		row.Params = fmt.Sprintf("%s · %s · %d brokers · %d partitions RF %d acks=%s%s · faults planned: %s · %s · seed %d",
+			version, modeShort(cfg), cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.Acks(), cfg.ClientTag(), faults, cfg.Spec.TimeLimit, cfg.Seed)
 	}
 	row.Started = row.sortTime.UTC().Format("2006-01-02 15:04:05")
 	res, hasVerdict, err := rundir.LoadResult(dir)

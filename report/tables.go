@@ -67,6 +67,9 @@ func params(r *rundir.Run) (main, brokerConfig, topology, allowed []keyValue, co
 	w := c.Spec.Workload
 	add("Workload", fmt.Sprintf("topic %s, %d partitions, RF %d, acks=%s, %d producers, %d consumers",
 		w.Topic, w.Partitions, w.ReplicationFactor, c.Acks(), w.Producers, w.Consumers))
+	if p := c.ProducerLine(); p != "" {
+		add("Producer", p)
+	}
 	if w.MaxSends > 0 {
 		add("Max sends", strconv.Itoa(w.MaxSends))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Acks is the producer's required acknowledgement level. Its zero value is
@@ -75,4 +76,14 @@ func (a Acks) kafka() kafka.RequiredAcks {
 		return kafka.RequireAll
 	}
 	return kafka.RequireNone
+}
+
+func (a Acks) franz() kgo.Acks {
+	switch a {
+	case AcksLeader:
+		return kgo.LeaderAck()
+	case AcksAll:
+		return kgo.AllISRAcks()
+	}
+	return kgo.NoAck()
 }

@@ -31,8 +31,11 @@ const (
 // DefaultGroupID is the consumer group of the group workload.
 const DefaultGroupID = "kafkaesque-group"
 
-// GroupAllowed are the checker anomalies a group run must allow: the queue's.
-func GroupAllowed() map[checker.AnomalyType]string { return QueueAllowed() }
+// GroupAllowed are the checker anomalies a group run must allow: those of the queue's
+// kafka-go producers (NewGroup refuses franz-go's).
+func GroupAllowed() map[checker.AnomalyType]string {
+	return QueueAllowed(ProducerSettings{Client: ClientKafkaGo})
+}
 
 // GroupConfig configures the group workload: the queue's producers (Queue.Consumers must be
 // 0) plus Members consumers in one consumer group.
@@ -111,6 +114,9 @@ func NewGroup(cfg GroupConfig, rec *history.Recorder, rng *rand.Rand) (*Group, e
 	}
 	if cfg.Queue.CrashInterval != 0 {
 		return nil, errors.New("group config: CrashInterval crashes queue consumers, and a group has none (kill-group-leader crashes members)")
+	}
+	if cfg.Queue.Client.orDefault() != ClientKafkaGo {
+		return nil, fmt.Errorf("group config: the group workload's producers are kafka-go's, got client %q", cfg.Queue.Client)
 	}
 	q, err := NewQueue(cfg.Queue, rec, rng)
 	if err != nil {

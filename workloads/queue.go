@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/segmentio/kafka-go"
 )
@@ -22,14 +21,6 @@ import (
 // one record in one Produce request, so the broker's BaseOffset is that
 // record's offset. Baseline mirrors it.
 const RecordsPerProduceRequest = 1
-
-// QueueAllowed are the checker anomalies a queue run must allow,
-// each with a one-line reason for the run directory.
-func QueueAllowed() map[checker.AnomalyType]string {
-	return map[checker.AnomalyType]string{
-		checker.Duplicate: "kafka-go's producer is not idempotent (no producer id or sequence numbers): like kafka-go's Writer, a send retries after an ambiguous error, so one value can be appended twice",
-	}
-}
 
 // Defaults for the zero values of QueueConfig.
 const (
@@ -57,10 +48,17 @@ type QueueConfig struct {
 	Rate float64
 	// OpTimeout bounds every client operation, a send's retries included; default DefaultOpTimeout.
 	OpTimeout time.Duration
-	// SendAttempts is how many times one send tries before it gives up, as kafka-go's Writer
-	// retries (MaxAttempts) after retriable errors; default DefaultSendAttempts. Retries are
-	// why duplicates are expected: an attempt that timed out may still have been appended.
+	// SendAttempts is how many times one kafka-go send tries before it gives up, as kafka-go's
+	// Writer retries (MaxAttempts) after retriable errors; default DefaultSendAttempts. Retries
+	// are why duplicates are expected: an attempt that timed out may still have been appended.
+	// franz-go sends are tried once by the workload and retried by kgo (ProducerSettings).
 	SendAttempts int
+	// Client drives the producers; the zero value is kafka-go. Consumers and the drain always
+	// read with kafka-go: a fetch by offset is the same whichever client wrote the records.
+	Client Client
+	// Idempotent makes franz-go's producers idempotent (it needs AcksAll); kafka-go's cannot
+	// be. The harness and the CLI turn it on for franz-go unless told otherwise.
+	Idempotent bool
 	// Processes allocates process ids; nil means the queue has its own.
 	// Share one allocator between all workloads of a run.
 	Processes *ProcessIDs
@@ -69,7 +67,8 @@ type QueueConfig struct {
 	CrashInterval time.Duration
 }
 
-func (c QueueConfig) withDefaults() (QueueConfig, error) {
+// filled is c with its zero fields' defaults.
+func (c QueueConfig) filled() QueueConfig {
 	if c.OpTimeout == 0 {
 		c.OpTimeout = DefaultOpTimeout
 	}
@@ -79,6 +78,11 @@ func (c QueueConfig) withDefaults() (QueueConfig, error) {
 	if c.Processes == nil {
 		c.Processes = new(ProcessIDs)
 	}
+	return c
+}
+
+func (c QueueConfig) withDefaults() (QueueConfig, error) {
+	c = c.filled()
 	switch {
 	case len(c.Bootstrap) == 0:
 		return c, errors.New("queue config: no bootstrap servers")
@@ -97,7 +101,7 @@ func (c QueueConfig) withDefaults() (QueueConfig, error) {
 	case c.CrashInterval > 0 && c.Consumers == 0:
 		return c, fmt.Errorf("queue config: CrashInterval %s crashes consumers, but there are none", c.CrashInterval)
 	}
-	return c, nil
+	return c, c.CheckClient()
 }
 
 // Queue is the queue workload. Run it once, then Drain, then Close.
@@ -108,6 +112,8 @@ type Queue struct {
 	// that crashing one drops its connections only.
 	client    *kafka.Client
 	transport *kafka.Transport
+	// franz holds each producer's franz-go client when Client is franz.
+	franz []*franzProducer
 	// Seeds of the clients' own rands, drawn from the caller's rng up front
 	// because a *rand.Rand is not safe for concurrent use.
 	producerSeeds, consumerSeeds []int64
@@ -143,6 +149,16 @@ func NewQueue(cfg QueueConfig, rec *history.Recorder, rng *rand.Rand) (*Queue, e
 		q.acked[i].Store(-1)
 	}
 	q.client, q.transport = newClient(cfg.Bootstrap, cfg.Topic, cfg.OpTimeout)
+	if cfg.Client == ClientFranz {
+		for i := range cfg.Producers {
+			p, err := newFranzProducer(cfg, i)
+			if err != nil {
+				q.Close()
+				return nil, err
+			}
+			q.franz = append(q.franz, p)
+		}
+	}
 	for range cfg.Producers {
 		q.producerSeeds = append(q.producerSeeds, rng.Int63())
 	}
@@ -166,10 +182,13 @@ func (q *Queue) Stats() Stats {
 	return s
 }
 
-// Close releases the producers' and the drain's idle connections; each consumer closes its
-// own when it stops.
+// Close releases the producers' and the drain's connections; each consumer closes its own
+// when it stops.
 func (q *Queue) Close() error {
 	q.transport.CloseIdleConnections()
+	for _, p := range q.franz {
+		p.close()
+	}
 	return nil
 }
 
@@ -226,7 +245,7 @@ func (q *Queue) produce(ctx context.Context, producer int, rng *rand.Rand) error
 		if q.cfg.MaxSends > 0 && n > int64(q.cfg.MaxSends) {
 			return nil
 		}
-		typ, err := q.send(ctx, rng, proc, rng.Intn(q.cfg.Partitions), "v"+strconv.FormatInt(n, 10))
+		typ, err := q.send(ctx, rng, producer, proc, rng.Intn(q.cfg.Partitions), "v"+strconv.FormatInt(n, 10))
 		if err != nil {
 			return fmt.Errorf("producer %d: %w", producer, err)
 		}
@@ -238,8 +257,8 @@ func (q *Queue) produce(ctx context.Context, producer int, rng *rand.Rand) error
 	return nil
 }
 
-// send records and performs one send.
-func (q *Queue) send(ctx context.Context, rng *rand.Rand, proc, partition int, value string) (history.Type, error) {
+// send records and performs one send by producer.
+func (q *Queue) send(ctx context.Context, rng *rand.Rand, producer, proc, partition int, value string) (history.Type, error) {
 	key := Key(q.cfg.Topic, partition)
 	inv, err := q.rec.Invoke(proc, history.FSend, history.SendValue{Key: key, Value: value})
 	if err != nil {
@@ -247,7 +266,7 @@ func (q *Queue) send(ctx context.Context, rng *rand.Rand, proc, partition int, v
 	}
 	q.stats.send.invoked.Add(1)
 	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
-	offset, typ, sendErr := q.produceWithRetries(opCtx, rng, partition, value)
+	offset, typ, sendErr := q.produceValue(opCtx, rng, producer, partition, value)
 	cancel()
 	done := history.SendValue{Key: key, Value: value}
 	msg := ""
@@ -262,6 +281,14 @@ func (q *Queue) send(ctx context.Context, rng *rand.Rand, proc, partition int, v
 	}
 	q.stats.send.complete(typ)
 	return typ, nil
+}
+
+// produceValue sends value once through producer's client and says how it ended.
+func (q *Queue) produceValue(ctx context.Context, rng *rand.Rand, producer, partition int, value string) (int64, history.Type, error) {
+	if q.franz != nil {
+		return q.franz[producer].send(ctx, partition, value)
+	}
+	return q.produceWithRetries(ctx, rng, partition, value)
 }
 
 // produceWithRetries tries one send up to SendAttempts times while its error is retriable and

@@ -113,40 +113,7 @@ func TestQueueLeaderKilled(t *testing.T) {
 	}
 	defer q.Close()
 
-	const runFor = 18 * time.Second
-	runCtx, stopRun := context.WithTimeout(ctx, runFor)
-	defer stopRun()
-	runDone := make(chan error, 1)
-	go func() { runDone <- q.Run(runCtx) }()
-
-	time.Sleep(3 * time.Second)
-	parts, err := c.Metadata(ctx, c.Brokers[0], cluster.DefaultTopic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leader := c.Broker(parts[0].Leader.ID)
-	if leader == nil {
-		t.Fatalf("partition 0 has no leader: %+v", parts[0])
-	}
-	before := q.Stats()
-	if err := c.KillNode(ctx, leader); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("killed %s, leader of %s-0", leader.Name, cluster.DefaultTopic)
-	time.Sleep(6 * time.Second)
-	if err := c.StartNode(ctx, leader); err != nil {
-		t.Fatal(err)
-	}
-
-	// Every op is bounded by OpTimeout, so Run must be back shortly after runCtx ends.
-	select {
-	case err := <-runDone:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(time.Until(time.Now().Add(runFor)) + 2*cfg.OpTimeout):
-		t.Fatal("run did not return: a client hangs")
-	}
+	before := runKillingLeader(t, ctx, c, q, 18*time.Second, 3*time.Second, 6*time.Second, cfg.OpTimeout)
 	st := q.Stats()
 	t.Logf("sends %+v, polls %+v (before the kill: sends %+v)", st.Send, st.Poll, before.Send)
 	if st.Send.Info+st.Send.Fail+st.Poll.Fail == 0 {

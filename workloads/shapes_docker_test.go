@@ -203,7 +203,7 @@ func TestQueueCrashClient(t *testing.T) {
 
 	// Without faults the checker finds nothing wrong across the crashes.
 	allow := map[checker.AnomalyType]bool{}
-	for typ := range workloads.QueueAllowed() {
+	for typ := range workloads.QueueAllowed(q.Config().Producer()) {
 		allow[typ] = true
 	}
 	verdict, err := runcheck.Check(ctx, bytes.NewReader(buf.Bytes()), runcheck.Options{Options: checker.Options{Allow: allow}})

@@ -45,6 +45,7 @@ type runFlags struct {
 	rate                   float64
 	crashClients           time.Duration
 	brokerConfig           keyValues
+	client                 clientFlags
 	flags                  *pflag.FlagSet // to tell the flags given from the defaults
 }
 
@@ -73,6 +74,7 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.hold, "hold", 0, fmt.Sprintf("how long each fault is held (0: a random length in %s-%s for each fault)", nemesis.DefaultHoldMin, nemesis.DefaultHoldMax))
 	fs.DurationVar(&o.rest, "rest", 0, fmt.Sprintf("rest between faults (0: a random length in %s-%s after each fault)", nemesis.DefaultRestMin, nemesis.DefaultRestMax))
 	fs.DurationVar(&o.crashClients, "crash-clients", 0, "mean interval between deliberate crashes of each queue consumer, which resumes as a new process with new connections (Jepsen's crash-client; 0: off)")
+	o.client.register(fs)
 	fs.Var(o.brokerConfig, "broker-config", "extra broker config key=value (repeatable; keys are checked against Kafka's before start, values after)")
 }
 
@@ -193,6 +195,9 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 		Seed:      seed,
 		OutDir:    out,
 		Command:   o.reproduce(seed, out),
+	}
+	if err := o.client.apply(&spec.Workload, o.flags); err != nil {
+		return harness.RunSpec{}, err
 	}
 	// Everything else the harness checks before it starts anything (config keys, faults against
 	// the cluster's shape, a schedule that plans no fault), so no container starts for bad input.

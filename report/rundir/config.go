@@ -35,6 +35,7 @@ type Config struct {
 	} `json:"spec"`
 	Seed     int64             `json:"seed"`
 	Command  string            `json:"command"`
+	Producer *Producer         `json:"producer"`
 	Allowed  map[string]string `json:"allowed"`
 	RunID    string            `json:"run_id"`
 	Started  time.Time         `json:"started"`
@@ -76,12 +77,7 @@ func LoadConfig(dir string) (*Config, error) {
 
 // Acks renders the workload's acks setting, which marshals as text ("all") or a number.
 func (c *Config) Acks() string {
-	raw := c.Spec.Workload.Acks
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
+	return rawText(c.Spec.Workload.Acks)
 }
 
 // CommandLine is the command that reproduces the run.
