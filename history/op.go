@@ -46,7 +46,7 @@ const (
 // IsClientF reports whether f is a client function the format defines.
 func IsClientF(f string) bool {
 	switch f {
-	case FSend, FPoll, FRebalance, FCommit, FCoordinator, FCrash:
+	case FSend, FPoll, FRebalance, FCommit, FCoordinator, FCrash, FTxn:
 		return true
 	}
 	return false
