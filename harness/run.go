@@ -53,11 +53,11 @@ const (
 )
 
 // WorkloadNames lists the valid WorkloadSpec.Name values.
-var WorkloadNames = []string{WorkloadQueue, WorkloadGroup}
+var WorkloadNames = []string{WorkloadQueue, WorkloadGroup, WorkloadTxn}
 
 // WorkloadSpec configures the workload and its topic.
 type WorkloadSpec struct {
-	// Name is "queue" (default) or "group".
+	// Name is "queue" (default), "group" or "txn".
 	Name  string
 	Topic string // default cluster.DefaultTopic
 	// Partitions of the topic; default 3.
@@ -81,6 +81,8 @@ type WorkloadSpec struct {
 	// Idempotent makes the producers idempotent; nil means the client's default (franz: on;
 	// kafka-go: off, as its producer cannot be). The defaults fill it in.
 	Idempotent *bool `json:",omitempty"`
+	// Txn configures the txn workload; nil for the others (the defaults fill it in for txn).
+	Txn *TxnSpec `json:",omitempty"`
 }
 
 // Files of a run directory: the names report/rundir reads them by.
@@ -141,7 +143,7 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	switch w.Name {
 	case "":
 		w.Name = WorkloadQueue
-	case WorkloadQueue, WorkloadGroup:
+	case WorkloadQueue, WorkloadGroup, WorkloadTxn:
 	default:
 		return s, fmt.Errorf("run spec: unknown workload %q (valid: %s)", w.Name, strings.Join(WorkloadNames, ", "))
 	}
@@ -161,7 +163,7 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	if w.Producers == 0 {
 		w.Producers = 3
 	}
-	if w.Consumers == 0 {
+	if w.Consumers == 0 && w.Name != WorkloadTxn {
 		w.Consumers = 2
 	}
 	if !w.Acks.Valid() {
@@ -172,6 +174,9 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	}
 	if w.CrashInterval > 0 && w.Name == WorkloadGroup {
 		return s, errors.New("run spec: crash-client crashes the queue workload's consumers; the group workload's members are crashed by the kill-group-leader fault")
+	}
+	if err := w.txnDefaults(); err != nil {
+		return s, err
 	}
 	if err := w.clientDefaults(); err != nil {
 		return s, err

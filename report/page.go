@@ -223,9 +223,13 @@ func buildPage(r *rundir.Run, links map[int]string) pageView {
 	kinds := plot.FaultKinds(r.Scan.Faults)
 	kraft, _ := r.Config.KRaft(r.Events)
 	v.FaultLegend = plot.FaultLegend(r.Scan.Faults, kinds)
+	sendTitle, pollTitle := "Send latency (by invocation time)", "Poll latency (by invocation time)"
+	if r.Scan.Txns.Total() > 0 {
+		sendTitle, pollTitle = "Transaction latency (by invocation time)", "Poll latency of the final drain (by invocation time)"
+	}
 	v.Plots = []plot.Plot{
-		plot.Latency("latency-send", "Send latency (by invocation time)", true, r.Scan, kinds),
-		plot.Latency("latency-poll", "Poll latency (by invocation time)", false, r.Scan, kinds),
+		plot.Latency("latency-send", sendTitle, true, r.Scan, kinds),
+		plot.Latency("latency-poll", pollTitle, false, r.Scan, kinds),
 		plot.Throughput(r.Scan, kinds),
 		plot.Timeline(r.Events, r.Scan, kinds, r.Config.BrokerIDs(), kraft),
 	}
@@ -264,6 +268,6 @@ func buildPage(r *rundir.Run, links map[int]string) pageView {
 	}
 	v.Ops = opRows(cited, r.Scan.Ops)
 	v.Files = files(r)
-	v.Stats = stats(res)
+	v.Stats = append(txnStats(r.Scan.Txns), stats(res)...)
 	return v
 }

@@ -161,3 +161,15 @@ func stats(res *checker.Result) []keyValue {
 		{"Check time", fmt.Sprintf("%.2fs", s.DurationSeconds)},
 	}
 }
+
+// txnStats are the transactions by outcome, for runs of the txn workload.
+func txnStats(t rundir.TxnCounts) []keyValue {
+	if t.Total() == 0 {
+		return nil
+	}
+	return []keyValue{
+		{"Transactions committed", strconv.FormatInt(t.Committed, 10)},
+		{"Transactions aborted (on purpose)", fmt.Sprintf("%d (%d)", t.Aborted, t.AbortedOnPurpose)},
+		{"Transactions indeterminate / never completed", fmt.Sprintf("%d / %d", t.Indeterminate, t.Incomplete)},
+	}
+}

@@ -46,13 +46,14 @@ type runFlags struct {
 	crashClients           time.Duration
 	brokerConfig           keyValues
 	client                 clientFlags
+	txn                    txnFlags
 	flags                  *pflag.FlagSet // to tell the flags given from the defaults
 }
 
 func (o *runFlags) register(fs *pflag.FlagSet) {
 	o.flags = fs
 	o.brokerConfig = keyValues{}
-	fs.StringVar(&o.workload, "workload", harness.WorkloadQueue, "workload: "+strings.Join(harness.WorkloadNames, " or ")+" (group: consumers in one consumer group)")
+	fs.StringVar(&o.workload, "workload", harness.WorkloadQueue, "workload: "+strings.Join(harness.WorkloadNames, ", ")+" (group: consumers in one consumer group; txn: transactions of sends and polls, franz-go)")
 	fs.StringVar(&o.kafkaVersion, "kafka-version", cluster.DefaultKafkaVersion, "Apache Kafka release to run, 2.8.0 or later (its image: images/build.sh VERSION)")
 	fs.StringVar(&o.mode, "mode", "", `metadata mode: zk or kraft (default: zk before Kafka 4.0, kraft from 4.0, which has only KRaft)`)
 	fs.IntVar(&o.brokers, "brokers", 3, "number of Kafka brokers")
@@ -68,13 +69,14 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.timeLimit, "time-limit", 60*time.Second, "length of the fault phase")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the fault schedule and workload choices (0: pick one and print it)")
 	fs.StringVar(&o.out, "out", "", "the run directory itself (default results/<run-id>/)")
-	fs.IntVar(&o.producers, "producers", 3, "producer clients (at least 1)")
+	fs.IntVar(&o.producers, "producers", 3, "producer clients (at least 1; with --workload txn: transactional clients, each with its own consumer)")
 	fs.IntVar(&o.consumers, "consumers", 2, "consumer clients (at least 1; with --workload group: members of the group)")
 	fs.Float64Var(&o.rate, "rate", 0, "max sends per second per producer (0: unlimited)")
 	fs.DurationVar(&o.hold, "hold", 0, fmt.Sprintf("how long each fault is held (0: a random length in %s-%s for each fault)", nemesis.DefaultHoldMin, nemesis.DefaultHoldMax))
 	fs.DurationVar(&o.rest, "rest", 0, fmt.Sprintf("rest between faults (0: a random length in %s-%s after each fault)", nemesis.DefaultRestMin, nemesis.DefaultRestMax))
 	fs.DurationVar(&o.crashClients, "crash-clients", 0, "mean interval between deliberate crashes of each queue consumer, which resumes as a new process with new connections (Jepsen's crash-client; 0: off)")
 	o.client.register(fs)
+	o.txn.register(fs)
 	fs.Var(o.brokerConfig, "broker-config", "extra broker config key=value (repeatable; keys are checked against Kafka's before start, values after)")
 }
 
@@ -196,7 +198,12 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 		OutDir:    out,
 		Command:   o.reproduce(seed, out),
 	}
-	if err := o.client.apply(&spec.Workload, o.flags); err != nil {
+	if spec.Workload.Name != harness.WorkloadTxn {
+		if err := o.client.apply(&spec.Workload, o.flags); err != nil {
+			return harness.RunSpec{}, err
+		}
+	}
+	if err := o.txn.apply(&spec.Workload, o.client, o.flags); err != nil {
 		return harness.RunSpec{}, err
 	}
 	// Everything else the harness checks before it starts anything (config keys, faults against

@@ -78,3 +78,26 @@ func groupRow(p *Plot, s *rundir.HistoryScan, ax TimeAxis, y float64, end int64)
 			Title: fmt.Sprintf("rebalance at %.2fs: generation %d, %s %s assigned %s", rundir.Seconds(rb.Time), rb.Generation, role, rb.Member, strings.Join(rb.Partitions, ","))})
 	}
 }
+
+// txnCoordinatorRow draws one transactional id's coordinator over time, coloured like partition
+// leaders, so a coordinator moved by a fault lines up with the fault's band.
+func txnCoordinatorRow(p *Plot, tc rundir.TxnCoordinator, ax TimeAxis, y float64, end int64) {
+	label := tc.TxnID
+	if i := strings.LastIndexByte(label, '-'); i >= 0 {
+		label = "txn " + label[i+1:]
+	}
+	p.Texts = append(p.Texts, Text{X: plotLeft - 6, Y: y + 12, Text: label, Class: "rowlabel"})
+	for i, c := range tc.Events {
+		until := end
+		if i+1 < len(tc.Events) {
+			until = tc.Events[i+1].Time
+		}
+		x1, x2 := ax.X(c.Time), ax.X(until)
+		w := round1(max(x2-x1, 0.5))
+		title := fmt.Sprintf("transaction coordinator of %s: %s from %.2fs to %.2fs", tc.TxnID, rundir.BrokerName(c.Broker), rundir.Seconds(c.Time), rundir.Seconds(until))
+		p.Rects = append(p.Rects, Rect{X: x1, Y: y, W: w, H: 14, Class: leaderClass(c.Broker), Title: title})
+		if w >= 14 {
+			p.Texts = append(p.Texts, Text{X: x1 + 3, Y: y + 11, Text: strconv.Itoa(c.Broker), Class: "ldrlabel"})
+		}
+	}
+}

@@ -80,6 +80,9 @@ func Throughput(s *rundir.HistoryScan, kinds map[string]string) Plot {
 	ax := NewTimeAxis(s.End)
 	p := Plot{ID: "throughput", Title: "Throughput (completed ops per second)", Width: plotWidth, Height: height,
 		YLabel: "ops/s", Legend: []LegendItem{{Class: "ln-send", Label: "send ok"}, {Class: "ln-poll", Label: "poll ok"}, {Class: "ln-err", Label: "info or fail"}}}
+	if s.Txns.Total() > 0 {
+		p.Legend[0].Label = "txn committed" // transactions are plotted with the sends
+	}
 	top, bottom := float64(plotTop), float64(height-plotBottom)
 	p.Bands = bands(s.Faults, kinds, ax, top, bottom)
 	p.XTicks = ax.ticks()

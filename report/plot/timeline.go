@@ -31,6 +31,7 @@ func Timeline(events []electionlog.Event, s *rundir.HistoryScan, kinds map[strin
 	if hasGroup {
 		rows = len(keys) + 1 // the consumer group's row, under the partitions
 	}
+	rows += len(s.TxnCoordinators) // a row per transactional id, at the bottom
 	// In KRaft the controller is the quorum's leader: a row of its own above the partitions.
 	quorumH := 0
 	if kraft {
@@ -109,6 +110,16 @@ func Timeline(events []electionlog.Event, s *rundir.HistoryScan, kinds map[strin
 			p.Title = "Quorum leader (the active controller), partition leaders and ISRs, the group's coordinator and rebalances"
 		}
 		p.Legend = append(p.Legend, LegendItem{Class: "rebal", Label: "rebalance"})
+	}
+	if len(s.TxnCoordinators) > 0 {
+		first := len(keys)
+		if hasGroup {
+			first++
+		}
+		for i, tc := range s.TxnCoordinators {
+			txnCoordinatorRow(&p, tc, ax, rowsTop+float64((first+i)*rowH), end)
+		}
+		p.Title += "; each transactional id's coordinator"
 	}
 	prev := -2
 	for _, e := range events {

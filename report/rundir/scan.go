@@ -48,6 +48,10 @@ type HistoryScan struct {
 	Warnings    []string
 	// Consumer-group changes (group.go), for the timeline.
 	Rebalances, Coordinators []GroupEvent
+	// The txn workload's transactions by outcome, and its transaction coordinators (txn.go).
+	Txns            TxnCounts
+	TxnCoordinators []TxnCoordinator
+	txnAbort        map[int]bool // process -> its open transaction plans an abort
 }
 
 // nemesisValue is the part of a nemesis op's value the report shows.
@@ -81,6 +85,9 @@ func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*Histor
 			s.Ops[op.Index] = op
 		}
 		if op.Type == history.Invoke {
+			if op.F == history.FTxn {
+				s.txnInvoke(op)
+			}
 			if want[op.Index] {
 				lastInvoke[op.Process] = op
 			} else {
@@ -105,10 +112,12 @@ func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*Histor
 			s.nemesis(op, inv, open)
 			continue
 		}
-		if s.group(op) {
-			continue // group ops are neither sends nor polls in the throughput plots
+		if s.txnCoordinator(op) || s.group(op) {
+			continue // group and coordinator ops are neither sends nor polls in the throughput plots
 		}
-		c := Completion{Invoke: inv.Time, Done: op.Time, Send: op.F == history.FSend}
+		s.txn(op)
+		// A transaction is plotted with the sends: it is what the writers do.
+		c := Completion{Invoke: inv.Time, Done: op.Time, Send: op.F == history.FSend || op.F == history.FTxn}
 		switch op.Type {
 		case history.Info:
 			c.Class = ClassInfo

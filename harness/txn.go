@@ -1,0 +1,95 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/workloads"
+)
+
+// WorkloadTxn is the transactional workload (workloads/txn): franz-go transactional producers,
+// each with its own consumer, after Jepsen's Kafka workload.
+const WorkloadTxn = "txn"
+
+// Isolation levels of the txn workload's consumers.
+const (
+	ReadCommitted   = "read-committed"
+	ReadUncommitted = "read-uncommitted"
+)
+
+// TxnSpec configures the transactional workload. The workload's clients are Producers (each a
+// transactional producer with its own consumer); Consumers does not apply.
+type TxnSpec struct {
+	// Isolation is the consumers' fetch isolation: read-committed (default) or read-uncommitted.
+	Isolation string `json:"isolation"`
+	// AbortRate is the share of transactions aborted on purpose; nil means 0.1.
+	AbortRate *float64 `json:"abort_rate,omitempty"`
+	// Delay spaces the micro-operations of a transaction out, to widen the windows faults hit.
+	Delay time.Duration `json:"delay,omitempty"`
+	// Timeout is the producers' transaction.timeout.ms; default 10 s, so a transaction held by a
+	// paused client is aborted by its coordinator within a run.
+	Timeout time.Duration `json:"timeout"`
+}
+
+// DefaultAbortRate is the share of transactions the txn workload aborts on purpose.
+const DefaultAbortRate = 0.1
+
+// DefaultTxnTimeout is the txn workload's transaction.timeout.ms.
+const DefaultTxnTimeout = 10 * time.Second
+
+// txnDefaults fills and checks the txn workload's settings. The txn workload is franz-go's and
+// idempotent (transactions need it) with acks=all; asking for anything else is refused.
+func (w *WorkloadSpec) txnDefaults() error {
+	if w.Name != WorkloadTxn {
+		if w.Txn != nil {
+			return fmt.Errorf("run spec: transaction settings given for the %s workload (they need the txn workload)", w.Name)
+		}
+		return nil
+	}
+	if w.Txn == nil {
+		w.Txn = &TxnSpec{}
+	}
+	t := w.Txn
+	var errs []error
+	switch t.Isolation {
+	case "":
+		t.Isolation = ReadCommitted
+	case ReadCommitted, ReadUncommitted:
+	default:
+		errs = append(errs, fmt.Errorf("run spec: unknown isolation %q (valid: %s, %s)", t.Isolation, ReadCommitted, ReadUncommitted))
+	}
+	if t.AbortRate == nil {
+		rate := DefaultAbortRate
+		t.AbortRate = &rate
+	}
+	if r := *t.AbortRate; r < 0 || r > 1 || math.IsNaN(r) {
+		errs = append(errs, fmt.Errorf("run spec: abort rate must be in [0, 1], got %v", r))
+	}
+	if t.Timeout == 0 {
+		t.Timeout = DefaultTxnTimeout
+	}
+	if t.Delay < 0 || t.Timeout < time.Millisecond {
+		errs = append(errs, fmt.Errorf("run spec: transaction delay must not be negative (got %s) and the transaction timeout must be at least 1ms (got %s)", t.Delay, t.Timeout))
+	}
+	switch w.Client {
+	case "":
+		w.Client = workloads.ClientFranz
+	case workloads.ClientFranz:
+	default:
+		errs = append(errs, fmt.Errorf("run spec: the txn workload's client is franz-go, not %s (transactions need franz-go)", w.Client))
+	}
+	if w.Idempotent != nil && !*w.Idempotent {
+		errs = append(errs, errors.New("run spec: the txn workload's producers are idempotent (transactions need it); idempotence cannot be turned off"))
+	}
+	idempotent := true
+	w.Idempotent = &idempotent
+	if w.Acks != workloads.AcksAll {
+		errs = append(errs, fmt.Errorf("run spec: the txn workload needs acks=all (transactions need an idempotent producer), got acks=%s", w.Acks))
+	}
+	if w.Consumers != 0 {
+		errs = append(errs, fmt.Errorf("run spec: the txn workload has no separate consumers (each of its %d clients has its own); Consumers must be 0, got %d", w.Producers, w.Consumers))
+	}
+	return errors.Join(errs...)
+}
