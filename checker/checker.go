@@ -30,6 +30,21 @@ const (
 	// PhantomRead is a poll that returned a value no send carried, or one sent to another key.
 	PhantomRead AnomalyType = "phantom-read"
 
+	// Transactional anomalies (checker/txn), with Jepsen's names; AbortedRead is G1a.
+	PrecommittedRead    AnomalyType = "precommitted-read"     // a read of a send its transaction had not asked to commit
+	TornTransaction     AnomalyType = "torn-transaction"      // a committed transaction's sends seen partly
+	IntPollSkip         AnomalyType = "int-poll-skip"         // a transaction's reads of a key skipped a committed value
+	IntNonmonotonicPoll AnomalyType = "int-nonmonotonic-poll" // a transaction's reads of a key went backwards
+	IntSendSkip         AnomalyType = "int-send-skip"         // another committed value between a transaction's sends to a key
+	IntNonmonotonicSend AnomalyType = "int-nonmonotonic-send" // a transaction's sends to a key at decreasing offsets
+	// Dependency cycles among committed transactions (checker/cycle's names).
+	G0          AnomalyType = "G0"
+	G0Process   AnomalyType = "G0-process"
+	G0Realtime  AnomalyType = "G0-realtime"
+	G1c         AnomalyType = "G1c"
+	G1cProcess  AnomalyType = "G1c-process"
+	G1cRealtime AnomalyType = "G1c-realtime"
+
 	// Election-log invariants (checker/runcheck); their anomalies point at election events.
 	MultipleControllers       AnomalyType = "multiple-controllers"
 	ControllerEpochRegression AnomalyType = "controller-epoch-regression"
@@ -50,7 +65,10 @@ const (
 // checker/group's), in report order.
 var AnomalyTypes = []AnomalyType{
 	LostWrite, Unseen, PhantomRead, Duplicate, InconsistentOffsets, AbortedRead,
+	PrecommittedRead, TornTransaction,
 	NonmonotonicSend, NonmonotonicPoll, PollSkip, Nonlinearizable,
+	IntPollSkip, IntNonmonotonicPoll, IntSendSkip, IntNonmonotonicSend,
+	G0, G0Process, G0Realtime, G1c, G1cProcess, G1cRealtime,
 	MultipleControllers, ControllerEpochRegression, LeaderEpochRegression, UncleanElection,
 	StaleQuorumLeader, HWAdvancedBelowMinISR,
 	GroupUnconsumed, GroupSharedPartition, GroupCommitRegression, GroupResumeSkip,
@@ -175,6 +193,8 @@ type Result struct {
 	Faults []FaultImpact `json:"faults,omitempty"`
 	// Group describes the consumer-group ops (checker/group), for histories of the group workload.
 	Group *GroupStats `json:"group,omitempty"`
+	// Txn describes the transactions (checker/txn), for histories of the txn workload.
+	Txn *TxnStats `json:"txn,omitempty"`
 	// Causes groups the anomalies by what probably caused them (causes.go), most damaging first:
 	// one truncated range of a partition's log is one cause, however many anomaly types it shows.
 	Causes []Cause `json:"causes,omitempty"`

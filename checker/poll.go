@@ -112,9 +112,30 @@ func (c *Checker) completePoll(op history.Op, inv openOp) error {
 	if len(pr.HW) > 0 {
 		c.pollsWithHW++
 	}
-	// Every key the poll asked for or answered, in a deterministic order.
-	names := append([]string(nil), inv.poll.Keys...)
-	for name := range pr.Reads {
+	ev := pollEvent{op: op.Index, invokeOp: inv.op, time: op.Time, invokeTime: inv.time, process: op.Process,
+		drain: inv.poll.Drain}
+	c.pollKeys(ev, inv.poll.Keys, pr.Reads, inv.poll.From, pr.HW)
+	return nil
+}
+
+// pollEvent is an ok poll: a poll line's completion and invocation, or a fed Poll.
+type pollEvent struct {
+	op, invokeOp     int64
+	time, invokeTime int64
+	process          int
+	drain            bool
+	// fed: a transaction's reads (ObservePoll): only each key's first read is compared with the
+	// process's earlier polls, and the poll is not kept for the linearizability check.
+	fed bool
+	// mayRewind: the process's next poll is not compared with this one (see Poll.MayRewind).
+	mayRewind bool
+}
+
+// pollKeys records an ok poll's reads of every key it asked for (keys) or answered, in a
+// deterministic order; from and hw are the offsets asked for and the high watermarks returned.
+func (c *Checker) pollKeys(ev pollEvent, keys []string, reads map[string][]history.Read, from, hw map[string]int64) {
+	names := append([]string(nil), keys...)
+	for name := range reads {
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -122,32 +143,31 @@ func (c *Checker) completePoll(op history.Op, inv openOp) error {
 		if i > 0 && names[i-1] == name {
 			continue
 		}
-		from, hasFrom := inv.poll.From[name]
+		f, hasFrom := from[name]
 		if !hasFrom {
-			from = -1
+			f = -1
 		}
-		hw, hasHW := pr.HW[name]
+		h, hasHW := hw[name]
 		if !hasHW {
-			hw = -1
+			h = -1
 		}
-		c.key(name).poll(op, inv, pr.Reads[name], from, hw)
+		c.key(name).poll(ev, reads[name], f, h)
 	}
-	return nil
 }
 
 // poll records an ok poll's reads of this key. from is the offset asked for and hw the high
 // watermark returned, each -1 when the history does not say.
-func (k *keyState) poll(op history.Op, inv openOp, reads []history.Read, from, hw int64) {
-	if inv.poll.Drain {
-		k.drainPoll(op, reads, from, hw)
+func (k *keyState) poll(ev pollEvent, reads []history.Read, from, hw int64) {
+	if ev.drain {
+		k.drainPoll(ev.op, reads, from, hw)
 	} else if lp, ok := visibleEnd(reads, from, hw); ok {
-		lp.invokeTime, lp.op = inv.time, inv.op
+		lp.invokeTime, lp.op = ev.invokeTime, ev.invokeOp
 		k.lag = append(k.lag, lp)
 	}
 	if from >= 0 {
 		// Kafka is judged against what was asked: a consumer's own seeks between polls, or
 		// its restart under a new process, are not Kafka's doing.
-		k.checkFrom(op, reads, from)
+		k.checkFrom(ev, reads, from)
 	}
 	if len(reads) == 0 {
 		return
@@ -157,34 +177,34 @@ func (k *keyState) poll(op history.Op, inv openOp, reads []history.Read, from, h
 	for _, rd := range reads {
 		r := k.value(rd.Value)
 		if r.firstRead < 0 {
-			r.firstRead = op.Index
+			r.firstRead = ev.op
 		}
-		k.observe(r, rd.Offset, op.Index)
+		k.observe(r, rd.Offset, ev.op)
 		if rd.Offset >= last {
 			last, lastRec = rd.Offset, r
 		}
 	}
 	if last > k.maxRead {
-		k.maxRead, k.maxReadOp = last, op.Index
+		k.maxRead, k.maxReadOp = last, ev.op
 	}
-	k.checkPollOrder(op, reads, from < 0)
+	k.checkPollOrder(ev, reads, from < 0)
 	// A poll whose highest record was acknowledged before the poll returned
 	// cannot constrain a linearization, so it need not be kept.
-	if lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= op.Time {
+	if ev.fed || lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= ev.time {
 		return
 	}
-	k.polls = append(k.polls, pollRecord{op: op.Index, process: op.Process, returnTime: op.Time, last: last, lastRec: lastRec})
+	k.polls = append(k.polls, pollRecord{op: ev.op, process: ev.process, returnTime: ev.time, last: last, lastRec: lastRec})
 }
 
 // drainPoll records what one of the final drain's polls read: the final log.
-func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64) {
+func (k *keyState) drainPoll(op int64, reads []history.Read, from, hw int64) {
 	d := &k.drain
-	d.lastOp = op.Index
+	d.lastOp = op
 	if hw >= 0 && hw < d.hw && d.fell == nil {
 		d.fell = []int64{d.hw, hw}
 	}
 	if hw > d.hw {
-		d.hw, d.hwOp = hw, op.Index
+		d.hw, d.hwOp = hw, op
 	}
 	if from >= 0 && hw >= 0 && from >= hw {
 		d.endSeen = max(d.endSeen, hw)
@@ -199,7 +219,7 @@ func (k *keyState) drainPoll(op history.Op, reads []history.Read, from, hw int64
 	for _, rd := range reads {
 		r := k.value(rd.Value)
 		if r.drainOp < 0 {
-			r.drainOffset, r.drainOp = rd.Offset, op.Index
+			r.drainOffset, r.drainOp = rd.Offset, op
 		}
 	}
 }
@@ -224,7 +244,7 @@ func visibleEnd(reads []history.Read, from, hw int64) (lagPoll, bool) {
 
 // checkFrom compares a poll's first record with the offset it asked for: a record before it is
 // nonmonotonic-poll, a jump past it leaves a gap that skip.go judges once all offsets are known.
-func (k *keyState) checkFrom(op history.Op, reads []history.Read, from int64) {
+func (k *keyState) checkFrom(ev pollEvent, reads []history.Read, from int64) {
 	if len(reads) == 0 {
 		return
 	}
@@ -232,13 +252,13 @@ func (k *keyState) checkFrom(op history.Op, reads []history.Read, from int64) {
 	switch {
 	case first.Offset < from:
 		k.found = append(k.found, Anomaly{Type: NonmonotonicPoll, Key: k.name,
-			Ops: []int64{op.Index}, Process: intp(op.Process),
+			Ops: []int64{ev.op}, Process: intp(ev.process),
 			Offsets: []int64{from, first.Offset}, Values: []string{first.Value},
 			Explanation: fmt.Sprintf("op %d asked for offset %d and was given offset %d, before it",
-				op.Index, from, first.Offset),
+				ev.op, from, first.Offset),
 		})
 	case first.Offset > from:
-		k.gaps = append(k.gaps, gap{process: op.Process, from: from - 1, to: first.Offset,
-			ops: [2]int64{op.Index, op.Index}, asked: true})
+		k.gaps = append(k.gaps, gap{process: ev.process, from: from - 1, to: first.Offset,
+			ops: [2]int64{ev.op, ev.op}, asked: true})
 	}
 }

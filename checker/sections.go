@@ -50,6 +50,23 @@ type GroupStats struct {
 	UnconsumedUnknown int64 `json:"unconsumed_unknown,omitempty"`
 }
 
+// TxnStats describe the transactions of a history of the txn workload (checker/txn).
+type TxnStats struct {
+	Committed        int64 `json:"committed"`          // ok
+	Aborted          int64 `json:"aborted"`            // fail
+	AbortedOnPurpose int64 `json:"aborted_on_purpose"` // of those, the ones the workload meant to abort
+	Indeterminate    int64 `json:"indeterminate"`      // info
+	Incomplete       int64 `json:"incomplete"`         // invoked, never completed
+	Mops             int64 `json:"mops"`               // micro-operations of completed transactions
+	Sends            int64 `json:"sends"`
+	Polls            int64 `json:"polls"` // polls that ran
+	// The dependency graph's transactions (committed ones, and indeterminate ones whose sends
+	// were read) and the edges between them (ww, wr, process and real-time order).
+	GraphNodes   int     `json:"graph_nodes"`
+	GraphEdges   int     `json:"graph_edges"`
+	CycleSeconds float64 `json:"cycle_search_seconds"`
+}
+
 // AddAnomalies merges anomalies found outside the history checks (the election log's, the
 // consumer group's) into r and recomputes its verdict. allow is the run's allowed set
 // (UncleanElection belongs in it when unclean election is enabled).
