@@ -26,10 +26,10 @@ type GroupMembers interface {
 func (cfg Config) GroupFaults() []Fault {
 	cfg = cfg.withDefaults()
 	faults := []Fault{
-		coordinatorFault{"isolate-coordinator", "cut the consumer group's coordinator off from the other brokers and the metadata quorum; the client still reaches it", "cut", cfg},
-		coordinatorFault{"kill-coordinator", "SIGKILL the consumer group's coordinator (FindCoordinator); restart it once its session has expired", string(actionKill), cfg},
+		coordinatorFault{"isolate-coordinator", "cut the consumer group's coordinator off from the other brokers and the metadata quorum; the client still reaches it", "cut", keyGroup, cfg},
+		coordinatorFault{"kill-coordinator", "SIGKILL the consumer group's coordinator (FindCoordinator); restart it once its session has expired", string(actionKill), keyGroup, cfg},
 		groupLeaderFault{cfg},
-		coordinatorFault{"pause-coordinator", "SIGSTOP the consumer group's coordinator; SIGCONT it after the hold", string(actionPause), cfg},
+		coordinatorFault{"pause-coordinator", "SIGSTOP the consumer group's coordinator; SIGCONT it after the hold", string(actionPause), keyGroup, cfg},
 	}
 	slices.SortFunc(faults, func(a, b Fault) int { return strings.Compare(a.Name(), b.Name()) })
 	return faults
@@ -38,9 +38,19 @@ func (cfg Config) GroupFaults() []Fault {
 // GroupFaults returns the consumer-group faults for the default Config.
 func GroupFaults() []Fault { return Config{}.GroupFaults() }
 
-// coordinatorFault kills, pauses or isolates the broker that coordinates the run's group.
+// coordinatorKey says which coordinator a coordinator fault aims at: FindCoordinator's key type.
+type coordinatorKey int
+
+const (
+	keyGroup coordinatorKey = iota // the run's consumer group (__consumer_offsets)
+	keyTxn                         // a transactional id of the txn workload (__transaction_state)
+)
+
+// coordinatorFault kills, pauses or isolates the broker that coordinates the run's group, or
+// one of the txn workload's transactional ids.
 type coordinatorFault struct {
 	name, description, action string
+	key                       coordinatorKey
 	cfg                       Config
 }
 
@@ -48,8 +58,11 @@ func (f coordinatorFault) Name() string     { return f.name }
 func (f coordinatorFault) Describe() string { return f.description }
 
 func (f coordinatorFault) Available(_ context.Context, c Cluster) error {
-	if f.cfg.Group == "" {
+	if f.key == keyGroup && f.cfg.Group == "" {
 		return errors.New("needs a consumer group (run the group workload)")
+	}
+	if f.key == keyTxn && f.cfg.Txn == nil {
+		return errTxnWorkload
 	}
 	if len(c.Brokers()) == 0 {
 		return errors.New("the cluster has no brokers")
@@ -60,14 +73,11 @@ func (f coordinatorFault) Available(_ context.Context, c Cluster) error {
 	return nil
 }
 
-func (f coordinatorFault) Inject(ctx context.Context, c Cluster, _ *rand.Rand) (Injection, error) {
-	inj := Injection{Fault: f.name, Action: f.action, Group: f.cfg.Group}
-	node, err := c.GroupCoordinator(ctx, f.cfg.Group)
+func (f coordinatorFault) Inject(ctx context.Context, c Cluster, rng *rand.Rand) (Injection, error) {
+	inj := Injection{Fault: f.name, Action: f.action}
+	node, err := f.coordinator(ctx, c, rng, &inj)
 	if err != nil {
-		return inj, fmt.Errorf("find the coordinator of group %s: %w", f.cfg.Group, err)
-	}
-	if node == "" {
-		return inj, fmt.Errorf("group %s has no coordinator", f.cfg.Group)
+		return inj, err
 	}
 	if f.action == "cut" {
 		inj.Nodes = []string{node}
@@ -76,6 +86,35 @@ func (f coordinatorFault) Inject(ctx context.Context, c Cluster, _ *rand.Rand) (
 	}
 	inj.Nodes = []string{node}
 	return applyProcessAction(ctx, c, f.cfg, processAction(f.action), node, inj)
+}
+
+// coordinator finds the coordinator the fault aims at, and records its key (the group, or the
+// transactional id it picked with rng) in inj.
+func (f coordinatorFault) coordinator(ctx context.Context, c Cluster, rng *rand.Rand, inj *Injection) (string, error) {
+	var what, node string
+	var err error
+	switch f.key {
+	case keyGroup:
+		inj.Group, what = f.cfg.Group, "group "+f.cfg.Group
+		node, err = c.GroupCoordinator(ctx, f.cfg.Group)
+	case keyTxn:
+		ids := sorted(f.cfg.Txn.TransactionalIDs()) // sorted: the seed, not the workload's order, picks
+		if len(ids) == 0 {
+			return "", errors.New("the txn workload has no transactional ids")
+		}
+		inj.TxnID = ids[rng.Intn(len(ids))]
+		what = "transactional id " + inj.TxnID
+		node, err = c.TxnCoordinator(ctx, inj.TxnID)
+	default:
+		return "", fmt.Errorf("unknown coordinator key %d", f.key)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the coordinator of %s: %w", what, err)
+	}
+	if node == "" {
+		return "", fmt.Errorf("%s has no coordinator", what)
+	}
+	return node, nil
 }
 
 // groupLeaderFault crashes the consumer that leads the group (it assigns the partitions).

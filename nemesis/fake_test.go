@@ -28,7 +28,7 @@ type fakeCluster struct {
 	controller   string
 	leaders      map[int]string // partition of the topic -> leader node
 	zkLeader     string
-	coordinators map[string]string // group -> coordinator node
+	coordinators map[string]string // group, or "txn:" + transactional id -> coordinator node
 	state        map[string]string
 	cuts         [][2][]string
 	degraded     []string // nodes with loss or delay
@@ -193,11 +193,19 @@ func (f *fakeCluster) PartitionISR(_ context.Context, topic string, partition in
 }
 
 func (f *fakeCluster) GroupCoordinator(_ context.Context, group string) (string, error) {
+	return f.coordinator(group)
+}
+
+func (f *fakeCluster) TxnCoordinator(_ context.Context, txnID string) (string, error) {
+	return f.coordinator("txn:" + txnID)
+}
+
+func (f *fakeCluster) coordinator(key string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	node, ok := f.coordinators[group]
+	node, ok := f.coordinators[key]
 	if !ok {
-		return "", fmt.Errorf("group %s: coordinator not available", group)
+		return "", fmt.Errorf("%s: coordinator not available", key)
 	}
 	return node, nil
 }

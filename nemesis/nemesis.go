@@ -38,6 +38,9 @@ type Cluster interface {
 	// so ZooKeeper faults report themselves unavailable there.
 	ZooKeeperLeader(ctx context.Context) (string, error)
 	GroupCoordinator(ctx context.Context, group string) (string, error) // node name of the group's coordinator (FindCoordinator)
+	// TxnCoordinator is the node name of the broker coordinating the transactional id
+	// (FindCoordinator with the transaction key type): the leader of its __transaction_state partition.
+	TxnCoordinator(ctx context.Context, txnID string) (string, error)
 	Kill(ctx context.Context, node string) error
 	Start(ctx context.Context, node string) error
 	Pause(ctx context.Context, node string) error
@@ -79,7 +82,11 @@ type Injection struct {
 	JitterMS  int64   `json:"jitter_ms,omitempty"` // delay: its jitter
 	// Group is the consumer group a coordinator or group-leader fault aimed at.
 	Group string `json:"group,omitempty"`
-	// Member and Process name the group-leader consumer that kill-group-leader crashed.
+	// TxnID is the transactional id a transaction fault aimed at: the one whose coordinator it
+	// hit, or the one pause-client held.
+	TxnID string `json:"txn_id,omitempty"`
+	// Member and Process name the group-leader consumer that kill-group-leader crashed; Process
+	// also the client pause-client held.
 	Member  string `json:"member,omitempty"`
 	Process *int   `json:"process,omitempty"`
 
@@ -115,6 +122,9 @@ func (in Injection) String() string {
 	if in.Group != "" {
 		s += " (group " + in.Group + ")"
 	}
+	if in.TxnID != "" {
+		s += " (txn " + in.TxnID + ")"
+	}
 	return s
 }
 
@@ -140,6 +150,9 @@ type Config struct {
 	Group string
 	// Members is the group workload's consumers; kill-group-leader needs it.
 	Members GroupMembers
+	// Txn is the txn workload's transactional clients; the transaction faults need it. Nil
+	// unless the txn workload runs.
+	Txn TxnClients
 }
 
 // The harness's default topic, so a zero Config matches a default cluster.
@@ -188,7 +201,7 @@ func All() []Fault { return Config{}.All() }
 func Lookup(names []string) ([]Fault, error) { return Config{}.Lookup(names) }
 
 // All returns every fault for cfg, sorted by name.
-// It leaves out the consumer-group faults (GroupFaults).
+// It leaves out the consumer-group faults (GroupFaults) and the transaction faults (TxnFaults).
 func (cfg Config) All() []Fault {
 	cfg = cfg.withDefaults()
 	faults := make([]Fault, len(registry))
@@ -202,7 +215,7 @@ func (cfg Config) All() []Fault {
 // Lookup returns the named faults for cfg, in the order given, without duplicates. An unknown
 // name is an error listing the valid ones.
 func (cfg Config) Lookup(names []string) ([]Fault, error) {
-	all := append(cfg.All(), cfg.GroupFaults()...)
+	all := slices.Concat(cfg.All(), cfg.GroupFaults(), cfg.TxnFaults())
 	var out []Fault
 	seen := map[string]bool{}
 	for _, name := range names {

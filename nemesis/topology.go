@@ -98,6 +98,7 @@ func (shape) PartitionISR(context.Context, string, int) ([]string, error) {
 }
 func (shape) ZooKeeperLeader(context.Context) (string, error)          { return "", errNotStarted }
 func (shape) GroupCoordinator(context.Context, string) (string, error) { return "", errNotStarted }
+func (shape) TxnCoordinator(context.Context, string) (string, error)   { return "", errNotStarted }
 func (shape) Kill(context.Context, string) error                       { return errNotStarted }
 func (shape) Start(context.Context, string) error                      { return errNotStarted }
 func (shape) Pause(context.Context, string) error                      { return errNotStarted }
@@ -116,16 +117,17 @@ func (shape) NetemAvailable(context.Context) error { return nil }
 // CheckTopology says, before a cluster exists, which faults cannot run on a cluster of this
 // shape (kill-zk-leader needs an ensemble of 3, partition-quorum a quorum of 3, fence-broker a
 // broker outside the quorum, ...). What depends on the running cluster (netem support, the
-// consumer group) is checked again after start; consumer-group faults are left to that check.
+// consumer group, the txn workload's clients) is checked again after start; consumer-group and
+// transaction faults are left to that check.
 func CheckTopology(ctx context.Context, faults []Fault, t Topology) error {
 	if err := t.validate(); err != nil {
 		return err
 	}
 	s := newShape(t)
-	group := Names(Config{}.GroupFaults())
+	workloadFaults := Names(slices.Concat(Config{}.GroupFaults(), Config{}.TxnFaults()))
 	var errs []error
 	for _, f := range faults {
-		if slices.Contains(group, f.Name()) {
+		if slices.Contains(workloadFaults, f.Name()) {
 			continue
 		}
 		if err := f.Available(ctx, s); err != nil {

@@ -5,6 +5,7 @@ package nemesisadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -120,24 +121,53 @@ func (n *nemesisCluster) ZooKeeperLeader(ctx context.Context) (string, error) {
 
 // GroupCoordinator asks the brokers (FindCoordinator) which one coordinates group.
 func (n *nemesisCluster) GroupCoordinator(ctx context.Context, group string) (string, error) {
+	return n.coordinator(ctx, "group "+group, group, kafka.CoordinatorKeyTypeConsumer)
+}
+
+// TxnCoordinator asks the brokers (FindCoordinator) which one coordinates the transactional id:
+// the leader of its __transaction_state partition. A broker answers for an id no producer has
+// used yet, once __transaction_state exists (the first look-up creates it).
+func (n *nemesisCluster) TxnCoordinator(ctx context.Context, txnID string) (string, error) {
+	return n.coordinator(ctx, "transactional id "+txnID, txnID, kafka.CoordinatorKeyTypeTransaction)
+}
+
+// coordinatorRetry bounds how long a look-up retries a retriable answer (coordinator not
+// available while its topic is created or its partition moves, or loading).
+const coordinatorRetry = 15 * time.Second
+
+// coordinator finds the node that coordinates key (what names it in errors), retrying
+// retriable error codes for up to coordinatorRetry.
+func (n *nemesisCluster) coordinator(ctx context.Context, what, key string, keyType kafka.CoordinatorKeyType) (string, error) {
 	transport := &kafka.Transport{DialTimeout: 3 * time.Second}
 	defer transport.CloseIdleConnections()
 	client := &kafka.Client{Addr: kafka.TCP(n.c.BootstrapServers()...), Timeout: 5 * time.Second, Transport: transport}
-	res, err := client.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: group, KeyType: kafka.CoordinatorKeyTypeConsumer})
-	if err != nil {
-		return "", fmt.Errorf("find coordinator of group %s: %w", group, err)
+	deadline := time.Now().Add(coordinatorRetry)
+	for {
+		res, err := client.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: key, KeyType: keyType})
+		if err != nil {
+			return "", fmt.Errorf("find coordinator of %s: %w", what, err)
+		}
+		var kerr kafka.Error
+		if errors.As(res.Error, &kerr) && kerr.Temporary() && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return "", fmt.Errorf("find coordinator of %s: %w (last answer: %w)", what, context.Cause(ctx), res.Error)
+			case <-time.After(250 * time.Millisecond):
+				continue
+			}
+		}
+		if res.Error != nil {
+			return "", fmt.Errorf("find coordinator of %s: %w", what, res.Error)
+		}
+		if res.Coordinator == nil {
+			return "", fmt.Errorf("find coordinator of %s: no coordinator in the response", what)
+		}
+		b := n.c.Broker(res.Coordinator.NodeID)
+		if b == nil {
+			return "", fmt.Errorf("%s: coordinator is unknown broker %d", what, res.Coordinator.NodeID)
+		}
+		return b.Name, nil
 	}
-	if res.Error != nil {
-		return "", fmt.Errorf("find coordinator of group %s: %w", group, res.Error)
-	}
-	if res.Coordinator == nil {
-		return "", fmt.Errorf("find coordinator of group %s: no coordinator in the response", group)
-	}
-	b := n.c.Broker(res.Coordinator.NodeID)
-	if b == nil {
-		return "", fmt.Errorf("group %s: coordinator is unknown broker %d", group, res.Coordinator.NodeID)
-	}
-	return b.Name, nil
 }
 
 func (n *nemesisCluster) Kill(ctx context.Context, name string) error {

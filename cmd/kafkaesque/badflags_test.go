@@ -41,6 +41,8 @@ func TestBadRunFlagsStartNothing(t *testing.T) {
 		{[]string{"--replication-factor", "4"}, "--replication-factor must be 1 to --brokers (3), got 4"},
 		{[]string{"--nemesis", "kill-zk-leader"}, "kill-zk-leader cannot run on 3 brokers and 1 ZooKeeper nodes"},
 		{[]string{"--nemesis", "kill-coordinator"}, "kill-coordinator needs --workload group"},
+		{[]string{"--nemesis", "pause-client"}, "pause-client needs --workload txn"},
+		{[]string{"--workload", "group", "--nemesis", "kill-txn-coordinator"}, "kill-txn-coordinator needs --workload txn"},
 		{[]string{"--workload", "group", "--nemesis", "kill-leader", "--crash-clients", "5s"}, "crash-client"},
 		{[]string{"--broker-config", "min.insync.replica=2"}, `unknown Kafka config key "min.insync.replica" (did you mean "min.insync.replicas"?)`},
 		{[]string{"--broker-config", "min.insync.replicas=1"}, "set it with --min-insync-replicas"},

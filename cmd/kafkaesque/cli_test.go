@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func TestRunHelpListsEveryFault(t *testing.T) {
 		if code != exitValid || stderr != "" {
 			t.Fatalf("%v: exit %d, stderr %q", args, code, stderr)
 		}
-		for _, f := range append(nemesis.All(), nemesis.GroupFaults()...) {
+		for _, f := range slices.Concat(nemesis.All(), nemesis.GroupFaults(), nemesis.TxnFaults()) {
 			if !strings.Contains(stdout, "  "+f.Name()+" ") {
 				t.Errorf("%v: help does not list fault %s", args, f.Name())
 			}

@@ -112,6 +112,10 @@ func printFaults(w io.Writer) {
 	for _, f := range nemesis.GroupFaults() {
 		fmt.Fprintf(w, "  %-31s %s\n", f.Name(), f.Describe())
 	}
+	fmt.Fprintln(w, "\nTransaction faults (--workload txn only):")
+	for _, f := range nemesis.TxnFaults() {
+		fmt.Fprintf(w, "  %-31s %s\n", f.Name(), f.Describe())
+	}
 }
 
 func runRun(ctx context.Context, o *runFlags, stdout, stderr io.Writer) int {
@@ -160,6 +164,13 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 		for _, f := range nemesis.GroupFaults() {
 			if slices.Contains(faults, f.Name()) {
 				return harness.RunSpec{}, fmt.Errorf("--nemesis: %s needs --workload group", f.Name())
+			}
+		}
+	}
+	if o.workload != harness.WorkloadTxn {
+		for _, f := range nemesis.TxnFaults() {
+			if slices.Contains(faults, f.Name()) {
+				return harness.RunSpec{}, fmt.Errorf("--nemesis: %s needs --workload txn", f.Name())
 			}
 		}
 	}
