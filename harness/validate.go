@@ -64,6 +64,13 @@ func (s RunSpec) validate() error {
 			}
 		}
 	}
+	if s.Workload.Name != WorkloadTxn {
+		for _, f := range nemesis.TxnFaults() {
+			if slices.Contains(s.Faults, f.Name()) {
+				errs = append(errs, fmt.Errorf("fault %s needs the txn workload", f.Name()))
+			}
+		}
+	}
 	if err := nemesis.CheckTopology(context.Background(), faults, nemesis.Topology{Brokers: cc.Brokers, ZooKeepers: cc.ZooKeepers, Controllers: cc.Controllers, Combined: cc.Combined}); err != nil {
 		errs = append(errs, err)
 	}
