@@ -62,6 +62,7 @@ func (c *Checker) ObserveSend(s Send) error {
 		if s.Offset != nil {
 			return fmt.Errorf("fed send of %q: a failed send has no offset", s.Value)
 		}
+		r.aborted = true
 	case history.OK, history.Info:
 	default:
 		return fmt.Errorf("fed send of %q: unknown outcome %q", s.Value, s.Type)

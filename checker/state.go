@@ -45,6 +45,7 @@ type valueRecord struct {
 	// drainOffset and drainOp: where the final drain read it (-1: it did not).
 	drainOffset, drainOp int64
 	lost                 bool // reported as a lost write: the linearizability model leaves it out
+	aborted              bool // a transaction's aborted send (ObserveSend): no committed record
 }
 
 // offsetRecord is the first value observed at an offset.

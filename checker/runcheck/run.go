@@ -1,9 +1,10 @@
-// Package runcheck checks a run as a whole: its history (checker.Check) and consumer-group
-// guarantees (checker/group) in one streaming pass, the nemesis' faults (an injection or a
-// recovery that failed makes the verdict unknown, faults.go; each fault's unavailability,
-// unavailability.go) and the election log's invariants, one file per guarantee
-// (elections.go for ZooKeeper, elections_quorum.go and elections_kraft.go for KRaft). It is
-// pure: it reads a history and an election log and returns a checker.Result.
+// Package runcheck checks a run as a whole: its history (checker.Check; with transactions,
+// checker/txn) and consumer-group guarantees (checker/group) in one streaming pass, the
+// nemesis' faults (an injection or a recovery that failed makes the verdict unknown,
+// faults.go; each fault's unavailability, unavailability.go) and the election log's
+// invariants, one file per guarantee (elections.go for ZooKeeper, elections_quorum.go and
+// elections_kraft.go for KRaft). It is pure: it reads a history and an election log and
+// returns a checker.Result.
 package runcheck
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/checker/group"
+	"github.com/kafkaesque/kafkaesque/checker/txn"
 	"github.com/kafkaesque/kafkaesque/electionlog"
 )
 
@@ -47,7 +49,8 @@ func Check(ctx context.Context, r io.Reader, opts Options) (*checker.Result, err
 	if err := elections.Validate(); opts.WithElections && err != nil {
 		return nil, err
 	}
-	c, groups, faults, audit := checker.New(opts.Options), group.New(), newFaultMeter(), newFaultAudit()
+	// checker/txn's Checker is the queue checker's for a history without transactions.
+	c, groups, faults, audit := txn.New(opts.Options), group.New(), newFaultMeter(), newFaultAudit()
 	warnings, err := checker.Stream(ctx, r, c.Observe, groups.Observe, faults.observe, audit.observe)
 	if err != nil {
 		return nil, err
