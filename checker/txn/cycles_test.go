@@ -92,3 +92,40 @@ func TestG1cProcess(t *testing.T) {
 	only(t, res, checker.G1cProcess, checker.PrecommittedRead)
 	mentions(t, first(t, res, checker.G1cProcess), "[wr]", "[process]")
 }
+
+// An indeterminate transaction that asked to commit and whose send another read committed: it
+// is a node of the graph, and a G1c through it is found. Without a read of its send (by another
+// transaction or the drain) it is not a node.
+func TestIndeterminateReadIsCommitted(t *testing.T) {
+	for _, read := range []bool{true, false} {
+		b := newBuilder(t)
+		t1 := []history.Mop{sendMop("t-0", "x", 0), pollMop("t-1", 0, "y")}
+		t2 := []history.Mop{sendMop("t-1", "y", 0), pollMop("t-0")}
+		if read {
+			t2[1] = pollMop("t-0", 0, "x")
+		}
+		b.invoke(0, t1...)
+		b.invoke(1, t2...)
+		b.tick()
+		at := b.now
+		b.Line(0, history.Info, history.FTxn, history.TxnValue{Mops: t1, CommitAt: &at})
+		b.tick()
+		b.Line(1, history.OK, history.FTxn, history.TxnValue{Mops: t2, CommitAt: &at})
+		if read {
+			b.drain(9, "t-0", 1, 0, "x")
+		} else {
+			b.drain(9, "t-0", 0) // the drain's read would prove the commit too
+		}
+		b.drain(9, "t-1", 1, 0, "y")
+		res := b.check(checker.Options{})
+		if !read {
+			only(t, res)
+			if res.Txn.GraphNodes != 1 {
+				t.Errorf("%d graph nodes, want 1: the indeterminate transaction nobody read is not known to have committed", res.Txn.GraphNodes)
+			}
+			continue
+		}
+		only(t, res, checker.G1c)
+		mentions(t, first(t, res, checker.G1c), "(op 2)", "(op 3)")
+	}
+}
