@@ -65,6 +65,10 @@ func NewRecorder(w *Writer, start time.Time) *Recorder {
 	return &Recorder{w: w, start: start, open: make(map[int]int64)}
 }
 
+// Now is the history's current time, in nanoseconds since the run began, on the clock that
+// stamps ops: for times a value records, such as a transaction's commit_at.
+func (r *Recorder) Now() int64 { return int64(time.Since(r.start)) }
+
 // Invoke records the start of an operation by process. value is marshalled
 // to JSON (for example a SendValue or PollInvoke); nil means no value.
 func (r *Recorder) Invoke(process int, f string, value any) (Op, error) {

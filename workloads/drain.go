@@ -52,16 +52,23 @@ var ErrDrainIncomplete = errors.New("drain incomplete")
 // is valid even when the error is non-nil; the error wraps
 // ErrDrainIncomplete when partitions fell short, or is a recording error.
 func (q *Queue) Drain(ctx context.Context, limit time.Duration) (DrainResult, error) {
+	return DrainEach(ctx, limit, q.cfg.Partitions, q.drainSeed, q.drainPartition)
+}
+
+// DrainEach drains partitions 0..partitions-1 concurrently with drain, each with its own rand
+// seeded from seed, within limit, and sums up what they read as Drain says.
+func DrainEach(ctx context.Context, limit time.Duration, partitions int, seed int64,
+	drain func(ctx context.Context, partition int, rng *rand.Rand) (PartitionDrain, error)) (DrainResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	rng := rand.New(rand.NewSource(q.drainSeed))
-	res := DrainResult{Partitions: make([]PartitionDrain, q.cfg.Partitions)}
-	errs := make([]error, q.cfg.Partitions)
+	rng := rand.New(rand.NewSource(seed))
+	res := DrainResult{Partitions: make([]PartitionDrain, partitions)}
+	errs := make([]error, partitions)
 	var wg sync.WaitGroup
-	for p := range q.cfg.Partitions {
+	for p := range partitions {
 		seed := rng.Int63()
 		wg.Go(func() {
-			res.Partitions[p], errs[p] = q.drainPartition(ctx, p, rand.New(rand.NewSource(seed)))
+			res.Partitions[p], errs[p] = drain(ctx, p, rand.New(rand.NewSource(seed)))
 		})
 	}
 	wg.Wait()
@@ -153,3 +160,6 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 func endSeen(from, hwm, next, maxHW int64) bool {
 	return hwm <= from && next >= maxHW && hwm == maxHW
 }
+
+// EndSeen is endSeen, for the drains of workloads in sub-packages (workloads/txn).
+func EndSeen(from, hwm, next, maxHW int64) bool { return endSeen(from, hwm, next, maxHW) }

@@ -75,9 +75,11 @@ type (
 		Member     string           `json:"member"`
 		Generation int              `json:"generation"`
 	}
-	// CoordinatorValue is a FindCoordinator look-up; ok carries the coordinator's broker id.
+	// CoordinatorValue is a FindCoordinator look-up of a group, or of a transactional id (the
+	// txn workload); ok carries the coordinator's broker id.
 	CoordinatorValue struct {
-		Group  string `json:"group"`
+		Group  string `json:"group,omitempty"`
+		TxnID  string `json:"txn_id,omitempty"`
 		Broker *int   `json:"broker,omitempty"`
 	}
 )

@@ -58,3 +58,20 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func sleepJitter(ctx context.Context, rng *rand.Rand, d time.Duration) bool {
 	return sleep(ctx, d/2+time.Duration(rng.Int63n(int64(d)+1)))
 }
+
+// Pacer, Sleep and SleepJitter are the helpers above for workloads in sub-packages (workloads/txn).
+type Pacer struct{ p *pacer }
+
+// NewPacer spaces ops to perSecond a second; 0 means no limit.
+func NewPacer(perSecond float64) Pacer { return Pacer{newPacer(perSecond)} }
+
+// Wait blocks until the next op may start; false once ctx is done.
+func (p Pacer) Wait(ctx context.Context) bool { return p.p.wait(ctx) }
+
+// Sleep waits d or until ctx is done; false if ctx ended.
+func Sleep(ctx context.Context, d time.Duration) bool { return sleep(ctx, d) }
+
+// SleepJitter waits between d/2 and 3d/2; false if ctx ended.
+func SleepJitter(ctx context.Context, rng *rand.Rand, d time.Duration) bool {
+	return sleepJitter(ctx, rng, d)
+}

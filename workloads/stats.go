@@ -22,10 +22,24 @@ type Stats struct {
 	Poll      OpCounts
 	Processes int   // process ids handed out by the run's allocator
 	Crashes   int64 // consumers crashed on purpose (QueueConfig.CrashInterval)
+	Txn       TxnCounts
+}
+
+// TxnCounts counts the transactions of the txn workload (workloads/txn) and their mops.
+type TxnCounts struct {
+	Invoked, Committed, Info int64
+	AbortedOnPurpose         int64 // planned aborts the broker confirmed (fail)
+	AbortedAfterError        int64 // fail after an error: aborted, or proven not committed
+	Sends, Polls             int64 // acknowledged sends and polls run, in every transaction
+}
+
+// Completed is Committed + Info + both kinds of abort.
+func (c TxnCounts) Completed() int64 {
+	return c.Committed + c.Info + c.AbortedOnPurpose + c.AbortedAfterError
 }
 
 // Completed is the number of completed client ops.
-func (s Stats) Completed() int64 { return s.Send.Completed() + s.Poll.Completed() }
+func (s Stats) Completed() int64 { return s.Send.Completed() + s.Poll.Completed() + s.Txn.Completed() }
 
 // OpsPerSecond is the mean completion rate since Run began. For a rate over
 // a window, subtract two snapshots.
