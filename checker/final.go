@@ -33,7 +33,7 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 		return lostAndUnseen(k)
 	}
 	d := k.drain
-	complete := d.complete()
+	complete := d.complete(c.fed > 0)
 	var out []Anomaly
 	unknown, acked := 0, false
 	for _, r := range k.values {

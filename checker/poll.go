@@ -22,6 +22,11 @@ type drainState struct {
 	endSeen int64
 	// spans are the ranges [from, end) the ok drain polls covered: asked from, read to end.
 	spans [][2]int64
+	// next is, per span, the offset the same process's next drain poll of the key asked for, at
+	// or past the span's end (-1: none): where its consumer's position went. In a transactional
+	// log the position moves past commit markers and aborted records, which no poll returns.
+	next     []int64
+	lastSpan map[int]int // process -> its latest span
 	// fell is the first drop of the high watermark during the drain ([before, after]): the
 	// log shrank, or a lagging leader answered, so what was read before is not the final log.
 	fell []int64
@@ -32,12 +37,18 @@ func newDrainState() drainState {
 }
 
 // complete reports whether the drain covered every offset from where it began up to its final
-// high watermark, saw that this was the end, and never saw the watermark fall.
-func (d drainState) complete() bool {
+// high watermark, saw that this was the end, and never saw the watermark fall. With positions (a
+// transactional history), a poll covers up to where the same process's next poll asked.
+func (d drainState) complete(positions bool) bool {
 	if d.hw < 0 || d.endSeen != d.hw || d.fell != nil {
 		return false
 	}
 	spans := slices.Clone(d.spans)
+	for i, n := range d.next {
+		if positions && n >= 0 {
+			spans[i][1] = max(spans[i][1], n)
+		}
+	}
 	slices.SortFunc(spans, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 	covered := d.from
 	for _, s := range spans {
@@ -159,7 +170,7 @@ func (c *Checker) pollKeys(ev pollEvent, keys []string, reads map[string][]histo
 // watermark returned, each -1 when the history does not say.
 func (k *keyState) poll(ev pollEvent, reads []history.Read, from, hw int64) {
 	if ev.drain {
-		k.drainPoll(ev.op, reads, from, hw)
+		k.drainPoll(ev.op, ev.process, reads, from, hw)
 	} else if lp, ok := visibleEnd(reads, from, hw); ok {
 		lp.invokeTime, lp.op = ev.invokeTime, ev.invokeOp
 		k.lag = append(k.lag, lp)
@@ -197,7 +208,7 @@ func (k *keyState) poll(ev pollEvent, reads []history.Read, from, hw int64) {
 }
 
 // drainPoll records what one of the final drain's polls read: the final log.
-func (k *keyState) drainPoll(op int64, reads []history.Read, from, hw int64) {
+func (k *keyState) drainPoll(op int64, process int, reads []history.Read, from, hw int64) {
 	d := &k.drain
 	d.lastOp = op
 	if hw >= 0 && hw < d.hw && d.fell == nil {
@@ -214,7 +225,15 @@ func (k *keyState) drainPoll(op int64, reads []history.Read, from, hw int64) {
 		end = max(end, reads[n-1].Offset+1)
 	}
 	if from >= 0 {
+		if i, ok := d.lastSpan[process]; ok && from >= d.spans[i][1] {
+			d.next[i] = from
+		}
+		if d.lastSpan == nil {
+			d.lastSpan = map[int]int{}
+		}
+		d.lastSpan[process] = len(d.spans)
 		d.spans = append(d.spans, [2]int64{from, end})
+		d.next = append(d.next, -1)
 	}
 	for _, rd := range reads {
 		r := k.value(rd.Value)
