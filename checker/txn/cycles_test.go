@@ -27,7 +27,7 @@ func TestG1cCycleExplained(t *testing.T) {
 	only(t, res, checker.G1c)
 	a := first(t, res, checker.G1c)
 	cites(t, a, i1, c1, i2, c2)
-	mentions(t, a, `T1 (op `, `T2 (op `, `polled "x" from t-0, sent by`, `polled "y" from t-1, sent by`, "[wr]")
+	mentions(t, a, `T1 (ops `, `T2 (ops `, `polled "x" from t-0, sent by`, `polled "y" from t-1, sent by`, "[wr]")
 	if n := len(res.Anomalies[checker.G1c]); n != 1 {
 		t.Errorf("%d G1c cycles, want 1", n)
 	}
@@ -126,6 +126,6 @@ func TestIndeterminateReadIsCommitted(t *testing.T) {
 			continue
 		}
 		only(t, res, checker.G1c)
-		mentions(t, first(t, res, checker.G1c), "(op 2)", "(op 3)")
+		mentions(t, first(t, res, checker.G1c), "(ops 0-2)", "(ops 1-3)")
 	}
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // explainCycle says, edge by edge, why each transaction of a cycle precedes the next, as Elle
-// does: "T1 (op 12) sent "v3" to t-0 before T2 (op 40) sent "v5" [ww]; T2 polled "v9" from t-1,
-// sent by T1 [wr]". Only the edges of reported cycles are explained, so the per-edge data (the
-// key and values) is looked up here rather than kept for every edge.
+// does: "T1 (ops 3-12) sent "v3" to t-0 before T2 (ops 8-40) sent "v5" [ww]; T2 polled "v9"
+// from t-1, sent by T1 [wr]" (a transaction is named with its lines when first mentioned).
+// Only the edges of reported cycles are explained, so the per-edge data (the key and values) is
+// looked up here rather than kept for every edge.
 func (a *analysis) explainCycle(gr graph, cy cycle.Cycle) checker.Anomaly {
 	an := checker.Anomaly{Type: checker.AnomalyType(cy.Anomaly)}
 	names := map[int32]string{}
@@ -21,12 +22,12 @@ func (a *analysis) explainCycle(gr graph, cy cycle.Cycle) checker.Anomaly {
 		}
 		name := fmt.Sprintf("T%d", len(names)+1)
 		names[t] = name
-		an.Ops = append(an.Ops, a.ops(t)...)
-		op := a.txns[t].completeOp
-		if op < 0 {
-			op = a.txns[t].invokeOp
+		ops := a.ops(t)
+		an.Ops = append(an.Ops, ops...)
+		if len(ops) == 1 {
+			return fmt.Sprintf("%s (op %d)", name, ops[0])
 		}
-		return fmt.Sprintf("%s (op %d)", name, op)
+		return fmt.Sprintf("%s (ops %d-%d)", name, ops[0], ops[1])
 	}
 	parts := make([]string, len(cy.Steps))
 	for i, st := range cy.Steps {
@@ -55,8 +56,7 @@ func (a *analysis) explainStep(gr graph, rel cycle.Rel, from, to int32, mention 
 	case cycle.Process:
 		return fmt.Sprintf("%s ran before %s on process %d [process]", mention(from), mention(to), a.txns[from].process)
 	case cycle.Realtime:
-		return fmt.Sprintf("%s completed (op %d) before %s was invoked (op %d) [realtime]",
-			mention(from), a.txns[from].completeOp, mention(to), a.txns[to].invokeOp)
+		return fmt.Sprintf("%s completed before %s was invoked [realtime]", mention(from), mention(to))
 	}
 	return fmt.Sprintf("%s precedes %s [%s]", mention(from), mention(to), rel)
 }
