@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/checker/runcheck"
+	"github.com/kafkaesque/kafkaesque/checker/txn"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/spf13/cobra"
 )
@@ -35,7 +37,8 @@ func newCheckCmd() *cobra.Command {
 			"allows, unclean leader election, its linearizability time limit, the faults it planned), so the\n" +
 			"verdict agrees with its results.json. There --allow adds to the run's allowed types (it never\n" +
 			"removes one) and --time-limit, when given, replaces the run's. A bare history file is checked\n" +
-			"with the flags alone.\n\n" +
+			"with the flags alone, its transactions (if any) at read-committed, where Kafka's design allows\n" +
+			"G0 cycles and int-send-skip.\n\n" +
 			"Exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (a time limit hit, a fault or\n" +
 			"recovery that failed, nothing to judge).",
 		Args: exactlyOne("history file or run directory"),
@@ -90,8 +93,17 @@ func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.A
 			return exitError
 		}
 		defer f.Close()
+		// A bare history carries no options: its transactions, if any, are judged at
+		// read-committed, with what Kafka's design allows there (only transactions show those).
+		bare := maps.Clone(allow)
+		if bare == nil {
+			bare = map[checker.AnomalyType]bool{}
+		}
+		for t := range txn.Allowed(txn.ReadCommitted) {
+			bare[t] = true
+		}
 		// The history and consumer-group guarantees, in one pass (no election log here).
-		res, err = runcheck.Check(ctx, f, runcheck.Options{Options: checker.Options{Allow: allow, LinearizabilityTimeLimit: limit}})
+		res, err = runcheck.Check(ctx, f, runcheck.Options{Options: checker.Options{Allow: bare, LinearizabilityTimeLimit: limit}})
 		if err != nil {
 			fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
 			return exitError
