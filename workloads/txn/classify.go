@@ -130,7 +130,8 @@ func (c *client) abort(ctx context.Context, cause error) result {
 	err := c.prod.EndTransaction(stepCtx, kgo.TryAbort)
 	switch classifyAbort(err) {
 	case ended:
-		return result{typ: history.Fail, msg: why, replace: cause != nil}
+		// A clean abort leaves the producer usable, unless an error came first.
+		return result{typ: history.Fail, msg: why, replace: cause != nil && !errors.Is(cause, errRunEnded)}
 	case notCommitted:
 		return result{typ: history.Fail, msg: fmt.Sprintf("%s; the producer was fenced (the epoch bump aborted the transaction): %v", why, err), replace: true}
 	}

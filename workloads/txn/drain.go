@@ -19,25 +19,27 @@ const (
 )
 
 // Drain reads every partition from its log start to its end at the read-committed level, one
-// reader per partition under fresh process ids, recording plain poll ops marked "drain" with
-// from and hw, as the queue's drain does (docs/history-format.md). Here hw is the last stable
-// offset, the end a read-committed reader sees, and each ok drain poll read every committed
-// record in [from, hw): its fetches went on until they had processed up to hw, aborted records
-// and markers included, so the next poll asks at hw.
+// process per partition, recording plain poll ops marked "drain" with from and hw (the fetch's
+// high watermark), as the queue's drain does (docs/history-format.md). Each ok drain poll read
+// every committed record in [from, lso), lso being its first fetch's last stable offset: its
+// fetches went on until they had processed up to there, aborted records and markers included,
+// which no poll returns. The next poll of the partition, by the same process, asks at lso: the
+// checker's rule for transactional histories takes a drain poll to cover up to there. A failed
+// poll (reads have no side effects) keeps the process, so that the chain is not broken.
 //
-// A partition's drain is complete when a poll asked at its hw, that hw is the highest seen, and
-// nothing above it is undecided (hw is the high watermark too): a transaction left open by a
-// crashed client holds the last stable offset down until its coordinator aborts it (at
-// TxnTimeout, or when the client's successor fences it), and a commit whose markers are still
-// being written may yet add records. The drain waits for both within limit. Call it after Run
-// has returned and the cluster has recovered. The result is valid when the error is non-nil;
-// the error wraps workloads.ErrDrainIncomplete when partitions fell short, or is a recording error.
+// A partition's drain is complete when a poll asked at its high watermark and that watermark is
+// the highest seen: then nothing in the log is undecided. A transaction left open by a crashed
+// client holds the last stable offset down until its coordinator aborts it (at TxnTimeout, or
+// when the client's successor fences it), and a commit whose markers are still being written
+// may yet add records; the drain waits for both within limit. Call it after Run has returned and
+// the cluster has recovered. The result is valid when the error is non-nil; the error wraps
+// workloads.ErrDrainIncomplete when partitions fell short, or is a recording error.
 func (w *Workload) Drain(ctx context.Context, limit time.Duration) (workloads.DrainResult, error) {
 	return workloads.DrainEach(ctx, limit, w.cfg.Partitions, w.drainSeed, w.drainPartition)
 }
 
 // drainPartition reads one partition; it returns an error only when the history could not be
-// recorded. PartitionDrain.HighWatermark is the highest last stable offset seen.
+// recorded.
 func (w *Workload) drainPartition(ctx context.Context, partition int, rng *rand.Rand) (workloads.PartitionDrain, error) {
 	pd := workloads.PartitionDrain{Key: workloads.Key(w.cfg.Topic, partition), Earliest: -1, HighWatermark: -1, Next: -1}
 	startErr := ctx.Err()
@@ -68,19 +70,20 @@ func (w *Workload) drainPartition(ctx context.Context, partition int, rng *rand.
 		}
 		pd.Polls++
 		if !ok {
-			proc = w.cfg.Processes.Next()
 			workloads.SleepJitter(ctx, rng, errorBackoff)
 			continue
 		}
 		pd.Next = max(pd.Next, cr.lso)
-		pd.HighWatermark = max(pd.HighWatermark, cr.lso)
-		confirmed = workloads.EndSeen(from, cr.lso, pd.Next, pd.HighWatermark) && cr.lso >= cr.hw
+		pd.HighWatermark = max(pd.HighWatermark, cr.hw)
+		// Asked at the watermark, the highest seen, and read past everything below it: the
+		// last stable offset is up to the watermark, nothing is undecided.
+		confirmed = workloads.EndSeen(from, cr.hw, pd.Next, pd.HighWatermark)
 		switch {
 		case !confirmed && from >= cr.lso:
 			// At the read-committed end with undecided records above it: wait for the
 			// coordinator to decide them.
 			workloads.Sleep(ctx, drainSettleStep)
-		case confirmed && cr.lso <= w.acked[partition].Load():
+		case confirmed && cr.hw <= w.acked[partition].Load():
 			// A send was acknowledged at or past this end. A new leader's watermark can lag its
 			// log; give it drainSettle to catch up, then take the end as final.
 			if settling.IsZero() {
@@ -116,7 +119,7 @@ func (w *Workload) drainPoll(ctx context.Context, proc, partition int, from int6
 		w.stats.drain.fail.Add(1)
 		return committedRead{}, false, nil
 	}
-	done := history.PollResult{Reads: map[string][]history.Read{key: cr.reads}, HW: map[string]int64{key: cr.lso}}
+	done := history.PollResult{Reads: map[string][]history.Read{key: cr.reads}, HW: map[string]int64{key: cr.hw}}
 	if _, err := w.rec.Complete(inv, history.OK, done, ""); err != nil {
 		return committedRead{}, false, fmt.Errorf("record drain poll completion: %w", err)
 	}
