@@ -10,6 +10,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -98,6 +99,9 @@ func TestParseIsolation(t *testing.T) {
 	}
 	if _, err := ParseIsolation("read_committed"); err == nil {
 		t.Error("read_committed accepted")
+	}
+	if ReadUncommitted.franz() != kgo.ReadUncommitted() || ReadCommitted.franz() != kgo.ReadCommitted() || Isolation("").franz() != kgo.ReadCommitted() {
+		t.Error("isolation levels map to the wrong kgo levels")
 	}
 }
 

@@ -24,6 +24,7 @@ type fakeKafka struct {
 	commit   error // EndTxn(commit)'s answer
 	abort    error // EndTxn(abort)'s answer
 	begin    error
+	begins   map[string]int                     // BeginTransaction calls, by transactional id
 	ends     map[string][]kgo.TransactionEndTry // by transactional id
 	produced int
 	opened   map[string]int // producers built, by transactional id
@@ -32,7 +33,7 @@ type fakeKafka struct {
 }
 
 func newFakeKafka() *fakeKafka {
-	return &fakeKafka{next: map[int32]int64{}, ends: map[string][]kgo.TransactionEndTry{}, opened: map[string]int{}}
+	return &fakeKafka{next: map[int32]int64{}, ends: map[string][]kgo.TransactionEndTry{}, opened: map[string]int{}, begins: map[string]int{}}
 }
 
 func (k *fakeKafka) producer(txnID string) (producer, error) {
@@ -58,6 +59,7 @@ type fakeProducer struct {
 func (p *fakeProducer) BeginTransaction() error {
 	p.k.mu.Lock()
 	defer p.k.mu.Unlock()
+	p.k.begins[p.txnID]++
 	return p.k.begin
 }
 

@@ -171,3 +171,30 @@ func TestBeginFails(t *testing.T) {
 	}
 	decode(t, buf.Bytes())
 }
+
+// A client replaced after its last transaction runs its new producer's InitProducerID (a begin)
+// when the run ends, fencing the transaction its predecessor left open; a client whose producer
+// has already begun does not.
+func TestFenceOnExit(t *testing.T) {
+	k := newFakeKafka()
+	w, _ := fakeWorkload(t, testConfig(), k)
+	c := openClient(t, w)
+	if _, err := c.transact(context.Background(), sendPoll(false)); err != nil {
+		t.Fatal(err)
+	}
+	c.fenceOnExit(context.Background())
+	if n := k.begins[c.txnID]; n != 1 {
+		t.Fatalf("%d begins after one transaction and an exit, want 1", n)
+	}
+	c.crashInTxn = true
+	if _, err := c.transact(context.Background(), sendPoll(false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.replace(); err != nil {
+		t.Fatal(err)
+	}
+	c.fenceOnExit(context.Background())
+	if n := k.begins[c.txnID]; n != 3 {
+		t.Errorf("%d begins, want 3: the replacement's at exit", n)
+	}
+}
