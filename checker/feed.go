@@ -38,7 +38,8 @@ type Poll struct {
 	Process                  int
 	InvokeOp, CompleteOp     int64
 	InvokeTime, CompleteTime int64
-	// Reads are the records read per key, in the order read.
+	// Reads are the records read per key, in the order read. The checker keeps neither the map
+	// nor its slices.
 	Reads map[string][]history.Read
 	// MayRewind says the process's consumer may go back after this poll (its transaction
 	// aborted, and a consumer may seek back to its committed position): the process's next poll

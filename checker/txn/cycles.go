@@ -8,7 +8,6 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/checker/cycle"
-	"github.com/kafkaesque/kafkaesque/history"
 )
 
 // maxCycles bounds the cycles reported per anomaly name (one per strongly connected component).
@@ -80,8 +79,8 @@ func (a *analysis) buildGraph() graph {
 			continue
 		}
 		last := int32(-1)
-		for _, kr := range p.keys {
-			for _, rd := range kr.reads {
+		for _, kr := range a.keysOf(p) {
+			for _, rd := range a.readsOf(&kr) {
 				if w := gr.node(a.writer[rd.val]); w >= 0 && w != last && a.sentTo[rd.val] == kr.key {
 					gr.g.Link(int(w), int(r), cycle.WR)
 					last = w
@@ -107,10 +106,10 @@ func (a *analysis) linkAndFind(ctx context.Context, gr graph) ([]cycle.Cycle, er
 	for n, ti := range gr.txnOf {
 		t := &a.txns[ti]
 		end := t.completeOp
-		if t.typ != history.OK {
+		if t.typ != outOK {
 			end = math.MaxInt64
 		}
-		intervals[n] = cycle.Interval{Node: n, Process: t.process, Invoke: t.invokeOp, Complete: end}
+		intervals[n] = cycle.Interval{Node: n, Process: int(t.process), Invoke: t.invokeOp, Complete: end}
 	}
 	if err := cycle.LinkOrder(gr.g, intervals); err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func (a *analysis) explainStep(gr graph, rel cycle.Rel, from, to int32, mention 
 // wwPair finds a value from sent that directly precedes (among the graph's writers) a value to
 // sent, in some key's version order: the pair behind a ww edge.
 func (a *analysis) wwPair(gr graph, from, to int32) (vid, vid, bool) {
-	for _, s := range a.txns[to].sends {
+	for _, s := range a.sendsOf(&a.txns[to]) {
 		i := a.index(s.key, s.val)
 		for j := i - 1; i >= 0 && j >= 0; j-- {
 			v := a.order[s.key][j]
@@ -81,9 +81,9 @@ func (a *analysis) wwPair(gr graph, from, to int32) (vid, vid, bool) {
 
 // wrValue finds a value from sent that to read.
 func (a *analysis) wrValue(from, to int32) (vid, bool) {
-	for _, pi := range a.txns[to].polls {
-		for _, kr := range a.polls[pi].keys {
-			for _, rd := range kr.reads {
+	for _, p := range a.pollsOf(&a.txns[to]) {
+		for _, kr := range a.keysOf(&p) {
+			for _, rd := range a.readsOf(&kr) {
 				if a.writer[rd.val] == from && a.sentTo[rd.val] == kr.key {
 					return rd.val, true
 				}

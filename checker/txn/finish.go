@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/history"
 )
 
 // Finish runs the queue checker's end-of-history checks and the transactional ones, and returns
@@ -21,8 +20,8 @@ func (c *Checker) Finish(ctx context.Context) *checker.Result {
 	pending := int64(len(c.open))
 	for _, p := range sortedProcesses(c.open) {
 		inv := c.open[p]
-		t := txn{process: p, invokeOp: inv.op, completeOp: -1, invokeTime: inv.time, completeTime: math.MaxInt64,
-			commitAt: -1, typ: history.Invoke, abort: inv.value.Abort, mops: len(inv.value.Mops)}
+		t := txn{process: int32(p), invokeOp: inv.op, completeOp: -1, invokeTime: inv.time, completeTime: math.MaxInt64,
+			commitAt: -1, typ: outNever, abort: inv.value.Abort, mops: int32(len(inv.value.Mops))}
 		err := c.record(&t, inv.value.Mops)
 		if err == nil {
 			err = c.feed(&c.txns[len(c.txns)-1])
@@ -66,22 +65,22 @@ func (c *Checker) stats() checker.TxnStats {
 	for i := range c.txns {
 		t := &c.txns[i]
 		switch t.typ {
-		case history.OK:
+		case outOK:
 			s.Committed++
-		case history.Fail:
+		case outFail:
 			s.Aborted++
 			if t.abort {
 				s.AbortedOnPurpose++
 			}
-		case history.Info:
+		case outInfo:
 			s.Indeterminate++
 		default:
 			s.Incomplete++
 			continue // its mops never ran, as far as the history says
 		}
 		s.Mops += int64(t.mops)
-		s.Sends += int64(len(t.sends))
-		s.Polls += int64(len(t.polls))
+		s.Sends += int64(t.s1 - t.s0)
+		s.Polls += int64(t.p1 - t.p0)
 	}
 	return s
 }

@@ -27,10 +27,10 @@ func intPolls(a *analysis) []checker.Anomaly {
 	for i := range a.txns {
 		t := &a.txns[i]
 		lasts = lasts[:0]
-		for _, pi := range t.polls {
-			for _, kr := range a.polls[pi].keys {
+		for _, p := range a.pollsOf(t) {
+			for _, kr := range a.keysOf(&p) {
 				j := slices.IndexFunc(lasts, func(l last) bool { return l.key == kr.key })
-				for _, rd := range kr.reads {
+				for _, rd := range a.readsOf(&kr) {
 					idx := a.index(kr.key, rd.val)
 					if j >= 0 {
 						if an, ok := a.intStep(int32(i), kr.key, lasts[j].val, lasts[j].offset, lasts[j].idx, rd, idx, "read"); ok {
@@ -63,7 +63,7 @@ func (a *analysis) intStep(t int32, k kid, v1 vid, o1 int64, i1 int32, rd read, 
 	}
 	an := checker.Anomaly{Key: a.keyNames[k], Ops: a.ops(t), Offsets: []int64{o1, rd.offset},
 		Values: []string{a.values[v1], a.values[rd.val]}}
-	proc := a.txns[t].process
+	proc := int(a.txns[t].process)
 	an.Process = &proc
 	head := fmt.Sprintf("%s %s %q (offset %d) and then %q (offset %d) of %s", a.label(t), verb, a.values[v1], o1, a.values[rd.val], rd.offset, a.keyNames[k])
 	if delta > 1 {

@@ -12,7 +12,7 @@ func intSends(a *analysis) []checker.Anomaly {
 		if !a.committed[i] {
 			continue
 		}
-		sends := a.txns[i].sends
+		sends := a.sendsOf(&a.txns[i])
 		for j, s2 := range sends {
 			i2 := a.index(s2.key, s2.val)
 			for h := j - 1; h >= 0; h-- { // the transaction's previous send to the key

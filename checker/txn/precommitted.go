@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/history"
 )
 
 // readKind says what a read shows about its writer's commit.
@@ -32,13 +31,13 @@ func (c *Checker) classify(p *poll, rd read) (int32, readKind) {
 	switch {
 	case w == p.reader:
 		return w, readOwn
-	case t.typ == history.Fail:
+	case t.typ == outFail:
 		return w, readAborted
 	case t.commitAt >= 0 && p.time < t.commitAt:
 		return w, readBeforeCommit
-	case t.commitAt < 0 && t.typ == history.Info && p.time < t.completeTime:
+	case t.commitAt < 0 && t.typ == outInfo && p.time < t.completeTime:
 		return w, readBeforeEnd
-	case t.commitAt < 0 && t.typ == history.Info:
+	case t.commitAt < 0 && t.typ == outInfo:
 		return w, readNeverCommits
 	}
 	return w, readFine // an ok writer without commit_at, or one that never completed: no bound known
@@ -96,7 +95,7 @@ func (c *Checker) readAnomaly(typ checker.AnomalyType, w int32, p *poll, k kid, 
 	if p.reader != w {
 		ops = append(ops, c.readerOps(p)...)
 	}
-	proc := p.process
+	proc := int(p.process)
 	return checker.Anomaly{Type: typ, Key: c.keyNames[k], Ops: ops, Process: &proc,
 		Offsets: []int64{rd.offset}, Values: []string{c.values[rd.val]}}
 }

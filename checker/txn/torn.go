@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/history"
 )
 
 // span is the stretch of a key one poll is known to have covered: from the offset it asked for
@@ -15,12 +14,13 @@ type span struct {
 	op           int64
 }
 
-func spanOf(kr keyReads) (span, bool) {
-	if len(kr.reads) == 0 {
+func (c *Checker) spanOf(kr *keyReads) (span, bool) {
+	reads := c.readsOf(kr)
+	if len(reads) == 0 {
 		return span{}, false
 	}
-	s := span{lower: kr.reads[0].offset, upper: kr.reads[0].offset}
-	for _, rd := range kr.reads {
+	s := span{lower: reads[0].offset, upper: reads[0].offset}
+	for _, rd := range reads {
 		s.lower, s.upper = min(s.lower, rd.offset), max(s.upper, rd.offset)
 	}
 	if kr.from >= 0 {
@@ -54,8 +54,8 @@ func (a *analysis) visibleWriter(w int32) bool { return w >= 0 && !a.uncommitted
 func (a *analysis) tornByPoll(p *poll) []checker.Anomaly {
 	var out []checker.Anomaly
 	var writers []int32
-	for _, kr := range p.keys {
-		for _, rd := range kr.reads {
+	for _, kr := range a.keysOf(p) {
+		for _, rd := range a.readsOf(&kr) {
 			if w := a.writer[rd.val]; w != p.reader && a.visibleWriter(w) && !containsInt32(writers, w) {
 				writers = append(writers, w)
 			}
@@ -63,14 +63,14 @@ func (a *analysis) tornByPoll(p *poll) []checker.Anomaly {
 	}
 	for _, w := range writers {
 		var seen, missing []send
-		for _, s := range a.txns[w].sends {
-			kr := p.find(s.key)
+		for _, s := range a.sendsOf(&a.txns[w]) {
+			kr := a.find(p, s.key)
 			switch {
 			case kr == nil:
-			case kr.has(s.val):
+			case a.has(kr, s.val):
 				seen = append(seen, s)
 			case s.offset >= 0:
-				if sp, ok := spanOf(*kr); ok && sp.covers(s.offset) {
+				if sp, ok := a.spanOf(kr); ok && sp.covers(s.offset) {
 					missing = append(missing, s)
 				}
 			}
@@ -93,13 +93,13 @@ func (a *analysis) tornByDrain() []checker.Anomaly {
 		if !p.drain {
 			continue
 		}
-		for _, kr := range p.keys {
-			for _, rd := range kr.reads {
+		for _, kr := range a.keysOf(p) {
+			for _, rd := range a.readsOf(&kr) {
 				if _, ok := drainOp[rd.val]; !ok {
 					drainOp[rd.val] = p.op
 				}
 			}
-			if sp, ok := spanOf(kr); ok {
+			if sp, ok := a.spanOf(&kr); ok {
 				sp.op = p.op
 				spans[kr.key] = append(spans[kr.key], sp)
 			}
@@ -111,12 +111,12 @@ func (a *analysis) tornByDrain() []checker.Anomaly {
 	var out []checker.Anomaly
 	for i := range a.txns {
 		w := int32(i)
-		if a.txns[w].typ == history.Fail || !a.visibleWriter(w) {
+		if !a.visibleWriter(w) {
 			continue
 		}
 		var seen, missing []send
 		var ops []int64
-		for _, s := range a.txns[w].sends {
+		for _, s := range a.sendsOf(&a.txns[w]) {
 			if op, ok := drainOp[s.val]; ok {
 				seen = append(seen, s)
 				ops = appendNew(ops, op)
@@ -155,22 +155,24 @@ func (a *analysis) tornAnomaly(w int32, ops []int64, seen, missing []send, by st
 		Offsets: []int64{missing[0].offset}, Values: values,
 		Explanation: fmt.Sprintf("%s saw %s but not %s, though it read past that offset; %s sent them all",
 			by, saw, lacked, a.label(w))}
-	proc := a.txns[w].process
+	proc := int(a.txns[w].process)
 	an.Process = &proc
 	return an
 }
 
-func (p *poll) find(k kid) *keyReads {
-	for i := range p.keys {
-		if p.keys[i].key == k {
-			return &p.keys[i]
+// find is p's reads of key k, nil if it has none.
+func (c *Checker) find(p *poll, k kid) *keyReads {
+	keys := c.keysOf(p)
+	for i := range keys {
+		if keys[i].key == k {
+			return &keys[i]
 		}
 	}
 	return nil
 }
 
-func (kr *keyReads) has(v vid) bool {
-	for _, rd := range kr.reads {
+func (c *Checker) has(kr *keyReads, v vid) bool {
+	for _, rd := range c.readsOf(kr) {
 		if rd.val == v {
 			return true
 		}

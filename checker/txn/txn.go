@@ -18,7 +18,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
@@ -44,35 +43,47 @@ type read struct {
 	val    vid
 }
 
-// keyReads are a poll's records of one key, in the order returned; from is the offset a plain
-// poll asked for (-1: not said).
+// keyReads are a poll's records of one key, in the order returned (readArena[r0:r1]); from is
+// the offset a plain poll asked for (-1: not said).
 type keyReads struct {
-	key   kid
-	from  int64
-	reads []read
+	key    kid
+	r0, r1 int32
+	from   int64
 }
 
-// poll is one poll mop that ran, or one ok plain poll (a drain's, or a consumer's).
+// poll is one poll mop that ran, or one ok plain poll (a drain's, or a consumer's); its keys are
+// keyArena[k0:k1].
 type poll struct {
 	reader  int32 // the transaction it belongs to; -1 for a plain poll
+	process int32
 	op      int64 // the completion line (of the transaction, for a poll mop)
 	time    int64 // its completion time
-	process int
+	k0, k1  int32
 	drain   bool
-	keys    []keyReads
 }
 
-// txn is one transaction.
+// outcome is how a transaction ended.
+type outcome uint8
+
+const (
+	outOK    outcome = iota // committed
+	outFail                 // aborted
+	outInfo                 // indeterminate
+	outNever                // never completed
+)
+
+// txn is one transaction. Its sends are sendArena[s0:s1], its polls that ran polls[p0:p1], in
+// mop order. Nothing in it is a pointer, nor in a poll, so that the garbage collector need not
+// scan a million of them.
 type txn struct {
-	process                  int
+	process                  int32
+	typ                      outcome
+	abort                    bool // aborted on purpose
+	mops                     int32
+	s0, s1, p0, p1           int32
 	invokeOp, completeOp     int64 // completeOp is -1 for one that never completed
 	invokeTime, completeTime int64
-	commitAt                 int64        // when the client asked to commit; -1: it did not (or the history does not say)
-	typ                      history.Type // OK, Fail, Info, or Invoke for one that never completed
-	abort                    bool         // aborted on purpose
-	mops                     int
-	sends                    []send
-	polls                    []int32 // indexes into Checker.polls, in mop order
+	commitAt                 int64 // when the client asked to commit; -1: it did not (or the history does not say)
 }
 
 // openTxn is a transaction invoked and not yet completed.
@@ -96,6 +107,10 @@ type Checker struct {
 	plain  map[int]openPoll // plain polls, tracked once the history has shown a transaction
 	txns   []txn
 	polls  []poll
+	// The arenas of the transactions' sends, the polls' keys and their reads.
+	sendArena []send
+	keyArena  []keyReads
+	readArena []read
 	// Interned values and keys. writer is the transaction that sent a value (-1: none did),
 	// sentTo the key it was sent to (-1).
 	valueID  map[string]vid
@@ -104,6 +119,9 @@ type Checker struct {
 	sentTo   []kid
 	keyID    map[string]kid
 	keyNames []string
+	// feedReads and feedSlices are feed's scratch space.
+	feedReads  map[string][]history.Read
+	feedSlices [][]history.Read
 	// okWithoutOffset counts committed transactions' sends with no offset, fed as info.
 	okWithoutOffset int
 	start           time.Time
@@ -176,14 +194,16 @@ func (c *Checker) plainPoll(op history.Op) error {
 	if err != nil {
 		return err
 	}
-	p := poll{reader: -1, op: op.Index, time: op.Time, process: op.Process, drain: inv.drain}
+	p := poll{reader: -1, op: op.Index, time: op.Time, process: int32(op.Process), drain: inv.drain,
+		k0: int32(len(c.keyArena))}
 	for _, name := range sortedNames(pr.Reads) {
 		from, ok := inv.from[name]
 		if !ok {
 			from = -1
 		}
-		p.keys = append(p.keys, c.keyReads(name, from, pr.Reads[name]))
+		c.addReads(name, from, pr.Reads[name])
 	}
+	p.k1 = int32(len(c.keyArena))
 	c.polls = append(c.polls, p)
 	return nil
 }
@@ -202,8 +222,9 @@ func (c *Checker) complete(op history.Op) error {
 	if err := sameMops(inv.value.Mops, v.Mops); err != nil {
 		return fmt.Errorf("txn completion of op %d: %w", inv.op, err)
 	}
-	t := txn{process: op.Process, invokeOp: inv.op, completeOp: op.Index, invokeTime: inv.time, completeTime: op.Time,
-		commitAt: -1, typ: op.Type, abort: inv.value.Abort, mops: len(v.Mops)}
+	typ := map[history.Type]outcome{history.OK: outOK, history.Fail: outFail, history.Info: outInfo}[op.Type]
+	t := txn{process: int32(op.Process), invokeOp: inv.op, completeOp: op.Index, invokeTime: inv.time, completeTime: op.Time,
+		commitAt: -1, typ: typ, abort: inv.value.Abort, mops: int32(len(v.Mops))}
 	if v.CommitAt != nil {
 		t.commitAt = *v.CommitAt
 	}
@@ -216,6 +237,7 @@ func (c *Checker) complete(op history.Op) error {
 // record files transaction t and its mops.
 func (c *Checker) record(t *txn, mops []history.Mop) error {
 	id := int32(len(c.txns))
+	t.s0, t.p0 = int32(len(c.sendArena)), int32(len(c.polls))
 	for _, m := range mops {
 		switch m.F {
 		case history.MopSend:
@@ -228,19 +250,20 @@ func (c *Checker) record(t *txn, mops []history.Mop) error {
 					m.Value, c.txns[c.writer[s.val]].invokeOp)
 			}
 			c.writer[s.val], c.sentTo[s.val] = id, s.key
-			t.sends = append(t.sends, s)
+			c.sendArena = append(c.sendArena, s)
 		case history.MopPoll:
 			if m.Reads == nil {
 				continue // never ran
 			}
-			p := poll{reader: id, op: t.completeOp, time: t.completeTime, process: t.process}
+			p := poll{reader: id, op: t.completeOp, time: t.completeTime, process: t.process, k0: int32(len(c.keyArena))}
 			for _, name := range sortedNames(m.Reads) {
-				p.keys = append(p.keys, c.keyReads(name, -1, m.Reads[name]))
+				c.addReads(name, -1, m.Reads[name])
 			}
-			t.polls = append(t.polls, int32(len(c.polls)))
+			p.k1 = int32(len(c.keyArena))
 			c.polls = append(c.polls, p)
 		}
 	}
+	t.s1, t.p1 = int32(len(c.sendArena)), int32(len(c.polls))
 	c.txns = append(c.txns, *t)
 	return nil
 }
@@ -257,43 +280,4 @@ func sameMops(inv, done []history.Mop) error {
 		}
 	}
 	return nil
-}
-
-func (c *Checker) key(name string) kid {
-	if k, ok := c.keyID[name]; ok {
-		return k
-	}
-	k := kid(len(c.keyNames))
-	c.keyID[name] = k
-	c.keyNames = append(c.keyNames, name)
-	return k
-}
-
-func (c *Checker) value(v string) vid {
-	if id, ok := c.valueID[v]; ok {
-		return id
-	}
-	id := vid(len(c.values))
-	c.valueID[v] = id
-	c.values = append(c.values, v)
-	c.writer = append(c.writer, -1)
-	c.sentTo = append(c.sentTo, -1)
-	return id
-}
-
-func (c *Checker) keyReads(name string, from int64, reads []history.Read) keyReads {
-	kr := keyReads{key: c.key(name), from: from, reads: make([]read, len(reads))}
-	for i, rd := range reads {
-		kr.reads[i] = read{offset: rd.Offset, val: c.value(rd.Value)}
-	}
-	return kr
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

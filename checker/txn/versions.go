@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-
-	"github.com/kafkaesque/kafkaesque/history"
 )
 
 // analysis is what the checks share, built once the whole history has been read.
@@ -27,7 +25,7 @@ type analysis struct {
 // is unknown but its client never asked to commit.
 func (c *Checker) uncommitted(w int32) bool {
 	t := &c.txns[w]
-	return t.typ == history.Fail || t.typ == history.Info && t.commitAt < 0
+	return t.typ == outFail || t.typ == outInfo && t.commitAt < 0
 }
 
 // analyse builds the version orders. They come from the offsets committed transactions'
@@ -39,7 +37,7 @@ func (c *Checker) analyse() *analysis {
 	a := &analysis{Checker: c, committed: make([]bool, len(c.txns)), order: make([][]vid, len(c.keyNames)),
 		pos: make([]int32, len(c.values)), at: make([]int64, len(c.values))}
 	for i := range c.txns {
-		a.committed[i] = c.txns[i].typ == history.OK
+		a.committed[i] = c.txns[i].typ == outOK
 	}
 	c.eachRead(func(p *poll, k kid, rd read) {
 		if w := c.writer[rd.val]; w >= 0 && w != p.reader && !c.uncommitted(w) {
@@ -63,7 +61,7 @@ func (c *Checker) analyse() *analysis {
 	}
 	for i, t := range c.txns {
 		if a.committed[i] {
-			for _, s := range t.sends {
+			for _, s := range c.sendsOf(&t) {
 				if s.offset >= 0 {
 					addEntry(s.key, s.offset, s.val)
 				}
@@ -107,8 +105,8 @@ func (a *analysis) index(k kid, v vid) int32 {
 func (c *Checker) eachRead(f func(p *poll, k kid, rd read)) {
 	for i := range c.polls {
 		p := &c.polls[i]
-		for _, kr := range p.keys {
-			for _, rd := range kr.reads {
+		for _, kr := range c.keysOf(p) {
+			for _, rd := range c.readsOf(&kr) {
 				f(p, kr.key, rd)
 			}
 		}
@@ -117,8 +115,7 @@ func (c *Checker) eachRead(f func(p *poll, k kid, rd read)) {
 
 // The words the explanations use.
 
-var outcomes = map[history.Type]string{history.OK: "committed", history.Fail: "aborted",
-	history.Info: "indeterminate", history.Invoke: "never completed"}
+var outcomes = [...]string{outOK: "committed", outFail: "aborted", outInfo: "indeterminate", outNever: "never completed"}
 
 // label names transaction i by its lines and process.
 func (c *Checker) label(i int32) string {
