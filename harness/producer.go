@@ -7,6 +7,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
 // clientDefaults fills the workload's client and its idempotence, and refuses a combination
@@ -46,14 +47,22 @@ func queueConfig(w WorkloadSpec, bootstrap []string) workloads.QueueConfig {
 // newRunConfig is config.json's first record of a spec whose defaults are filled in: the
 // producer's settings and the anomalies they and the cluster config allow.
 func newRunConfig(spec RunSpec) RunConfig {
-	producer := queueConfig(spec.Workload, nil).Producer()
-	allowed := workloads.QueueAllowed(producer)
-	if spec.Workload.Name == WorkloadGroup {
-		allowed = workloads.GroupAllowed()
+	var producer *workloads.ProducerSettings
+	var txnSettings *txn.Settings
+	var allowed map[checker.AnomalyType]string
+	switch spec.Workload.Name {
+	case WorkloadTxn:
+		txnSettings, allowed = txnRunConfig(spec)
+	case WorkloadGroup:
+		p := queueConfig(spec.Workload, nil).Producer()
+		producer, allowed = &p, workloads.GroupAllowed()
+	default:
+		p := queueConfig(spec.Workload, nil).Producer()
+		producer, allowed = &p, workloads.QueueAllowed(p)
 	}
 	allowed = maps.Clone(allowed)
 	if spec.Cluster.BrokerConfig["unclean.leader.election.enable"] == "true" {
 		allowed[checker.UncleanElection] = "unclean.leader.election.enable=true: out-of-ISR leaders are configured, not a bug"
 	}
-	return RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Producer: &producer, Allowed: allowed}
+	return RunConfig{Spec: spec, Seed: spec.Seed, Command: spec.Command, Producer: producer, Transactions: txnSettings, Allowed: allowed}
 }

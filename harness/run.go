@@ -20,6 +20,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
 // RunSpec is one chaos run: cluster + workload + nemesis + time limit + seed.
@@ -108,12 +109,14 @@ type RunConfig struct {
 	Seed    int64   `json:"seed"`
 	Command string  `json:"command,omitempty"`
 	// Producer are the producers' settings that bear on their guarantee, as run.
-	Producer *workloads.ProducerSettings    `json:"producer,omitempty"`
-	Allowed  map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
-	RunID    string                         `json:"run_id,omitempty"`
-	Started  time.Time                      `json:"started"`
-	Cluster  cluster.Config                 `json:"cluster"`            // effective, defaults filled in
-	Topology map[string]string              `json:"topology,omitempty"` // node -> IP
+	Producer *workloads.ProducerSettings `json:"producer,omitempty"`
+	// Transactions are the txn workload's settings that bear on its guarantee, as run.
+	Transactions *txn.Settings                  `json:"transactions,omitempty"`
+	Allowed      map[checker.AnomalyType]string `json:"allowed"` // anomaly type -> why it may occur
+	RunID        string                         `json:"run_id,omitempty"`
+	Started      time.Time                      `json:"started"`
+	Cluster      cluster.Config                 `json:"cluster"`            // effective, defaults filled in
+	Topology     map[string]string              `json:"topology,omitempty"` // node -> IP
 	// Image describes the node image the run used: its Kafka and ZooKeeper versions.
 	Image *nodeimage.Info `json:"image,omitempty"`
 	// Features are a KRaft cluster's finalized feature levels, as its brokers reported them.
@@ -177,6 +180,9 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	}
 	if err := w.txnDefaults(); err != nil {
 		return s, err
+	}
+	if w.Name == WorkloadTxn {
+		s.Cluster.BrokerConfig = withTxnBrokerDefaults(s.Cluster.BrokerConfig)
 	}
 	if err := w.clientDefaults(); err != nil {
 		return s, err

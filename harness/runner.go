@@ -20,6 +20,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
 type runner struct {
@@ -127,6 +128,15 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 			return nil, err
 		}
 	}
+	if tw, ok := work.(*txn.Workload); ok {
+		// The transaction faults need the workload's clients: look the faults up again.
+		cfg := spec.nemesisConfig()
+		cfg.Txn = tw
+		if r.faults, err = cfg.Lookup(spec.Faults); err != nil {
+			return nil, err
+		}
+		schedule = nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+	}
 	for _, f := range r.faults {
 		if err := f.Available(ctx, nc); err != nil {
 			return nil, fmt.Errorf("fault %s is not available on this cluster: %w", f.Name(), err)
@@ -217,7 +227,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	return &RunResult{Dir: dir, Result: result, Drain: drain}, nil
 }
 
-// workload is what the run loop drives: the queue or the group workload.
+// workload is what the run loop drives: the queue, the group or the txn workload.
 type workload interface {
 	Run(ctx context.Context) error
 	Drain(ctx context.Context, limit time.Duration) (workloads.DrainResult, error)
@@ -228,6 +238,9 @@ type workload interface {
 // newWorkload builds the workload spec.Workload names.
 func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *rand.Rand) (workload, error) {
 	w := spec.Workload
+	if w.Name == WorkloadTxn {
+		return txn.New(txnConfig(w, bootstrap), rec, rng)
+	}
 	qc := queueConfig(w, bootstrap)
 	if w.Name != WorkloadGroup {
 		return workloads.NewQueue(qc, rec, rng)
@@ -267,8 +280,13 @@ func (r *runner) reportProgress(q workload, nem *nemesis.Runner) (stop func()) {
 				if len(active) > 0 {
 					faults = strings.Join(active, ",")
 				}
-				r.logf("%.0f ops/s | send ok %d info %d fail %d | poll ok %d fail %d | faults: %s",
-					rate, s.Send.OK, s.Send.Info, s.Send.Fail, s.Poll.OK, s.Poll.Fail+s.Poll.Info, faults)
+				if t := s.Txn; t.Invoked > 0 {
+					r.logf("%.0f txns/s | committed %d info %d aborted %d (on purpose %d) | sends %d polls %d | faults: %s",
+						rate, t.Committed, t.Info, t.AbortedOnPurpose+t.AbortedAfterError, t.AbortedOnPurpose, t.Sends, t.Polls, faults)
+				} else {
+					r.logf("%.0f ops/s | send ok %d info %d fail %d | poll ok %d fail %d | faults: %s",
+						rate, s.Send.OK, s.Send.Info, s.Send.Fail, s.Poll.OK, s.Poll.Fail+s.Poll.Info, faults)
+				}
 				last, lastAt = s, now
 			}
 		}

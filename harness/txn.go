@@ -3,10 +3,14 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/checker"
+	checktxn "github.com/kafkaesque/kafkaesque/checker/txn"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
 // WorkloadTxn is the transactional workload (workloads/txn): franz-go transactional producers,
@@ -91,5 +95,56 @@ func (w *WorkloadSpec) txnDefaults() error {
 	if w.Consumers != 0 {
 		errs = append(errs, fmt.Errorf("run spec: the txn workload has no separate consumers (each of its %d clients has its own); Consumers must be 0, got %d", w.Producers, w.Consumers))
 	}
-	return errors.Join(errs...)
+	if errs != nil {
+		return errors.Join(errs...)
+	}
+	// The workload's own checks, with a stand-in for the brokers it does not know yet.
+	if _, err := txn.SettingsOf(txnConfig(*w, bootstrapUnknown)); err != nil {
+		return fmt.Errorf("run spec: %w", err)
+	}
+	return nil
+}
+
+// txnConfig is the txn workload's config for w (defaults filled in), its clients bootstrapping
+// from bootstrap.
+func txnConfig(w WorkloadSpec, bootstrap []string) txn.Config {
+	t := w.Txn
+	return txn.Config{
+		Bootstrap: bootstrap, Topic: w.Topic, Partitions: w.Partitions, Clients: w.Producers,
+		Isolation: txn.Isolation(t.Isolation), AbortRate: *t.AbortRate, TxnDelay: t.Delay,
+		CrashInterval: w.CrashInterval, TxnTimeout: t.Timeout, Rate: w.Rate,
+	}
+}
+
+// txnRunConfig is config.json's record for the txn workload: its settings, and the anomalies
+// Kafka's design allows at its isolation level.
+func txnRunConfig(spec RunSpec) (*txn.Settings, map[checker.AnomalyType]string) {
+	allowed := checktxn.Allowed(spec.Workload.Txn.Isolation)
+	settings, err := txn.SettingsOf(txnConfig(spec.Workload, bootstrapUnknown))
+	if err != nil {
+		return nil, allowed // txnDefaults refused this spec already; nothing runs
+	}
+	return &settings, allowed
+}
+
+// bootstrapUnknown stands in for the brokers' addresses where a txn config is only checked.
+var bootstrapUnknown = []string{"brokers-not-started:9092"}
+
+// txnAbortCheckInterval is how often the txn workload's brokers look for transactions past
+// their timeout (Kafka's default is 10 s): a transaction held by a paused client is then
+// aborted within about a second of its timeout, inside a fault's hold.
+const txnAbortCheckInterval = "1000"
+
+// withTxnBrokerDefaults returns config with the txn workload's broker settings added where the
+// user set none; the caller's map is not changed. config.json records the result.
+func withTxnBrokerDefaults(config map[string]string) map[string]string {
+	out := maps.Clone(config)
+	if out == nil {
+		out = map[string]string{}
+	}
+	const key = "transaction.abort.timed.out.transaction.cleanup.interval.ms"
+	if _, set := out[key]; !set {
+		out[key] = txnAbortCheckInterval
+	}
+	return out
 }

@@ -70,6 +70,9 @@ func params(r *rundir.Run) (main, brokerConfig, topology, allowed []keyValue, co
 	if p := c.ProducerLine(); p != "" {
 		add("Producer", p)
 	}
+	if t := c.TransactionsLine(); t != "" {
+		add("Transactions", t)
+	}
 	if w.MaxSends > 0 {
 		add("Max sends", strconv.Itoa(w.MaxSends))
 	}

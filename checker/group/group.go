@@ -115,8 +115,8 @@ func (r *Checker) Observe(op history.Op) error {
 		}
 		return nil
 	}
-	if op.F == history.FCrash {
-		return nil
+	if op.F == history.FCrash || op.F == history.FTxn {
+		return nil // transactions are checker/txn's
 	}
 	// A completion matters only if its invocation was a group op or a drain poll: look that up
 	// before decoding the value, which for a queue poll is its whole read list.
@@ -137,6 +137,9 @@ func (r *Checker) Observe(op history.Op) error {
 		if op.F == history.FPoll && v.Group == "" {
 			r.h.drain.invoke(op.Process, v) // a queue consumer's poll, or the final drain's
 			return nil
+		}
+		if op.F == history.FCoordinator && v.Group == "" {
+			return nil // a transaction coordinator's look-up (the txn workload)
 		}
 		r.open[op.Process] = groupOp{invokeTime: op.Time, process: op.Process, group: v.Group, member: v.Member,
 			generation: v.Generation, keys: v.Keys, offsets: v.Offsets, from: v.From}

@@ -110,6 +110,20 @@ func TestGroupAbsentInQueueHistory(t *testing.T) {
 	}
 }
 
+// A transactional history's transactions and transaction coordinator look-ups are not group
+// ops: no group is present (checker/txn judges them).
+func TestGroupAbsentInTxnHistory(t *testing.T) {
+	b := newBuilder(t)
+	b.Line(1, history.Invoke, history.FCoordinator, map[string]any{"txn_id": "kafkaesque-txn-0"})
+	b.Line(1, history.OK, history.FCoordinator, map[string]any{"txn_id": "kafkaesque-txn-0", "broker": 2})
+	b.Line(0, history.Invoke, history.FTxn, map[string]any{"mops": []any{[]any{"send", "t-0", "v1"}}})
+	b.Line(0, history.OK, history.FTxn, map[string]any{"mops": []any{[]any{"send", "t-0", []any{0, "v1"}}}})
+	res, err := group.Check(strings.NewReader(b.Text()))
+	if err != nil || res.Present {
+		t.Fatalf("group.Check of a txn history = %+v, %v; want not present", res, err)
+	}
+}
+
 func TestGroupUnconsumed(t *testing.T) {
 	b := healthy(t)
 	b.Send(0, "t-0", "v3", 2) // acked, never read by a member

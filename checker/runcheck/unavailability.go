@@ -18,12 +18,27 @@ type nemesisValue struct {
 	Nodes     []string `json:"nodes"`
 	Partition string   `json:"partition"`
 	Group     string   `json:"group"`
+	TxnID     string   `json:"txn_id"`
 }
 
-// coordinatorValue is the ok value of the group workload's coordinator look-up.
+// coordinatorValue is the ok value of a coordinator look-up: the group workload's, or the txn
+// workload's for a transactional id.
 type coordinatorValue struct {
 	Group       string `json:"group"`
+	TxnID       string `json:"txn_id"`
 	Coordinator int    `json:"broker"`
+}
+
+// coordinatorKey names what a coordinator serves, so a group and a transactional id of the same
+// name are not confused.
+func coordinatorKey(group, txnID string) string {
+	switch {
+	case txnID != "":
+		return "txn:" + txnID
+	case group != "":
+		return "group:" + group
+	}
+	return ""
 }
 
 // MeasureUnavailability reads a history (a second pass, streaming) and the election log, and
@@ -41,7 +56,7 @@ func MeasureUnavailability(r io.Reader, events []electionlog.Event) ([]checker.F
 // faultMeter collects, op by op, the faults and the times their measurements need.
 type faultMeter struct {
 	faults         []checker.FaultImpact
-	groups         []string       // per fault: the consumer group a coordinator fault aimed at
+	groups         []string       // per fault: the group or transactional id a coordinator fault aimed at (coordinatorKey)
 	open           map[string]int // fault name -> index in faults awaiting recovery
 	invokeTime     map[int]int64  // process -> time of its outstanding send
 	pendingNemesis int64          // index of the nemesis' outstanding invoke
@@ -61,7 +76,7 @@ func (m *faultMeter) observe(op history.Op) error {
 		measureCoordinator(m.faults, m.groups, op)
 		return nil
 	}
-	if op.F != history.FSend {
+	if op.F != history.FSend && op.F != history.FTxn {
 		return nil
 	}
 	if op.Type == history.Invoke {
@@ -71,19 +86,38 @@ func (m *faultMeter) observe(op history.Op) error {
 	if op.Type != history.OK {
 		return nil
 	}
+	if op.F == history.FTxn {
+		// A committed transaction's sends are acknowledged writes, each of its partition.
+		v, err := op.Txn()
+		if err != nil {
+			return nil
+		}
+		for _, mop := range v.Mops {
+			if mop.F == history.MopSend && mop.Offset != nil {
+				m.sendOK(op, mop.Key)
+			}
+		}
+		return nil
+	}
 	sv, err := op.Send()
 	if err != nil {
 		return nil
 	}
+	m.sendOK(op, sv.Key)
+	return nil
+}
+
+// sendOK notes an acknowledged write to key, completed by op: the first after a fault began (and
+// invoked after it) ends that fault's wait for acknowledged sends.
+func (m *faultMeter) sendOK(op history.Op, key string) {
 	invoked := m.invokeTime[op.Process]
 	for i := range m.faults {
 		f := &m.faults[i]
-		if f.Error != "" || f.SendsOKAfter != nil || invoked < f.Start || (f.Key != "" && sv.Key != f.Key) {
+		if f.Error != "" || f.SendsOKAfter != nil || invoked < f.Start || (f.Key != "" && key != f.Key) {
 			continue
 		}
 		f.SendsOKAfter = seconds(op.Time - f.Start)
 	}
-	return nil
 }
 
 func (m *faultMeter) observeNemesis(op history.Op) {
@@ -119,7 +153,7 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 			Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition,
 			InvokeOp: m.pendingNemesis, Start: m.pendingStart, Error: op.Error,
 		})
-		m.groups = append(m.groups, v.Group)
+		m.groups = append(m.groups, coordinatorKey(v.Group, v.TxnID))
 		if op.Error == "" {
 			m.open[v.Fault] = len(m.faults) - 1
 		}
@@ -146,7 +180,7 @@ func measureCoordinator(faults []checker.FaultImpact, groups []string, op histor
 	}
 	for i := range faults {
 		f := &faults[i]
-		if groups[i] == "" || groups[i] != v.Group || f.Error != "" || f.NewCoordinatorAfter != nil || op.Time < f.Start {
+		if groups[i] == "" || groups[i] != coordinatorKey(v.Group, v.TxnID) || f.Error != "" || f.NewCoordinatorAfter != nil || op.Time < f.Start {
 			continue
 		}
 		if len(f.Nodes) != 1 {

@@ -238,3 +238,40 @@ func TestNodeID(t *testing.T) {
 		}
 	}
 }
+
+// A transaction coordinator fault is measured against its transactional id's look-ups only (not
+// another id's, not a group's of the same name), and a committed transaction's send ends the
+// wait for acknowledged sends.
+func TestMeasureTxnCoordinatorMove(t *testing.T) {
+	const s = int64(1e9)
+	hist := strings.Join([]string{
+		`{"index":0,"time":` + itoa(5*s) + `,"process":-1,"type":"invoke","f":"kill-txn-coordinator","value":{"fault":"kill-txn-coordinator"}}`,
+		`{"index":1,"time":` + itoa(5*s+9) + `,"process":-1,"type":"info","f":"kill-txn-coordinator","value":{"fault":"kill-txn-coordinator","nodes":["kafka3"],"txn_id":"t-1"}}`,
+		// Another transactional id, and a group of the same name, moved: not this fault's.
+		`{"index":2,"time":` + itoa(6*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"txn_id":"t-2"}}`,
+		`{"index":3,"time":` + itoa(6*s+1) + `,"process":2,"type":"ok","f":"coordinator","value":{"txn_id":"t-2","broker":1}}`,
+		`{"index":4,"time":` + itoa(6*s+2) + `,"process":2,"type":"invoke","f":"coordinator","value":{"group":"t-1"}}`,
+		`{"index":5,"time":` + itoa(6*s+3) + `,"process":2,"type":"ok","f":"coordinator","value":{"group":"t-1","broker":1}}`,
+		// A transaction that aborted acknowledges nothing; the committed one does.
+		`{"index":6,"time":` + itoa(7*s) + `,"process":4,"type":"invoke","f":"txn","value":{"mops":[["send","k-0","v1"]]}}`,
+		`{"index":7,"time":` + itoa(8*s) + `,"process":4,"type":"fail","f":"txn","value":{"mops":[["send","k-0",[3,"v1"]]]}}`,
+		`{"index":8,"time":` + itoa(9*s) + `,"process":4,"type":"invoke","f":"txn","value":{"mops":[["send","k-0","v2"],["poll"]]}}`,
+		`{"index":9,"time":` + itoa(11*s) + `,"process":4,"type":"ok","f":"txn","value":{"mops":[["send","k-0",[5,"v2"]],["poll",{}]]}}`,
+		`{"index":10,"time":` + itoa(12*s) + `,"process":2,"type":"invoke","f":"coordinator","value":{"txn_id":"t-1"}}`,
+		`{"index":11,"time":` + itoa(13*s) + `,"process":2,"type":"ok","f":"coordinator","value":{"txn_id":"t-1","broker":2}}`,
+	}, "\n") + "\n"
+	faults, err := MeasureUnavailability(strings.NewReader(hist), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faults) != 1 {
+		t.Fatalf("faults = %+v, want one", faults)
+	}
+	f := faults[0]
+	if f.NewCoordinatorAfter == nil || *f.NewCoordinatorAfter != 8 {
+		t.Errorf("new coordinator after %v, want 8 s (t-1's look-up naming kafka2)", deref(f.NewCoordinatorAfter))
+	}
+	if f.SendsOKAfter == nil || *f.SendsOKAfter != 6 {
+		t.Errorf("sends ok after %v, want 6 s (the committed transaction, not the aborted one)", deref(f.SendsOKAfter))
+	}
+}

@@ -33,14 +33,16 @@ type Config struct {
 		Seed      int64
 		Command   string
 	} `json:"spec"`
-	Seed     int64             `json:"seed"`
-	Command  string            `json:"command"`
-	Producer *Producer         `json:"producer"`
-	Allowed  map[string]string `json:"allowed"`
-	RunID    string            `json:"run_id"`
-	Started  time.Time         `json:"started"`
-	Cluster  ClusterConfig     `json:"cluster"`
-	Topology map[string]string `json:"topology"`
+	Seed     int64     `json:"seed"`
+	Command  string    `json:"command"`
+	Producer *Producer `json:"producer"`
+	// Transactions are the txn workload's settings (transactions.go).
+	Transactions *Transactions     `json:"transactions"`
+	Allowed      map[string]string `json:"allowed"`
+	RunID        string            `json:"run_id"`
+	Started      time.Time         `json:"started"`
+	Cluster      ClusterConfig     `json:"cluster"`
+	Topology     map[string]string `json:"topology"`
 	// Image and Elections are absent from runs before Kafka versions and KRaft.
 	Image     *ImageInfo       `json:"image"`
 	Elections ElectionSettings `json:"elections"`

@@ -46,6 +46,9 @@ func (c *Config) ProducerLine() string {
 
 // ClientTag names a producer client other than kafka-go, for the index's one-line parameters.
 func (c *Config) ClientTag() string {
+	if t := c.Transactions; t != nil && t.Client != "" {
+		return " · txn " + t.Isolation
+	}
 	p := c.Producer
 	if p == nil || p.Client == "" || p.Client == "kafka-go" {
 		return ""

@@ -166,6 +166,16 @@ const (
 // Settings returns the settings the workload runs with.
 func (w *Workload) Settings() Settings { return settingsOf(w.cfg) }
 
+// SettingsOf returns the settings a workload of cfg would run with (its defaults filled in), for
+// config.json before the workload starts; an invalid cfg gives its error.
+func SettingsOf(cfg Config) (Settings, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return Settings{}, err
+	}
+	return settingsOf(c), nil
+}
+
 func settingsOf(c Config) Settings {
 	return Settings{
 		Client: workloads.ClientFranz, Acks: workloads.AcksAll, Idempotent: true,
