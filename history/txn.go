@@ -73,6 +73,14 @@ func (m Mop) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a mop, refusing any other shape.
 func (m *Mop) UnmarshalJSON(data []byte) error {
+	if m.parseFast(data) {
+		return nil
+	}
+	return m.unmarshalSlow(data)
+}
+
+// unmarshalSlow decodes any mop encoding/json accepts, escapes included.
+func (m *Mop) unmarshalSlow(data []byte) error {
 	var parts []json.RawMessage
 	if err := json.Unmarshal(data, &parts); err != nil {
 		return fmt.Errorf("mop: want an array: %w", err)
@@ -138,4 +146,83 @@ func (op Op) Txn() (TxnValue, error) {
 		return v, errors.New("txn value has no mops")
 	}
 	return v, nil
+}
+
+// parseFast decodes the shapes the workload writes, with plain strings (no escapes, ASCII), in
+// one pass: transactional histories are mostly mops, and decoding dominates checking them. It
+// reports false, changing nothing, for anything else; UnmarshalJSON then decodes it slowly.
+func (m *Mop) parseFast(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 8 || b[0] != '[' || b[len(b)-1] != ']' {
+		return false
+	}
+	rest := b[1 : len(b)-1]
+	f, rest, ok := plainString(rest)
+	if !ok {
+		return false
+	}
+	switch f {
+	case MopPoll:
+		if len(bytes.TrimSpace(rest)) == 0 {
+			*m = Mop{F: MopPoll}
+			return true
+		}
+		return false // a poll's reads: the slow path decodes the object
+	case MopSend:
+	default:
+		return false
+	}
+	rest, ok = comma(rest)
+	if !ok {
+		return false
+	}
+	key, rest, ok := plainString(rest)
+	if !ok || key == "" {
+		return false
+	}
+	if rest, ok = comma(rest); !ok {
+		return false
+	}
+	rest = bytes.TrimSpace(rest)
+	if len(rest) > 0 && rest[0] == '[' {
+		off, val, ok := parseReadFast(rest)
+		if !ok {
+			return false
+		}
+		*m = Mop{F: MopSend, Key: key, Value: val, Offset: &off}
+		return true
+	}
+	val, rest, ok := plainString(rest)
+	if !ok || len(bytes.TrimSpace(rest)) != 0 {
+		return false
+	}
+	*m = Mop{F: MopSend, Key: key, Value: val}
+	return true
+}
+
+// plainString reads a JSON string with no escapes and only ASCII from the start of b (after
+// spaces), returning it and what follows.
+func plainString(b []byte) (string, []byte, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '"' {
+		return "", nil, false
+	}
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return string(b[1:i]), b[i+1:], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return "", nil, false
+		}
+	}
+	return "", nil, false
+}
+
+// comma skips spaces and one comma.
+func comma(b []byte) ([]byte, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != ',' {
+		return nil, false
+	}
+	return b[1:], true
 }

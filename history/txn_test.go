@@ -62,3 +62,34 @@ func TestMopRefusesOtherShapes(t *testing.T) {
 		t.Error("a txn op with no value decoded")
 	}
 }
+
+// The fast path decodes exactly what the slow one does, and leaves every other shape to it.
+func TestMopFastPathAgreesWithSlow(t *testing.T) {
+	for _, in := range []string{
+		`["send","t-0","v1"]`, `[ "send" , "t-0" , [ 12 , "v1" ] ]`, `["send","t-0",[12,"v1"]]`,
+		`["poll"]`, `[ "poll" ]`, `["poll",{"t-1":[[3,"v0"]]}]`, `["poll",{}]`,
+		`["send","t\u002d0","v1"]`, `["send","t-0","v\"1"]`, `["send","t-0","vé"]`,
+		`["send","t-0",[12,"v\\1"]]`, `["send","t-0"]`, `["send","","v"]`, `["send","t-0","v",1]`,
+		`["send","t-0",[1]]`, `["send",1,"v"]`, `["write","t-0","v"]`, `[]`, `["poll",{},1]`,
+	} {
+		var fast, slow Mop
+		fastErr := fast.UnmarshalJSON([]byte(in))
+		slowErr := slow.unmarshalSlow([]byte(in))
+		if (fastErr == nil) != (slowErr == nil) {
+			t.Errorf("%s: fast path err %v, slow path err %v", in, fastErr, slowErr)
+			continue
+		}
+		fb, _ := json.Marshal(fast)
+		sb, _ := json.Marshal(slow)
+		if fastErr == nil && string(fb) != string(sb) {
+			t.Errorf("%s: fast path %s, slow path %s", in, fb, sb)
+		}
+	}
+	var m Mop
+	if !m.parseFast([]byte(`["send","t-0",[12,"v1"]]`)) || !m.parseFast([]byte(`["send","t-0","v1"]`)) || !m.parseFast([]byte(`["poll"]`)) {
+		t.Error("the fast path does not take the workload's own shapes")
+	}
+	if m.parseFast([]byte(`["send","t-0","v\"1"]`)) {
+		t.Error("the fast path took a string with an escape")
+	}
+}
