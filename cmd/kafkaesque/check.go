@@ -189,6 +189,10 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 		s.Lines, s.Keys, s.Values, s.SendsOK, s.SendsFail, s.SendsInfo, s.PollsOK, s.PollsFail, s.PollsInfo, s.Incomplete)
 	fmt.Fprintf(w, "  checked in %.2fs (linearizability %.2fs over %d ops in %d segments)\n",
 		s.DurationSeconds, s.LinSeconds, s.LinOps, s.LinSegments)
+	if t := res.Txn; t != nil {
+		fmt.Fprintf(w, "  transactions: %d committed, %d aborted (%d on purpose), %d indeterminate, %d never completed; dependency graph %d transactions, %d edges, searched in %.2fs\n",
+			t.Committed, t.Aborted, t.AbortedOnPurpose, t.Indeterminate, t.Incomplete, t.GraphNodes, t.GraphEdges, t.CycleSeconds)
+	}
 	if g := res.Group; g != nil {
 		fmt.Fprintf(w, "  consumer group: %d members, %d generations, %d rebalances; commits ok/fail/info %d/%d/%d; %d of %d reads re-delivered; coordinator moved %d times %v\n",
 			g.Members, g.Generations, g.Rebalances, g.CommitsOK, g.CommitsFail, g.CommitsInfo, g.Redelivered, g.Reads, g.CoordinatorMoves, g.Coordinators)

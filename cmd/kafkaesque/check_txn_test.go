@@ -32,8 +32,9 @@ const (
 // by Kafka's design, an aborted read fails the verdict.
 func TestCheckTransactionalHistory(t *testing.T) {
 	code, stdout, stderr := run("check", writeFile(t, "g0.jsonl", txnG0))
-	if code != 0 || !strings.Contains(stdout, "G0") || !strings.Contains(stdout, "(allowed)") {
-		t.Errorf("G0 history: exit %d, want 0 with G0 allowed\n%s\n%s", code, stdout, stderr)
+	if code != 0 || !strings.Contains(stdout, "G0") || !strings.Contains(stdout, "(allowed)") ||
+		!strings.Contains(stdout, "transactions: 2 committed, 0 aborted (0 on purpose), 0 indeterminate") {
+		t.Errorf("G0 history: exit %d, want 0 with G0 allowed and its transactions counted\n%s\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = run("check", writeFile(t, "aborted.jsonl", txnAbortedRead))
 	if code != 1 || !strings.Contains(stdout, "aborted-read") {
