@@ -31,7 +31,15 @@ fi
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   need_root "starting dockerd"
   echo "ensure-docker: starting dockerd (log: $log)" >&2
-  nohup dockerd >"$log" 2>&1 &
+  # dockerd outlives this script: it must not inherit the caller's open files (a `flock` lock on
+  # one would be held for as long as the engine runs), so close every descriptor above 2 first.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      n=${fd##*/}
+      if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-" 2>/dev/null || true; fi
+    done
+    exec nohup dockerd </dev/null >"$log" 2>&1
+  ) &
 fi
 
 for _ in $(seq 1 60); do
