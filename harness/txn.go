@@ -77,6 +77,12 @@ func (w *WorkloadSpec) txnDefaults() error {
 	if t.Delay < 0 || t.Timeout < time.Millisecond {
 		errs = append(errs, fmt.Errorf("run spec: transaction delay must not be negative (got %s) and the transaction timeout must be at least 1ms (got %s)", t.Delay, t.Timeout))
 	}
+	// A transaction of the most mops waits the delay between each two: if that reaches the
+	// timeout, every such transaction is aborted by its coordinator and the run tests little.
+	if gaps := time.Duration(txn.DefaultMaxMops-1) * t.Delay; t.Delay > 0 && gaps >= t.Timeout {
+		errs = append(errs, fmt.Errorf("run spec: a transaction of %d mops waits %s between them (%d x the transaction delay %s), at or past the transaction timeout %s: lower the delay or raise the timeout",
+			txn.DefaultMaxMops, gaps, txn.DefaultMaxMops-1, t.Delay, t.Timeout))
+	}
 	switch w.Client {
 	case "":
 		w.Client = workloads.ClientFranz

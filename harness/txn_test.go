@@ -60,3 +60,16 @@ func TestTxnFaultsNeedTheTxnWorkload(t *testing.T) {
 		t.Errorf("kill-txn-coordinator on the queue workload: %v", err)
 	}
 }
+
+// A delay that adds up to the transaction timeout over one transaction's mops is refused; just
+// under it is accepted.
+func TestTxnDelayAgainstTimeout(t *testing.T) {
+	s := specWith(WorkloadSpec{Name: WorkloadTxn, Acks: workloads.AcksAll, Txn: &TxnSpec{Delay: 4 * time.Second, Timeout: 12 * time.Second}})
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "at or past the transaction timeout 12s") {
+		t.Errorf("3 x 4s against a 12s timeout: %v", err)
+	}
+	s = specWith(WorkloadSpec{Name: WorkloadTxn, Acks: workloads.AcksAll, Txn: &TxnSpec{Delay: 3 * time.Second, Timeout: 10 * time.Second}})
+	if err := s.Validate(); err != nil {
+		t.Errorf("3 x 3s against a 10s timeout: %v", err)
+	}
+}

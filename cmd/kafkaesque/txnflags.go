@@ -49,6 +49,13 @@ func (o *txnFlags) apply(w *harness.WorkloadSpec, client clientFlags, fs *pflag.
 	if fs.Changed("idempotent") && !client.idempotent {
 		errs = append(errs, errors.New("--idempotent=false: transactional producers are idempotent"))
 	}
+	// The harness takes a zero value as "not given": an explicit one must not become a default.
+	if fs.Changed("txn-timeout") && o.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("--txn-timeout must be positive, got %s", o.timeout))
+	}
+	if fs.Changed("isolation") && o.isolation != harness.ReadCommitted && o.isolation != harness.ReadUncommitted {
+		errs = append(errs, fmt.Errorf("--isolation: unknown level %q (valid: %s, %s)", o.isolation, harness.ReadCommitted, harness.ReadUncommitted))
+	}
 	if errs != nil {
 		return errors.Join(errs...)
 	}
