@@ -73,14 +73,23 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 // handed records past an existing offset it asked for is a poll-skip, and one that asked past
 // it proves nothing.
 func (k *keyState) lostFromFinalLog(r *valueRecord, complete, readsProve bool) (Anomaly, bool) {
+	proof, why, ok := k.finalLogLoss(r, complete, readsProve)
+	if !ok {
+		return Anomaly{}, false
+	}
+	return Anomaly{Type: LostWrite, Key: k.name,
+		Ops:     []int64{r.invokeOp, r.completeOp, proof},
+		Process: intp(r.process), Offsets: []int64{r.ack}, Values: []string{r.value},
+		Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d (op %d), but %s", r.value, r.ack, r.completeOp, why),
+	}, true
+}
+
+// finalLogLoss is lostFromFinalLog's rule for a write of r.value at offset r.ack: the op that
+// proves it lost and why, ok false when nothing does.
+func (k *keyState) finalLogLoss(r *valueRecord, complete, readsProve bool) (proof int64, why string, ok bool) {
 	d := k.drain
-	lost := func(proof int64, format string, args ...any) (Anomaly, bool) {
-		return Anomaly{Type: LostWrite, Key: k.name,
-			Ops:     []int64{r.invokeOp, r.completeOp, proof},
-			Process: intp(r.process), Offsets: []int64{r.ack}, Values: []string{r.value},
-			Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d (op %d), but ", r.value, r.ack, r.completeOp) +
-				fmt.Sprintf(format, args...),
-		}, true
+	lost := func(proof int64, format string, args ...any) (int64, string, bool) {
+		return proof, fmt.Sprintf(format, args...), true
 	}
 	if other, ok := k.finalValueAt(r.ack, r.value); ok {
 		return lost(other.drainOp, "the final log holds %q there (op %d)", other.value, other.drainOp)
@@ -92,12 +101,12 @@ func (k *keyState) lostFromFinalLog(r *valueRecord, complete, readsProve bool) (
 		case r.ack >= d.from && r.drainOp < 0:
 			return lost(d.lastOp, "the complete final drain read offsets %d to %d (last op %d) and it was not there", d.from, d.hw-1, d.lastOp)
 		}
-		return Anomaly{}, false
+		return -1, "", false
 	}
 	if readsProve && r.firstRead < 0 && k.maxRead > r.ack {
 		return lost(k.maxReadOp, "no poll read it, although op %d read up to offset %d", k.maxReadOp, k.maxRead)
 	}
-	return Anomaly{}, false
+	return -1, "", false
 }
 
 // finalValueAt returns a value other than not that the final drain read at offset.

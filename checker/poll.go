@@ -20,8 +20,10 @@ type drainState struct {
 	// endSeen is the highest high watermark a drain poll returned when it asked at or past it:
 	// the end of the log seen rather than assumed (a new leader's watermark can lag a moment).
 	endSeen int64
-	// spans are the ranges [from, end) the ok drain polls covered: asked from, read to end.
-	spans [][2]int64
+	// spans are the ranges [from, end) the ok drain polls covered: asked from, read to end;
+	// spanOps are their polls.
+	spans   [][2]int64
+	spanOps []int64
 	// next is, per span, the offset the same process's next drain poll of the key asked for, at
 	// or past the span's end (-1: none): where its consumer's position went. In a transactional
 	// log the position moves past commit markers and aborted records, which no poll returns.
@@ -43,12 +45,7 @@ func (d drainState) complete(positions bool) bool {
 	if d.hw < 0 || d.endSeen != d.hw || d.fell != nil {
 		return false
 	}
-	spans := slices.Clone(d.spans)
-	for i, n := range d.next {
-		if positions && n >= 0 {
-			spans[i][1] = max(spans[i][1], n)
-		}
-	}
+	spans := d.covered(positions)
 	slices.SortFunc(spans, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 	covered := d.from
 	for _, s := range spans {
@@ -58,6 +55,18 @@ func (d drainState) complete(positions bool) bool {
 		covered = max(covered, s[1])
 	}
 	return covered >= d.hw
+}
+
+// covered is what each ok drain poll covered, in the order of d.spans: [from, end), and with
+// positions up to where the same process's next poll asked.
+func (d drainState) covered(positions bool) [][2]int64 {
+	spans := slices.Clone(d.spans)
+	for i, n := range d.next {
+		if positions && n >= 0 {
+			spans[i][1] = max(spans[i][1], n)
+		}
+	}
+	return spans
 }
 
 // describe says how far an incomplete drain got, for the verdict's reason.
@@ -233,6 +242,7 @@ func (k *keyState) drainPoll(op int64, process int, reads []history.Read, from, 
 		}
 		d.lastSpan[process] = len(d.spans)
 		d.spans = append(d.spans, [2]int64{from, end})
+		d.spanOps = append(d.spanOps, op)
 		d.next = append(d.next, -1)
 	}
 	for _, rd := range reads {

@@ -120,3 +120,18 @@ func TestPrecommittedWhileWriterRuns(t *testing.T) {
 	only(t, res, checker.PrecommittedRead)
 	mentions(t, first(t, res, checker.PrecommittedRead), "never asked to commit", "still ran")
 }
+
+// A reader that completes before the writer's EndTxn answer arrives (the commit became visible
+// after commit_at, the reader read it, the writer's ack came later): legal at read-committed.
+func TestReaderCompletesBeforeWriter(t *testing.T) {
+	b := newBuilder(t)
+	b.invoke(0, sendMop("t-0", "a", 0)) // T1 invoked
+	b.invoke(1, pollMop("t-0", 0, "a")) // T2 invoked
+	at := b.now + 5                     // T1 asks to commit
+	b.tick()
+	b.Line(1, history.OK, history.FTxn, history.TxnValue{Mops: []history.Mop{pollMop("t-0", 0, "a")}}) // T2 done
+	b.tick()
+	b.Line(0, history.OK, history.FTxn, history.TxnValue{Mops: []history.Mop{sendMop("t-0", "a", 0)}, CommitAt: &at})
+	b.drain(9, "t-0", 2, 0, "a")
+	only(t, b.check(checker.Options{}))
+}

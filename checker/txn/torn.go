@@ -33,16 +33,18 @@ func (c *Checker) spanOf(kr *keyReads) (span, bool) {
 func (s span) covers(offset int64) bool { return s.lower <= offset && offset <= s.upper }
 
 // tornTransactions finds transactions that committed (or whose outcome is unknown) seen in part:
-// by one poll (torn.go's tornByPoll) or by the final drain (tornByDrain). Kafka makes a
-// transaction's sends visible together, when its commit markers are written.
-func tornTransactions(a *analysis) []checker.Anomaly {
+// by one poll (torn.go's tornByPoll) or by the final drain (tornByDrain, whose missing sends it
+// also returns). Kafka makes a transaction's sends visible together, when its commit markers are
+// written.
+func tornTransactions(a *analysis) ([]checker.Anomaly, map[vid]bool) {
 	var out []checker.Anomaly
 	for i := range a.polls {
 		if p := &a.polls[i]; !p.drain {
 			out = append(out, a.tornByPoll(p)...)
 		}
 	}
-	return append(out, a.tornByDrain()...)
+	drainTorn, missing := a.tornByDrain()
+	return append(out, drainTorn...), missing
 }
 
 // visibleWriter reports whether transaction w's sends should all be visible once one is: it did
@@ -84,10 +86,18 @@ func (a *analysis) tornByPoll(p *poll) []checker.Anomaly {
 }
 
 // tornByDrain: the final drain read some of T's sends, and a drain poll that covered the offset
-// of another did not return it.
-func (a *analysis) tornByDrain() []checker.Anomaly {
+// of another did not return it. A drain poll that says where it asked covers what the final
+// log's completeness credits it with (checker.Checker.DrainSpans): up to where its process's
+// next drain poll of the key asked, past commit markers and aborted records. It returns the
+// sends found missing too.
+func (a *analysis) tornByDrain() ([]checker.Anomaly, map[vid]bool) {
 	drainOp := make(map[vid]int64)
 	spans := make([][]span, len(a.keyNames))
+	for k, name := range a.keyNames {
+		for _, ds := range a.inner.DrainSpans(name) {
+			spans[k] = append(spans[k], span{lower: ds.From, upper: ds.End - 1, op: ds.Op})
+		}
+	}
 	for i := range a.polls {
 		p := &a.polls[i]
 		if !p.drain {
@@ -99,16 +109,17 @@ func (a *analysis) tornByDrain() []checker.Anomaly {
 					drainOp[rd.val] = p.op
 				}
 			}
-			if sp, ok := a.spanOf(&kr); ok {
+			if sp, ok := a.spanOf(&kr); ok && kr.from < 0 {
 				sp.op = p.op
 				spans[kr.key] = append(spans[kr.key], sp)
 			}
 		}
 	}
 	if len(drainOp) == 0 {
-		return nil
+		return nil, nil
 	}
 	var out []checker.Anomaly
+	lacking := map[vid]bool{}
 	for i := range a.txns {
 		w := int32(i)
 		if !a.visibleWriter(w) {
@@ -132,9 +143,12 @@ func (a *analysis) tornByDrain() []checker.Anomaly {
 		}
 		if len(seen) > 0 && len(missing) > 0 {
 			out = append(out, a.tornAnomaly(w, append(a.ops(w), ops...), seen, missing, "the final drain"))
+			for _, s := range missing {
+				lacking[s.val] = true
+			}
 		}
 	}
-	return out
+	return out, lacking
 }
 
 func (a *analysis) tornAnomaly(w int32, ops []int64, seen, missing []send, by string) checker.Anomaly {

@@ -102,3 +102,68 @@ func TestTornIndeterminateInFinalLog(t *testing.T) {
 		mentions(t, first(t, res, checker.TornTransaction), "indeterminate transaction")
 	}
 }
+
+// tornPastLastRecord: T ends info after asking to commit, sending "a" to t-0 at 0 and "b" to t-1
+// at 1 (after another transaction's "y" at 0). The final drain reads "a", so T committed; its
+// polls of t-1 are polls, from and what each read (offset, value pairs), each with hw 3.
+func tornPastLastRecord(b *builder, polls ...[]any) *checker.Result {
+	b.txn(0, history.OK, sendMop("t-1", "y", 0))
+	b.invoke(1, sendMop("t-0", "a", 0), sendMop("t-1", "b", 1))
+	at := b.now + 5
+	b.tick()
+	b.Line(1, history.Info, history.FTxn, history.TxnValue{Mops: []history.Mop{sendMop("t-0", "a", 0), sendMop("t-1", "b", 1)}, CommitAt: &at})
+	b.drain(9, "t-0", 2, 0, "a")
+	b.tick()
+	for _, p := range polls {
+		b.PollAt(p[0].(int), "t-1", int64(p[1].(int)), 3, true, p[2:]...)
+	}
+	return b.check(checker.Options{})
+}
+
+// A final-drain poll covers what the final log's completeness credits it with (checker/poll.go
+// drainState.complete): up to where the same process's next drain poll of the partition asked,
+// a read-committed drain moving past commit markers and aborted records. Here the drain of t-1
+// reads only "y" at 0 and asks next at 3 = hw, passing T's "b" at offset 1: a committed
+// transaction seen in part by the final drain. T's sends being info, no lost-write is reported
+// for "b": the torn-transaction names it. Before, the span ended at the poll's last record.
+func TestTornByDrainPastLastRecord(t *testing.T) {
+	res := tornPastLastRecord(newBuilder(t), []any{8, 0, 0, "y"}, []any{8, 3})
+	only(t, res, checker.TornTransaction)
+	a := first(t, res, checker.TornTransaction)
+	cites(t, a, 3, 9) // T's completion, the drain poll that read "y"
+	mentions(t, a, `"a" (t-0 offset 0)`, `but not "b" (t-1 offset 1)`, "indeterminate transaction of ops 2-3")
+}
+
+// The same under a drain poll that read nothing: it asked at 1 and the next asked at 3.
+func TestTornByDrainUnderEmptyPoll(t *testing.T) {
+	res := tornPastLastRecord(newBuilder(t), []any{8, 0, 0, "y"}, []any{8, 1}, []any{8, 3})
+	only(t, res, checker.TornTransaction)
+	cites(t, first(t, res, checker.TornTransaction), 11) // the empty poll
+}
+
+// Near miss: another process's drain poll moves no position, so nothing covers offset 1: no
+// torn-transaction (the drain of t-1 is incomplete instead).
+func TestTornByDrainOtherProcessCoversNothing(t *testing.T) {
+	res := tornPastLastRecord(newBuilder(t), []any{8, 0, 0, "y"}, []any{7, 3})
+	if n := len(res.Anomalies[checker.TornTransaction]); n > 0 {
+		t.Errorf("want no torn-transaction: %s", dump(res))
+	}
+	if res.Valid != checker.Unknown {
+		t.Errorf("verdict %s, want unknown (an incomplete drain of t-1): %v", res.Valid, res.Incomplete)
+	}
+}
+
+// Near miss: the same with T committed ok is at least a lost-write (the queue checker's rule).
+func TestTornByDrainOkSendIsLost(t *testing.T) {
+	b := newBuilder(t)
+	b.txn(0, history.OK, sendMop("t-1", "y", 0))
+	b.txn(1, history.OK, sendMop("t-0", "a", 0), sendMop("t-1", "b", 1))
+	b.drain(9, "t-0", 2, 0, "a")
+	b.tick()
+	b.PollAt(8, "t-1", 0, 3, true, 0, "y")
+	b.PollAt(8, "t-1", 3, 3, true)
+	res := b.check(checker.Options{})
+	if len(res.Anomalies[checker.LostWrite]) == 0 {
+		t.Errorf("want lost-write: %s", dump(res))
+	}
+}

@@ -1,8 +1,10 @@
 // Package txn checks the transactional guarantees of a history of the txn workload, with
 // Jepsen's names, one file per guarantee: aborted reads (aborted.go, G1a), reads of sends not
-// yet committed (precommitted.go), transactions seen in part (torn.go), a transaction's own
-// reads and sends against the log's order (intpoll.go, intsend.go) and dependency cycles among
-// committed transactions (cycles.go, with checker/cycle; explain.go says what each edge is).
+// yet committed (precommitted.go), transactions seen in part (torn.go), the final log's lost
+// writes of transactions that reads show committed but that ended info (lost.go), a
+// transaction's own reads and sends against the log's order (intpoll.go, intsend.go) and
+// dependency cycles among committed transactions (cycles.go, with checker/cycle; explain.go
+// says what each edge is).
 // Which of them Kafka's design allows is Allowed (allowed.go).
 //
 // A Checker wraps the queue checker (checker.Checker): plain sends and polls (the final drain)
