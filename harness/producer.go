@@ -7,6 +7,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/group"
 	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
@@ -55,7 +56,7 @@ func newRunConfig(spec RunSpec) RunConfig {
 		txnSettings, allowed = txnRunConfig(spec)
 	case WorkloadGroup:
 		p := queueConfig(spec.Workload, nil).Producer()
-		producer, allowed = &p, workloads.GroupAllowed()
+		producer, allowed = &p, group.Allowed()
 	default:
 		p := queueConfig(spec.Workload, nil).Producer()
 		producer, allowed = &p, workloads.QueueAllowed(p)

@@ -20,6 +20,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/report/rundir"
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/group"
 	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
@@ -116,7 +117,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		return nil, err
 	}
 	defer work.Close()
-	if g, ok := work.(*workloads.Group); ok {
+	if g, ok := work.(*group.Workload); ok {
 		// The group faults need the group's id and its consumers: look the faults up again.
 		cfg := spec.nemesisConfig()
 		cfg.Group, cfg.Members = g.GroupID(), g
@@ -246,7 +247,7 @@ func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *r
 		return workloads.NewQueue(qc, rec, rng)
 	}
 	qc.Consumers = 0 // the group's members are the consumers
-	return workloads.NewGroup(workloads.GroupConfig{Queue: qc, Members: w.Consumers}, rec, rng)
+	return group.New(group.Config{Queue: qc, Members: w.Consumers}, rec, rng)
 }
 
 // waitRecovered waits until every broker is registered and every partition of the topic has

@@ -83,6 +83,9 @@ func notSent(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
+// NotSent is notSent, for the group workload (workloads/group).
+func NotSent(err error) bool { return notSent(err) }
+
 // isOffsetOutOfRange reports whether a fetch asked for an offset the
 // partition does not have.
 func isOffsetOutOfRange(err error) bool { return errors.Is(err, kafka.OffsetOutOfRange) }

@@ -40,6 +40,14 @@ func newClient(bootstrap []string, topic string, opTimeout time.Duration) (*kafk
 	return &kafka.Client{Addr: kafka.TCP(bootstrap...), Timeout: opTimeout, Transport: transport}, transport
 }
 
+// NewKafkaGoClient is newClient, for the group workload (workloads/group).
+func NewKafkaGoClient(bootstrap []string, topic string, opTimeout time.Duration) (*kafka.Client, *kafka.Transport) {
+	return newClient(bootstrap, topic, opTimeout)
+}
+
+// DialTimeout bounds a connect of the kafka-go clients (the group's heartbeats too).
+const DialTimeout = dialTimeout
+
 // Key names a partition in histories: "<topic>-<partition>".
 func Key(topic string, partition int) string { return topic + "-" + strconv.Itoa(partition) }
 

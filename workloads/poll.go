@@ -74,6 +74,23 @@ func pollResult(key string, reads []history.Read, hw int64) history.PollResult {
 	return history.PollResult{Reads: map[string][]history.Read{key: reads}, HW: map[string]int64{key: hw}}
 }
 
+// PollResult is pollResult, for the group workload (workloads/group).
+func PollResult(key string, reads []history.Read, hw int64) history.PollResult {
+	return pollResult(key, reads, hw)
+}
+
+// FetchAt is fetchAt of a partition of the queue's topic with the queue's client, for the
+// group workload's members (workloads/group).
+func (q *Queue) FetchAt(ctx context.Context, partition int, position *int64, maxWait time.Duration) ([]history.Read, int64, error) {
+	return fetchAt(ctx, q.client, q.cfg.Topic, partition, position, maxWait)
+}
+
+// OffsetRange returns a partition of the queue's topic's log start offset and high watermark,
+// asked with the queue's client.
+func (q *Queue) OffsetRange(ctx context.Context, partition int) (earliest, highWatermark int64, err error) {
+	return offsetRange(ctx, q.client, q.cfg.Topic, partition)
+}
+
 // recordDrainFailure records a drain poll of key that failed before any fetch: the drain never
 // learned the partition's offset range. It has no "from", since no offset was asked for, and it
 // tells the checker the drain was attempted there and is incomplete.

@@ -31,6 +31,10 @@ const (
 	errorBackoff = 100 * time.Millisecond
 	// pollMaxWait is how long a broker may hold a poll with no new records.
 	pollMaxWait = 250 * time.Millisecond
+	// ErrorBackoff and PollMaxWait are errorBackoff and pollMaxWait, for the group workload's
+	// members (workloads/group), which back off and poll as the queue's consumers do.
+	ErrorBackoff = errorBackoff
+	PollMaxWait  = pollMaxWait
 )
 
 // QueueConfig configures the queue workload.

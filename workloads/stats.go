@@ -67,6 +67,19 @@ func (c *opCounters) snapshot() OpCounts {
 	return OpCounts{Invoked: c.invoked.Load(), OK: c.ok.Load(), Info: c.info.Load(), Fail: c.fail.Load()}
 }
 
+// OpCounter counts one kind of op of a workload outside this package (the group's polls);
+// safe for concurrent use.
+type OpCounter struct{ c opCounters }
+
+// Invoked counts an invoke.
+func (c *OpCounter) Invoked() { c.c.invoked.Add(1) }
+
+// Completed counts a completion of type typ.
+func (c *OpCounter) Completed(typ history.Type) { c.c.complete(typ) }
+
+// Snapshot returns the counts so far.
+func (c *OpCounter) Snapshot() OpCounts { return c.c.snapshot() }
+
 // counters are updated by every client and read by Stats concurrently.
 type counters struct {
 	start   atomic.Int64 // unix nanoseconds when Run began, 0 before

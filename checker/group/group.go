@@ -48,7 +48,7 @@ type groupOp struct {
 	broker                      *int
 }
 
-// groupValue is the union of the group ops' values (workloads.RebalanceValue and friends).
+// groupValue is the union of the group ops' values (workloads/group.RebalanceValue and friends).
 type groupValue struct {
 	Keys       []string                  `json:"keys"`
 	Group      string                    `json:"group"`

@@ -1,14 +1,16 @@
-package workloads
+package group
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/workloads"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -57,22 +59,22 @@ func TestClassifyCommit(t *testing.T) {
 
 func TestGroupRejectsQueueConsumers(t *testing.T) {
 	rec := history.NewRecorder(history.NewWriter(&discard{}), nowForTest())
-	cfg := GroupConfig{Members: 2, Queue: QueueConfig{Bootstrap: []string{"x:9092"}, Topic: "t", Partitions: 1, Acks: AcksAll, Consumers: 1}}
-	if _, err := NewGroup(cfg, rec, seeded()); err == nil {
+	cfg := Config{Members: 2, Queue: workloads.QueueConfig{Bootstrap: []string{"x:9092"}, Topic: "t", Partitions: 1, Acks: workloads.AcksAll, Consumers: 1}}
+	if _, err := New(cfg, rec, seeded()); err == nil {
 		t.Error("a group workload with queue consumers was accepted")
 	}
 	cfg.Queue.Consumers, cfg.Members = 0, 0
-	if _, err := NewGroup(cfg, rec, seeded()); err == nil {
+	if _, err := New(cfg, rec, seeded()); err == nil {
 		t.Error("a group workload with no members was accepted")
 	}
 	cfg.Members = 2
-	g, err := NewGroup(cfg, rec, seeded())
+	g, err := New(cfg, rec, seeded())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	if g.GroupID() != DefaultGroupID {
-		t.Errorf("group id %q, want %q", g.GroupID(), DefaultGroupID)
+	if g.GroupID() != DefaultID {
+		t.Errorf("group id %q, want %q", g.GroupID(), DefaultID)
 	}
 	if _, _, err := g.CrashLeader(canceled()); err == nil {
 		t.Error("CrashLeader with no member running succeeded")
@@ -80,6 +82,29 @@ func TestGroupRejectsQueueConsumers(t *testing.T) {
 	if len(g.members) != 2 {
 		t.Errorf("%d members, want 2", len(g.members))
 	}
+}
+
+// The group's members are not queue consumers: a crash interval, which crashes queue
+// consumers, and franz-go producers, which the group workload does not drive, are refused.
+func TestGroupRejectsCrashIntervalAndFranz(t *testing.T) {
+	rec := history.NewRecorder(history.NewWriter(&discard{}), nowForTest())
+	base := workloads.QueueConfig{Bootstrap: []string{"127.0.0.1:1"}, Topic: "t", Partitions: 1, Acks: workloads.AcksAll}
+	cfg := Config{Members: 1, Queue: base}
+	cfg.Queue.CrashInterval = time.Second
+	if _, err := New(cfg, rec, seeded()); err == nil {
+		t.Error("a group workload with a crash interval was accepted; it has no queue consumers to crash")
+	}
+	cfg.Queue = base
+	cfg.Queue.Client = workloads.ClientFranz
+	if _, err := New(cfg, rec, seeded()); err == nil || !strings.Contains(err.Error(), `producers are kafka-go's, got client "franz"`) {
+		t.Errorf("franz-go producers: error %v, want one refusing client \"franz\"", err)
+	}
+	cfg.Queue.Client = workloads.ClientKafkaGo
+	g, err := New(cfg, rec, seeded())
+	if err != nil {
+		t.Fatalf("kafka-go named explicitly: %v", err)
+	}
+	g.Close()
 }
 
 type discard struct{}

@@ -1,4 +1,4 @@
-package workloads
+package group
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/checker"
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/workloads"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -28,20 +29,20 @@ const (
 	coordinatorInterval = time.Second
 )
 
-// DefaultGroupID is the consumer group of the group workload.
-const DefaultGroupID = "kafkaesque-group"
+// DefaultID is the consumer group of the group workload.
+const DefaultID = "kafkaesque-group"
 
-// GroupAllowed are the checker anomalies a group run must allow: those of the queue's
-// kafka-go producers (NewGroup refuses franz-go's).
-func GroupAllowed() map[checker.AnomalyType]string {
-	return QueueAllowed(ProducerSettings{Client: ClientKafkaGo})
+// Allowed are the checker anomalies a group run must allow: those of the queue's
+// kafka-go producers (New refuses franz-go's).
+func Allowed() map[checker.AnomalyType]string {
+	return workloads.QueueAllowed(workloads.ProducerSettings{Client: workloads.ClientKafkaGo})
 }
 
-// GroupConfig configures the group workload: the queue's producers (Queue.Consumers must be
+// Config configures the group workload: the queue's producers (Queue.Consumers must be
 // 0) plus Members consumers in one consumer group.
-type GroupConfig struct {
-	Queue   QueueConfig
-	GroupID string // default DefaultGroupID
+type Config struct {
+	Queue   workloads.QueueConfig
+	GroupID string // default DefaultID
 	Members int
 }
 
@@ -66,29 +67,22 @@ type (
 		Generation int              `json:"generation"`
 		Offsets    map[string]int64 `json:"offsets"`
 	}
-	// GroupPollInvoke is a member's poll invoke: the queue's (history.PollInvoke), plus who
+	// PollInvoke is a member's poll invoke: the queue's (history.PollInvoke), plus who
 	// polled in which generation.
-	GroupPollInvoke struct {
+	PollInvoke struct {
 		Keys       []string         `json:"keys"`
 		From       map[string]int64 `json:"from,omitempty"`
 		Group      string           `json:"group"`
 		Member     string           `json:"member"`
 		Generation int              `json:"generation"`
 	}
-	// CoordinatorValue is a FindCoordinator look-up of a group, or of a transactional id (the
-	// txn workload); ok carries the coordinator's broker id.
-	CoordinatorValue struct {
-		Group  string `json:"group,omitempty"`
-		TxnID  string `json:"txn_id,omitempty"`
-		Broker *int   `json:"broker,omitempty"`
-	}
 )
 
-// Group is the group workload. Run it, then Drain, then Close. Its members keep consuming
+// Workload is the group workload. Run it, then Drain, then Close. Its members keep consuming
 // after Run returns, until Drain has read every partition to its high watermark.
-type Group struct {
-	cfg       GroupConfig
-	queue     *Queue
+type Workload struct {
+	cfg       Config
+	queue     *workloads.Queue
 	rec       *history.Recorder
 	client    *kafka.Client
 	transport *kafka.Transport
@@ -97,16 +91,16 @@ type Group struct {
 
 	stopMembers context.CancelFunc
 	membersDone sync.WaitGroup
-	pollStats   opCounters
+	pollStats   workloads.OpCounter
 
 	mu       sync.Mutex
 	consumed map[int]int64 // partition -> highest offset+1 read by any member
 }
 
-// NewGroup checks cfg and prepares the workload.
-func NewGroup(cfg GroupConfig, rec *history.Recorder, rng *rand.Rand) (*Group, error) {
+// New checks cfg and prepares the workload.
+func New(cfg Config, rec *history.Recorder, rng *rand.Rand) (*Workload, error) {
 	if cfg.GroupID == "" {
-		cfg.GroupID = DefaultGroupID
+		cfg.GroupID = DefaultID
 	}
 	if cfg.Members < 1 {
 		return nil, fmt.Errorf("group config: Members must be >= 1, got %d", cfg.Members)
@@ -117,16 +111,16 @@ func NewGroup(cfg GroupConfig, rec *history.Recorder, rng *rand.Rand) (*Group, e
 	if cfg.Queue.CrashInterval != 0 {
 		return nil, errors.New("group config: CrashInterval crashes queue consumers, and a group has none (kill-group-leader crashes members)")
 	}
-	if cfg.Queue.Client.orDefault() != ClientKafkaGo {
+	if cfg.Queue.Producer().Client != workloads.ClientKafkaGo {
 		return nil, fmt.Errorf("group config: the group workload's producers are kafka-go's, got client %q", cfg.Queue.Client)
 	}
-	q, err := NewQueue(cfg.Queue, rec, rng)
+	q, err := workloads.NewQueue(cfg.Queue, rec, rng)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Queue = q.Config()
-	g := &Group{cfg: cfg, queue: q, rec: rec, seed: rng.Int63(), consumed: map[int]int64{}}
-	g.client, g.transport = newClient(cfg.Queue.Bootstrap, cfg.Queue.Topic, groupRequestTimeout)
+	g := &Workload{cfg: cfg, queue: q, rec: rec, seed: rng.Int63(), consumed: map[int]int64{}}
+	g.client, g.transport = workloads.NewKafkaGoClient(cfg.Queue.Bootstrap, cfg.Queue.Topic, groupRequestTimeout)
 	for i := range cfg.Members {
 		g.members = append(g.members, &member{g: g, slot: i, rng: rand.New(rand.NewSource(rng.Int63()))})
 	}
@@ -134,21 +128,21 @@ func NewGroup(cfg GroupConfig, rec *history.Recorder, rng *rand.Rand) (*Group, e
 }
 
 // GroupID is the consumer group's id.
-func (g *Group) GroupID() string { return g.cfg.GroupID }
+func (g *Workload) GroupID() string { return g.cfg.GroupID }
 
 // Config returns the effective configuration.
-func (g *Group) Config() GroupConfig { return g.cfg }
+func (g *Workload) Config() Config { return g.cfg }
 
 // Stats returns the producers' sends and the members' polls.
-func (g *Group) Stats() Stats {
+func (g *Workload) Stats() workloads.Stats {
 	s := g.queue.Stats()
-	s.Poll = g.pollStats.snapshot()
+	s.Poll = g.pollStats.Snapshot()
 	return s
 }
 
 // Run starts the members and the coordinator watch, and drives the producers until ctx ends
 // or MaxSends is reached. The members keep running until Drain or Close.
-func (g *Group) Run(ctx context.Context) error {
+func (g *Workload) Run(ctx context.Context) error {
 	membersCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopMembers = stop
 	for _, m := range g.members {
@@ -160,8 +154,8 @@ func (g *Group) Run(ctx context.Context) error {
 
 // Drain restarts crashed members, lets the group consume every partition up to the high
 // watermark it has now, stops the members, then reads every partition from its start as the
-// queue's drain does. The error wraps ErrDrainIncomplete when either fell short.
-func (g *Group) Drain(ctx context.Context, limit time.Duration) (DrainResult, error) {
+// queue's drain does. The error wraps workloads.ErrDrainIncomplete when either fell short.
+func (g *Workload) Drain(ctx context.Context, limit time.Duration) (workloads.DrainResult, error) {
 	deadline := time.Now().Add(limit)
 	for _, m := range g.members {
 		_ = m.restart()
@@ -178,11 +172,11 @@ func (g *Group) Drain(ctx context.Context, limit time.Duration) (DrainResult, er
 	return res, errors.Join(groupErr, err)
 }
 
-func (g *Group) highWatermarks(ctx context.Context) (map[int]int64, error) {
+func (g *Workload) highWatermarks(ctx context.Context) (map[int]int64, error) {
 	out := map[int]int64{}
 	for p := range g.cfg.Queue.Partitions {
 		opCtx, cancel := context.WithTimeout(ctx, g.cfg.Queue.OpTimeout)
-		_, hwm, err := offsetRange(opCtx, g.queue.client, g.cfg.Queue.Topic, p)
+		_, hwm, err := g.queue.OffsetRange(opCtx, p)
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("group drain: %w", err)
@@ -193,7 +187,7 @@ func (g *Group) highWatermarks(ctx context.Context) (map[int]int64, error) {
 }
 
 // waitConsumed waits until the members have read each partition up to its target.
-func (g *Group) waitConsumed(ctx context.Context, targets map[int]int64, limit time.Duration) error {
+func (g *Workload) waitConsumed(ctx context.Context, targets map[int]int64, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for {
@@ -201,21 +195,21 @@ func (g *Group) waitConsumed(ctx context.Context, targets map[int]int64, limit t
 		g.mu.Lock()
 		for p, hwm := range targets {
 			if g.consumed[p] < hwm {
-				short = append(short, fmt.Sprintf("%s at %d of %d", Key(g.cfg.Queue.Topic, p), g.consumed[p], hwm))
+				short = append(short, fmt.Sprintf("%s at %d of %d", workloads.Key(g.cfg.Queue.Topic, p), g.consumed[p], hwm))
 			}
 		}
 		g.mu.Unlock()
 		if len(short) == 0 {
 			return nil
 		}
-		if !sleep(ctx, 200*time.Millisecond) {
-			return fmt.Errorf("%w: the group did not consume %v within %s", ErrDrainIncomplete, short, limit)
+		if !workloads.Sleep(ctx, 200*time.Millisecond) {
+			return fmt.Errorf("%w: the group did not consume %v within %s", workloads.ErrDrainIncomplete, short, limit)
 		}
 	}
 }
 
 // stop ends the members and the coordinator watch, and waits for them.
-func (g *Group) stop() {
+func (g *Workload) stop() {
 	if g.stopMembers != nil {
 		g.stopMembers()
 	}
@@ -226,7 +220,7 @@ func (g *Group) stop() {
 }
 
 // Close stops the members and releases connections.
-func (g *Group) Close() error {
+func (g *Workload) Close() error {
 	g.stop()
 	g.transport.CloseIdleConnections()
 	return g.queue.Close()
@@ -234,7 +228,7 @@ func (g *Group) Close() error {
 
 // CrashLeader crashes the member that leads the group now (nemesis.GroupMembers).
 // Between generations no member leads, so it waits up to a rebalance timeout for one.
-func (g *Group) CrashLeader(ctx context.Context) (string, int, error) {
+func (g *Workload) CrashLeader(ctx context.Context) (string, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, groupRequestTimeout)
 	defer cancel()
 	for {
@@ -243,14 +237,14 @@ func (g *Group) CrashLeader(ctx context.Context) (string, int, error) {
 				return id, proc, nil
 			}
 		}
-		if !sleep(ctx, 100*time.Millisecond) {
+		if !workloads.Sleep(ctx, 100*time.Millisecond) {
 			return "", 0, fmt.Errorf("no member led the group within %s (a rebalance in progress?)", groupRequestTimeout)
 		}
 	}
 }
 
 // Restart restarts the crashed member that had the given id (nemesis.GroupMembers).
-func (g *Group) Restart(ctx context.Context, memberID string) error {
+func (g *Workload) Restart(ctx context.Context, memberID string) error {
 	for _, m := range g.members {
 		if m.crashedID() == memberID {
 			return m.restart()
@@ -259,7 +253,7 @@ func (g *Group) Restart(ctx context.Context, memberID string) error {
 	return fmt.Errorf("no crashed member %q", memberID)
 }
 
-func (g *Group) noteConsumed(partition int, next int64) {
+func (g *Workload) noteConsumed(partition int, next int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.consumed[partition] = max(g.consumed[partition], next)
@@ -267,11 +261,11 @@ func (g *Group) noteConsumed(partition int, next int64) {
 
 // watchCoordinator records a FindCoordinator look-up every second, so the history shows when
 // the group's coordinator moved.
-func (g *Group) watchCoordinator(ctx context.Context) {
+func (g *Workload) watchCoordinator(ctx context.Context) {
 	rng := rand.New(rand.NewSource(g.seed))
 	proc := g.cfg.Queue.Processes.Next()
-	for sleepJitter(ctx, rng, coordinatorInterval) {
-		inv, err := g.rec.Invoke(proc, history.FCoordinator, CoordinatorValue{Group: g.cfg.GroupID})
+	for workloads.SleepJitter(ctx, rng, coordinatorInterval) {
+		inv, err := g.rec.Invoke(proc, history.FCoordinator, workloads.CoordinatorValue{Group: g.cfg.GroupID})
 		if err != nil {
 			return
 		}
@@ -286,14 +280,14 @@ func (g *Group) watchCoordinator(ctx context.Context) {
 			continue
 		}
 		id := coord.NodeID
-		if _, err := g.rec.Complete(inv, history.OK, CoordinatorValue{Group: g.cfg.GroupID, Broker: &id}, ""); err != nil {
+		if _, err := g.rec.Complete(inv, history.OK, workloads.CoordinatorValue{Group: g.cfg.GroupID, Broker: &id}, ""); err != nil {
 			return
 		}
 	}
 }
 
 // lookupCoordinator asks a broker which broker coordinates the group.
-func (g *Group) lookupCoordinator(ctx context.Context) (*kafka.FindCoordinatorResponseCoordinator, error) {
+func (g *Workload) lookupCoordinator(ctx context.Context) (*kafka.FindCoordinatorResponseCoordinator, error) {
 	res, err := g.client.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: g.cfg.GroupID, KeyType: kafka.CoordinatorKeyTypeConsumer})
 	if err == nil && res.Error != nil {
 		err = res.Error
@@ -307,7 +301,7 @@ func (g *Group) lookupCoordinator(ctx context.Context) (*kafka.FindCoordinatorRe
 	return res.Coordinator, nil
 }
 
-func (g *Group) findCoordinator(ctx context.Context) (net.Addr, error) {
+func (g *Workload) findCoordinator(ctx context.Context) (net.Addr, error) {
 	c, err := g.lookupCoordinator(ctx)
 	if err != nil {
 		return nil, err
@@ -317,7 +311,7 @@ func (g *Group) findCoordinator(ctx context.Context) (net.Addr, error) {
 
 // WaitCoordinator waits until the group has a coordinator. The first look-up creates
 // __consumer_offsets, so coordinator faults have a target from the start of the fault phase.
-func (g *Group) WaitCoordinator(ctx context.Context, limit time.Duration) error {
+func (g *Workload) WaitCoordinator(ctx context.Context, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for {
@@ -327,7 +321,7 @@ func (g *Group) WaitCoordinator(ctx context.Context, limit time.Duration) error 
 		if err == nil {
 			return nil
 		}
-		if !sleep(ctx, 250*time.Millisecond) {
+		if !workloads.Sleep(ctx, 250*time.Millisecond) {
 			return fmt.Errorf("group %s has no coordinator after %s: %w", g.cfg.GroupID, limit, err)
 		}
 	}

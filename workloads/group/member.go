@@ -1,4 +1,4 @@
-package workloads
+package group
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/workloads"
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 	"github.com/segmentio/kafka-go/protocol/heartbeat"
@@ -20,7 +21,7 @@ import (
 // SyncGroup, Heartbeat, OffsetCommit) so that a crash can stop it without a LeaveGroup and
 // the history knows its generation, assignment and leadership exactly.
 type member struct {
-	g    *Group
+	g    *Workload
 	slot int
 	rng  *rand.Rand // used by the member's goroutine only
 
@@ -136,7 +137,7 @@ func (m *member) incarnation(ctx context.Context) {
 			if errors.Is(err, errRecording) {
 				return
 			}
-			sleepJitter(ctx, m.rng, errorBackoff*5)
+			workloads.SleepJitter(ctx, m.rng, workloads.ErrorBackoff*5)
 			continue
 		}
 		if err := m.consume(ctx, m.newProcess(), gen); errors.Is(err, errRecording) {
@@ -177,7 +178,7 @@ func (m *member) consume(ctx context.Context, proc int, gen *generation) error {
 	lastBeat, lastCommit, beatOK := time.Now(), time.Now(), time.Now()
 	for i := 0; ctx.Err() == nil; i++ {
 		if len(partitions) == 0 {
-			sleep(ctx, pollMaxWait)
+			workloads.Sleep(ctx, workloads.PollMaxWait)
 		} else {
 			p := partitions[i%len(partitions)]
 			typ, err := m.poll(ctx, proc, gen, p)
@@ -186,7 +187,7 @@ func (m *member) consume(ctx context.Context, proc int, gen *generation) error {
 			}
 			if typ != history.OK {
 				proc = m.newProcess()
-				sleepJitter(ctx, m.rng, errorBackoff)
+				workloads.SleepJitter(ctx, m.rng, workloads.ErrorBackoff)
 			}
 		}
 		if ctx.Err() != nil {
@@ -220,29 +221,28 @@ func (m *member) consume(ctx context.Context, proc int, gen *generation) error {
 
 // poll records and performs one fetch of an assigned partition, as the queue's consumers do.
 func (m *member) poll(ctx context.Context, proc int, gen *generation, partition int) (history.Type, error) {
-	q := m.g.queue
-	key := Key(q.cfg.Topic, partition)
+	key := workloads.Key(m.g.cfg.Queue.Topic, partition)
 	from := gen.positions[partition]
-	inv, err := m.record(proc, history.FPoll, GroupPollInvoke{Keys: []string{key}, From: map[string]int64{key: from},
+	inv, err := m.record(proc, history.FPoll, PollInvoke{Keys: []string{key}, From: map[string]int64{key: from},
 		Group: m.g.cfg.GroupID, Member: gen.memberID, Generation: gen.id})
 	if err != nil {
 		return "", err
 	}
-	m.g.pollStats.invoked.Add(1)
-	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
+	m.g.pollStats.Invoked()
+	opCtx, cancel := context.WithTimeout(ctx, m.g.cfg.Queue.OpTimeout)
 	defer cancel()
 	position := from
-	reads, hwm, fetchErr := fetchAt(opCtx, q.client, q.cfg.Topic, partition, &position, pollMaxWait)
+	reads, hwm, fetchErr := m.g.queue.FetchAt(opCtx, partition, &position, workloads.PollMaxWait)
 	gen.positions[partition] = position
 	if fetchErr != nil {
-		m.g.pollStats.complete(history.Fail)
+		m.g.pollStats.Completed(history.Fail)
 		return history.Fail, m.complete(inv, history.Fail, nil, fetchErr)
 	}
-	m.g.pollStats.complete(history.OK)
+	m.g.pollStats.Completed(history.OK)
 	if len(reads) > 0 {
 		m.g.noteConsumed(partition, position)
 	}
-	return history.OK, m.complete(inv, history.OK, pollResult(key, reads, hwm), nil)
+	return history.OK, m.complete(inv, history.OK, workloads.PollResult(key, reads, hwm), nil)
 }
 
 // commit records and performs an offset commit of the positions that moved since the last
@@ -255,7 +255,7 @@ func (m *member) commit(ctx context.Context, proc int, gen *generation) (history
 		if c, ok := gen.committed[p]; ok && c == pos {
 			continue
 		}
-		offsets[Key(topic, p)] = pos
+		offsets[workloads.Key(topic, p)] = pos
 		req = append(req, kafka.OffsetCommit{Partition: p, Offset: pos})
 	}
 	if len(req) == 0 {
@@ -314,7 +314,7 @@ func classifyCommit(err error) history.Type {
 			return history.Fail
 		}
 	}
-	if notSent(err) {
+	if workloads.NotSent(err) {
 		return history.Fail
 	}
 	return history.Info
@@ -353,7 +353,7 @@ func (m *member) heartbeat(ctx context.Context, gen *generation) (rejoin bool, e
 // error code from the throttle time field (v0.4.51 orders the fields wrongly), so it never
 // sees REBALANCE_IN_PROGRESS. Version 0's response is the error code alone.
 func heartbeatV0(ctx context.Context, coordinator net.Addr, group string, generation int, memberID string) error {
-	conn, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(ctx, "tcp", coordinator.String())
+	conn, err := (&net.Dialer{Timeout: workloads.DialTimeout}).DialContext(ctx, "tcp", coordinator.String())
 	if err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}

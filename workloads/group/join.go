@@ -1,4 +1,4 @@
-package workloads
+package group
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/kafkaesque/kafkaesque/history"
+	"github.com/kafkaesque/kafkaesque/workloads"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -32,7 +33,7 @@ func (m *member) join(ctx context.Context, proc int) (*generation, error) {
 		// A broker's error code means it refused; anything else may have joined.
 		typ := history.Info
 		var code kafka.Error
-		if errors.As(joinErr, &code) || notSent(joinErr) {
+		if errors.As(joinErr, &code) || workloads.NotSent(joinErr) {
 			typ = history.Fail
 		}
 		return nil, errors.Join(joinErr, m.complete(inv, typ, value, joinErr))
@@ -41,9 +42,9 @@ func (m *member) join(ctx context.Context, proc int) (*generation, error) {
 	value = RebalanceValue{Group: m.g.cfg.GroupID, Member: gen.memberID, Generation: gen.id, Leader: leader,
 		Partitions: []string{}, Committed: map[string]int64{}, Start: map[string]int64{}}
 	for p := range gen.positions {
-		value.Partitions = append(value.Partitions, Key(topic, p))
-		value.Committed[Key(topic, p)] = gen.committed[p]
-		value.Start[Key(topic, p)] = gen.positions[p]
+		value.Partitions = append(value.Partitions, workloads.Key(topic, p))
+		value.Committed[workloads.Key(topic, p)] = gen.committed[p]
+		value.Start[workloads.Key(topic, p)] = gen.positions[p]
 	}
 	sort.Strings(value.Partitions)
 	for p, c := range gen.committed {
@@ -121,12 +122,12 @@ func (m *member) joinAndSync(ctx context.Context, memberID string) (*generation,
 	}
 	for _, fp := range fetched.Topics[topic] {
 		if fp.Error != nil {
-			return nil, false, fmt.Errorf("fetch committed offset of %s: %w", Key(topic, fp.Partition), fp.Error)
+			return nil, false, fmt.Errorf("fetch committed offset of %s: %w", workloads.Key(topic, fp.Partition), fp.Error)
 		}
 		gen.committed[fp.Partition] = fp.CommittedOffset
 		gen.positions[fp.Partition] = fp.CommittedOffset
 		if fp.CommittedOffset < 0 { // nothing committed yet: start at the log's start
-			earliest, _, err := offsetRange(opCtx, m.g.queue.client, topic, fp.Partition)
+			earliest, _, err := m.g.queue.OffsetRange(opCtx, fp.Partition)
 			if err != nil {
 				return nil, false, err
 			}
@@ -135,7 +136,7 @@ func (m *member) joinAndSync(ctx context.Context, memberID string) (*generation,
 	}
 	for _, p := range assigned {
 		if _, ok := gen.positions[p]; !ok {
-			return nil, false, fmt.Errorf("fetch committed offsets: no answer for %s", Key(topic, p))
+			return nil, false, fmt.Errorf("fetch committed offsets: no answer for %s", workloads.Key(topic, p))
 		}
 	}
 	return gen, leader, nil
