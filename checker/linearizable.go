@@ -2,202 +2,79 @@ package checker
 
 import (
 	"context"
-	"fmt"
-	"runtime"
-	"sync"
-	"time"
 
-	"github.com/anishathalye/porcupine"
+	"github.com/kafkaesque/kafkaesque/checker/linearize"
 )
-
-const (
-	// chunkOps packs small segments into one porcupine call to amortise
-	// its per-call overhead; porcupine's per-step cost grows with the
-	// call's length, so chunks stay short.
-	chunkOps = 256
-	// maxPorcupineOps bounds a single segment given to porcupine, whose
-	// memory is quadratic in it (a bitset cloned per step). Longer
-	// segments are decided by the exact greedy search in greedy.go.
-	maxPorcupineOps = 20000
-)
-
-// linModel is the append-only log model; the state is the number of owned
-// positions appended. Sends append exactly their own rank; polls need
-// their ranks present.
-func linModel(start int) porcupine.Model {
-	return porcupine.Model{
-		Init: func() any { return start },
-		Step: func(state, input, _ any) (bool, any) {
-			k, op := state.(int), input.(*linOp)
-			if op.send {
-				if k == op.rank {
-					return true, k + 1
-				}
-				return false, k
-			}
-			return k >= op.rank, k
-		},
-		Hash: func(state any) uint64 { return uint64(state.(int)) * 0x9e3779b97f4a7c15 },
-		DescribeOperation: func(input, _ any) string {
-			op := input.(*linOp)
-			if op.send {
-				return fmt.Sprintf("send@%d", op.offset)
-			}
-			return fmt.Sprintf("poll..%d", op.offset)
-		},
-	}
-}
-
-// linTask is one porcupine call: consecutive segments of one key.
-type linTask struct {
-	key      int
-	ops      []linOp
-	start    int
-	fallback bool // too long for porcupine; decided by greedy
-	outcome  porcupine.CheckResult
-}
 
 type linResult struct {
 	anomalies  []Anomaly
 	incomplete []string
 }
 
-// checkLinearizable checks each key's history against the log model.
+// checkLinearizable checks each key's history against the log model (package linearize).
 func checkLinearizable(ctx context.Context, keys []*keyState, opts Options, stats *Stats) linResult {
-	var res linResult
-	plans := make([]linPlan, len(keys))
-	var tasks []*linTask
+	plans := make([]linearize.Plan, len(keys))
+	var key linearize.Key // its slices are reused from key to key: Prepare keeps nothing of them
 	for i, k := range keys {
-		plans[i] = planKey(k, opts)
-		if len(plans[i].static) > 0 {
-			res.anomalies = append(res.anomalies, plans[i].static...)
-			continue
-		}
-		stats.LinOps += int64(len(plans[i].ops))
-		var cur *linTask
-		for _, seg := range segments(plans[i].ops) {
-			stats.LinSegments++
-			stats.LinLargest = max(stats.LinLargest, len(seg.ops))
-			if len(seg.ops) > maxPorcupineOps {
-				stats.LinFallback++
-				tasks = append(tasks, &linTask{key: i, ops: seg.ops, start: seg.start, fallback: true})
-				cur = nil
-				continue
-			}
-			if cur == nil || len(cur.ops)+len(seg.ops) > chunkOps {
-				cur = &linTask{key: i, ops: seg.ops, start: seg.start}
-				tasks = append(tasks, cur)
-				continue
-			}
-			cur.ops = cur.ops[:len(cur.ops)+len(seg.ops)] // segments are adjacent in plan.ops
-		}
+		key = linKey(key, k, opts)
+		plans[i] = linearize.Prepare(key)
 	}
-	runTasks(ctx, tasks, opts.LinearizabilityTimeLimit)
-
-	illegal := make(map[int]*linTask)
-	unknown := make(map[int]int)
-	for _, t := range tasks {
-		switch t.outcome {
-		case porcupine.Illegal:
-			if illegal[t.key] == nil {
-				illegal[t.key] = t
-			}
-		case porcupine.Unknown:
-			unknown[t.key]++
-		}
-	}
-	for i, k := range keys {
-		if t := illegal[i]; t != nil {
-			if a, ok := explainIllegal(k.name, plans[i].ops, t); ok {
-				res.anomalies = append(res.anomalies, a)
-			}
-			continue
-		}
-		if n := unknown[i]; n > 0 {
-			res.incomplete = append(res.incomplete, fmt.Sprintf(
-				"key %s: linearizability search ran out of time (limit %s) with %d chunk(s) undecided",
-				k.name, opts.LinearizabilityTimeLimit, n))
-		}
+	out := linearize.Check(ctx, plans, linearize.Options{TimeLimit: opts.LinearizabilityTimeLimit})
+	stats.LinOps += out.Stats.Ops
+	stats.LinSegments += out.Stats.Segments
+	stats.LinLargest = max(stats.LinLargest, out.Stats.Largest)
+	stats.LinFallback += out.Stats.Fallback
+	res := linResult{incomplete: out.Incomplete}
+	for _, v := range out.Violations {
+		res.anomalies = append(res.anomalies, Anomaly{Type: Nonlinearizable, Key: v.Key, Ops: v.Ops,
+			Offsets: v.Offsets, Values: v.Values, Explanation: v.Explanation})
 	}
 	return res
 }
 
-// runTasks checks tasks in parallel, sharing one deadline.
-func runTasks(ctx context.Context, tasks []*linTask, limit time.Duration) {
-	var deadline time.Time
-	if limit > 0 {
-		deadline = time.Now().Add(limit)
-	}
-	work := make(chan *linTask)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range work {
-				t.outcome = runTask(ctx, t, deadline)
-			}
-		}()
-	}
-	for _, t := range tasks {
-		work <- t
-	}
-	close(work)
-	wg.Wait()
-}
-
-func runTask(ctx context.Context, t *linTask, deadline time.Time) porcupine.CheckResult {
-	if ctx.Err() != nil {
-		return porcupine.Unknown
-	}
-	if t.fallback {
-		if len(greedyViolations(t.ops, t.start)) > 0 {
-			return porcupine.Illegal
+// linKey fills key, reusing its slices, with a key's sends, each with the offset it claims,
+// and its polls. What other checks already report is not judged again there: two values at
+// one offset (inconsistent-offsets), a value at several offsets (duplicate), a read of a
+// failed send (aborted-read), a read of a value nobody sent (phantom-read), a gap inside one
+// poll (poll-skip). Each offset gets one owner, the first send to claim it, and the model is
+// searched over those, so what is left for nonlinearizable is real-time order: a send placed
+// before one that completed before it was invoked, or a poll that saw an offset before the
+// send there was invoked.
+func linKey(key linearize.Key, k *keyState, opts Options) linearize.Key {
+	key.Name, key.Sends, key.Polls = k.name, key.Sends[:0], key.Polls[:0]
+	for _, r := range k.values {
+		if r.invokeOp < 0 || len(r.seen) == 0 || r.lost {
+			// Values nobody sent sit at free positions; unread unacked sends may not have
+			// happened; a lost write is reported as such, and whatever later took its offset
+			// must not count against it again.
+			continue
 		}
-		return porcupine.Ok
-	}
-	var timeout time.Duration
-	if !deadline.IsZero() {
-		if timeout = time.Until(deadline); timeout <= 0 {
-			return porcupine.Unknown
-		}
-	}
-	history := make([]porcupine.Operation, len(t.ops))
-	for i := range t.ops {
-		op := &t.ops[i]
-		history[i] = porcupine.Operation{ClientId: op.process, Input: op, Call: op.call, Return: op.ret}
-	}
-	return porcupine.CheckOperationsTimeout(linModel(t.start), history, timeout)
-}
-
-// explainIllegal names the ops that cannot be placed, using the greedy search over the whole
-// key for a precise explanation. It reports nothing when every violation is one another check
-// already names.
-func explainIllegal(key string, all []linOp, t *linTask) (Anomaly, bool) {
-	if v := greedyViolations(all, 0); len(v) > 0 {
-		var kept []Anomaly
-		for _, x := range v {
-			if !x.reportedElsewhere {
-				kept = append(kept, x.Anomaly)
+		own := int64(-1)
+		switch r.status {
+		case sentOK:
+			own = r.ack
+		case pending, sentInfo:
+			own = minOffset(r.seen)
+		case sentFail:
+			if opts.Allow[AbortedRead] {
+				own = minOffset(r.seen)
 			}
 		}
-		if len(kept) == 0 {
-			return Anomaly{}, false
-		}
-		a := kept[0]
-		a.Key = key
-		if len(kept) > 1 {
-			a.Explanation += fmt.Sprintf(" (%d more ops cannot be placed either)", len(kept)-1)
-		}
-		return a, true
+		key.Sends = append(key.Sends, linearize.Send{Value: r.value, Claim: own, Process: r.process,
+			InvokeOp: r.invokeOp, CompleteOp: r.completeOp, InvokeTime: r.invokeTime,
+			ReturnTime: r.returnTime, Acked: r.status == sentOK})
 	}
-	a := Anomaly{Type: Nonlinearizable, Key: key,
-		Explanation: fmt.Sprintf("porcupine found no linearization of %d ops", len(t.ops))}
-	for i, op := range t.ops {
-		if i == 50 {
-			break
-		}
-		a.Ops = append(a.Ops, op.op)
+	for _, p := range k.polls {
+		key.Polls = append(key.Polls, linearize.Poll{Op: p.op, Process: p.process,
+			ReturnTime: p.returnTime, Last: p.last, Value: p.lastRec.value})
 	}
-	return a, true
+	return key
+}
+
+func minOffset(seen []appearance) int64 {
+	m := seen[0].offset
+	for _, s := range seen[1:] {
+		m = min(m, s.offset)
+	}
+	return m
 }

@@ -5,71 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/anishathalye/porcupine"
+	"github.com/kafkaesque/kafkaesque/checker/linearize"
 	"github.com/kafkaesque/kafkaesque/history"
 )
-
-// randomLinOps makes a small random history of sends (ranks 0..n-1) and
-// point polls, sometimes linearizable and sometimes not.
-func randomLinOps(rng *rand.Rand) []linOp {
-	n := 1 + rng.Intn(7)
-	var ops []linOp
-	clock := int64(0)
-	for r := range n {
-		clock += int64(rng.Intn(4))
-		call := clock + int64(rng.Intn(6)) - 3
-		ops = append(ops, linOp{send: true, rank: r, call: call, ret: call + int64(rng.Intn(8)), op: int64(r)})
-	}
-	for i := range rng.Intn(5) {
-		t := int64(rng.Intn(int(clock) + 10))
-		ops = append(ops, linOp{rank: 1 + rng.Intn(n), call: t, ret: t, op: int64(100 + i)})
-	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].call < ops[j].call })
-	return ops
-}
-
-func porcupineOK(ops []linOp, start int) bool {
-	h := make([]porcupine.Operation, len(ops))
-	for i := range ops {
-		h[i] = porcupine.Operation{Input: &ops[i], Call: ops[i].call, Return: ops[i].ret}
-	}
-	return porcupine.CheckOperations(linModel(start), h)
-}
-
-// TestGreedyAgreesWithPorcupine cross-checks the two deciders, and
-// checks that cutting at quiescent points does not change the answer.
-func TestGreedyAgreesWithPorcupine(t *testing.T) {
-	rng := rand.New(rand.NewSource(7))
-	legal, illegal := 0, 0
-	for i := range 5000 {
-		ops := randomLinOps(rng)
-		whole := porcupineOK(ops, 0)
-		if greedy := len(greedyViolations(ops, 0)) == 0; greedy != whole {
-			t.Fatalf("case %d: porcupine %v, greedy %v: %+v", i, whole, greedy, ops)
-		}
-		segmented := true
-		for _, s := range segments(ops) {
-			segmented = segmented && porcupineOK(s.ops, s.start)
-		}
-		if segmented != whole {
-			t.Fatalf("case %d: whole %v, segmented %v: %+v", i, whole, segmented, ops)
-		}
-		if whole {
-			legal++
-		} else {
-			illegal++
-		}
-	}
-	if legal < 500 || illegal < 500 {
-		t.Fatalf("unbalanced cases: %d legal, %d illegal", legal, illegal)
-	}
-}
 
 // FuzzCheck drives the checker with format-valid histories built from
 // arbitrary bytes: it must not panic, and its verdict must not depend on
@@ -94,8 +36,9 @@ func FuzzCheck(f *testing.F) {
 	})
 }
 
-// checkAgainstOracles checks text and, where the verdict is known, compares porcupine's
-// linearizability verdict per key with the greedy search's.
+// checkAgainstOracles checks text and, where the verdict is known, compares the search's
+// verdict per key with porcupine deciding every segment and with the greedy search deciding
+// every one.
 func checkAgainstOracles(text []byte) error {
 	res, err := Check(context.Background(), bytes.NewReader(text), Options{LinearizabilityTimeLimit: 5 * time.Second})
 	if err != nil {
@@ -111,17 +54,16 @@ func checkAgainstOracles(text []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		plan := planKey(k, Options{})
-		if len(plan.static) > 0 {
-			continue
-		}
-		byPorcupine := true
-		for _, s := range segments(plan.ops) {
-			byPorcupine = byPorcupine && porcupineOK(s.ops, s.start)
-		}
-		if byGreedy := len(greedyViolations(plan.ops, 0)) == 0; byGreedy != byPorcupine {
-			return fmt.Errorf("key %s: porcupine %v, greedy %v\n%s", k.name, byPorcupine, byGreedy, text)
+	plans := make([]linearize.Plan, len(keys))
+	for i, k := range keys {
+		plans[i] = linearize.Prepare(linKey(linearize.Key{}, k, Options{}))
+	}
+	ctx := context.Background()
+	byPorcupine := linearize.Check(ctx, plans, linearize.Options{Decider: linearize.Porcupine}).Verdicts
+	byGreedy := linearize.Check(ctx, plans, linearize.Options{Decider: linearize.Greedy}).Verdicts
+	for i, k := range keys {
+		if byPorcupine[i] != byGreedy[i] {
+			return fmt.Errorf("key %s: porcupine %v, greedy %v\n%s", k.name, byPorcupine[i], byGreedy[i], text)
 		}
 	}
 	return nil

@@ -1,11 +1,14 @@
-package checker
+package linearize
 
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 )
+
+const never = math.MaxInt64 // time of an event that did not happen
 
 // linOp is one operation of a key's linearizability history. The model
 // is an append-only log whose state is the number of owned positions
@@ -25,68 +28,42 @@ type linOp struct {
 	acked   bool // send: acknowledged (ok)
 }
 
-// linPlan is a key's history prepared for the search.
-type linPlan struct {
+// Plan is a key's history prepared for the search.
+type Plan struct {
+	key    string
 	ops    []linOp // sorted by call time
-	static []Anomaly
+	static []Violation
 }
 
-// planKey resolves sends to offsets and builds the operations for the search. What other
-// checks already report is not judged again here: two values at one offset (inconsistent-offsets),
-// a value at several offsets (duplicate), a read of a failed send (aborted-read), a read of a
-// value nobody sent (phantom-read), a gap inside one poll (poll-skip). Each offset gets one
-// owner, the first send to claim it, and the model is searched over those, so what is left for
-// nonlinearizable is real-time order: a send placed before one that completed before it was
-// invoked, or a poll that saw an offset before the send there was invoked.
-func planKey(k *keyState, opts Options) linPlan {
-	var plan linPlan
-	owners := make(map[int64]*valueRecord)
-	// In invocation order, not map order: which of two sends claims an offset first decides
+// Prepare gives each claimed offset its owner, the first send (by InvokeOp) to claim it, and
+// builds the ops searched over those. Sends claiming a negative offset are left out. A poll
+// that read, at its highest offset, a value other than the owner's (a log later truncated)
+// says nothing about when the owner was appended and is left out too. The plan keeps nothing
+// of k's slices, so the caller may reuse them.
+func Prepare(k Key) Plan {
+	owners := make(map[int64]*Send)
+	// In invocation order, not the caller's: which of two sends claims an offset first decides
 	// which one owns it, and the same history must give the same verdict every time.
-	values := make([]*valueRecord, 0, len(k.values))
-	for _, r := range k.values {
-		values = append(values, r)
+	sends := make([]*Send, 0, len(k.Sends))
+	for i := range k.Sends {
+		sends = append(sends, &k.Sends[i])
 	}
-	slices.SortFunc(values, func(a, b *valueRecord) int { return cmp.Compare(a.invokeOp, b.invokeOp) })
-	for _, r := range values {
-		if r.invokeOp < 0 || len(r.seen) == 0 || r.lost {
-			// Values nobody sent sit at free positions; unread unacked sends may not have
-			// happened; a lost write is reported as such, and whatever later took its offset
-			// must not count against it again.
-			continue
-		}
-		own := int64(-1)
-		switch r.status {
-		case sentOK:
-			own = r.ack
-		case pending, sentInfo:
-			own = minOffset(r.seen)
-		case sentFail:
-			if opts.Allow[AbortedRead] {
-				own = minOffset(r.seen)
-			}
-		}
-		if _, taken := owners[own]; own >= 0 && !taken {
-			owners[own] = r
+	slices.SortFunc(sends, func(a, b *Send) int { return cmp.Compare(a.InvokeOp, b.InvokeOp) })
+	for _, s := range sends {
+		if _, taken := owners[s.Claim]; s.Claim >= 0 && !taken {
+			owners[s.Claim] = s
 		}
 	}
+	plan := Plan{key: k.Name}
 	plan.ops, plan.static = buildOps(k, owners)
 	return plan
-}
-
-func minOffset(seen []appearance) int64 {
-	m := seen[0].offset
-	for _, s := range seen[1:] {
-		m = min(m, s.offset)
-	}
-	return m
 }
 
 // buildOps ranks the owned offsets and turns sends and polls into linOps.
 // A send whose outcome is unknown but whose value was read must have taken
 // effect before the first op that saw its position (or a later one)
 // returned, so that bounds its return time, as etcd's checker does.
-func buildOps(k *keyState, owners map[int64]*valueRecord) ([]linOp, []Anomaly) {
+func buildOps(k Key, owners map[int64]*Send) ([]linOp, []Violation) {
 	offsets := make([]int64, 0, len(owners))
 	for o := range owners {
 		offsets = append(offsets, o)
@@ -104,20 +81,17 @@ func buildOps(k *keyState, owners map[int64]*valueRecord) ([]linOp, []Anomaly) {
 			earliest[rank], earliestOp[rank] = ret, op
 		}
 	}
-	needs := make([]int, len(k.polls))
-	for i, p := range k.polls {
-		if owners[p.last] != p.lastRec {
-			// The poll read another value where the model's log has its owner: a log that was
-			// later truncated (inconsistent-offsets, lost-write or phantom-read say so). It says
-			// nothing about when the owner was appended.
-			continue
+	needs := make([]int, len(k.Polls))
+	for i, p := range k.Polls {
+		if w := owners[p.Last]; w == nil || w.Value != p.Value {
+			continue // read from a log later truncated: see Prepare
 		}
-		needs[i] = sort.Search(n, func(j int) bool { return offsets[j] > p.last })
-		note(needs[i]-1, p.returnTime, p.op)
+		needs[i] = sort.Search(n, func(j int) bool { return offsets[j] > p.Last })
+		note(needs[i]-1, p.ReturnTime, p.Op)
 	}
 	for r, o := range offsets {
-		if w := owners[o]; w.status == sentOK {
-			note(r-1, w.returnTime, w.completeOp)
+		if w := owners[o]; w.Acked {
+			note(r-1, w.ReturnTime, w.CompleteOp)
 		}
 	}
 	for r := n - 1; r >= 0; r-- {
@@ -125,34 +99,34 @@ func buildOps(k *keyState, owners map[int64]*valueRecord) ([]linOp, []Anomaly) {
 			earliest[r], earliestOp[r] = earliest[r+1], earliestOp[r+1]
 		}
 	}
-	ops := make([]linOp, 0, n+len(k.polls))
-	var static []Anomaly
+	ops := make([]linOp, 0, n+len(k.Polls))
+	var static []Violation
 	for r, o := range offsets {
 		w := owners[o]
-		ret := w.returnTime
-		if w.status != sentOK {
+		ret := w.ReturnTime
+		if !w.Acked {
 			ret = earliest[r]
-			if ret < w.invokeTime {
-				static = append(static, Anomaly{Type: Nonlinearizable, Key: k.name,
-					Ops: []int64{w.invokeOp, earliestOp[r]}, Offsets: []int64{o}, Values: []string{w.value},
+			if ret < w.InvokeTime {
+				static = append(static, Violation{Key: k.Name,
+					Ops: []int64{w.InvokeOp, earliestOp[r]}, Offsets: []int64{o}, Values: []string{w.Value},
 					Explanation: fmt.Sprintf("op %d saw offset %d (or later) before the send of %q there was invoked (op %d)",
-						earliestOp[r], o, w.value, w.invokeOp)})
+						earliestOp[r], o, w.Value, w.InvokeOp)})
 			}
 		}
-		ops = append(ops, linOp{send: true, rank: r, call: w.invokeTime, ret: ret, op: w.invokeOp,
-			done: w.completeOp, offset: o, process: w.process, acked: w.status == sentOK})
+		ops = append(ops, linOp{send: true, rank: r, call: w.InvokeTime, ret: ret, op: w.InvokeOp,
+			done: w.CompleteOp, offset: o, process: w.Process, acked: w.Acked})
 	}
 	sendRet := func(rank int) int64 { return ops[rank].ret }
-	for i, p := range k.polls {
+	for i, p := range k.Polls {
 		need := needs[i]
 		// A poll is a point at its return: state only grows, so a later
 		// point is never worse. Polls whose needs were surely met by
 		// then cannot fail and are left out.
-		if need == 0 || sendRet(need-1) <= p.returnTime {
+		if need == 0 || sendRet(need-1) <= p.ReturnTime {
 			continue
 		}
-		ops = append(ops, linOp{rank: need, call: p.returnTime, ret: p.returnTime, op: p.op, done: -1,
-			offset: p.last, process: p.process})
+		ops = append(ops, linOp{rank: need, call: p.ReturnTime, ret: p.ReturnTime, op: p.Op, done: -1,
+			offset: p.Last, process: p.Process})
 	}
 	sort.Slice(ops, func(i, j int) bool {
 		if ops[i].call != ops[j].call {

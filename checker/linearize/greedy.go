@@ -1,4 +1,4 @@
-package checker
+package linearize
 
 import (
 	"fmt"
@@ -37,7 +37,7 @@ func greedyViolations(ops []linOp, start int) []violation {
 	}
 	for i, s := range sends {
 		if s.rank != start+i {
-			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op}, Offsets: []int64{s.offset},
+			out = append(out, violation{Violation: Violation{Ops: []int64{s.op}, Offsets: []int64{s.offset},
 				Explanation: fmt.Sprintf("the send acked at offset %d (op %d) overlaps no send of the offset before it", s.offset, s.op)}})
 			return out
 		}
@@ -54,7 +54,7 @@ func greedyViolations(ops []linOp, start int) []violation {
 					elsewhere = true // only the same process's own acknowledged send: nonmonotonic-send
 				}
 			}
-			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{s.op, s.done, culprit.op},
+			out = append(out, violation{Violation: Violation{Ops: []int64{s.op, s.done, culprit.op},
 				Offsets: []int64{s.offset, culprit.offset},
 				Explanation: fmt.Sprintf("the send at offset %d (op %d) returned before the send at earlier offset %d was invoked (op %d)",
 					s.offset, s.op, culprit.offset, culprit.op)},
@@ -77,12 +77,12 @@ func greedyViolations(ops []linOp, start int) []violation {
 		}
 		j := p.rank - 1 - start
 		if j >= len(sends) {
-			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{p.op}, Offsets: []int64{p.offset},
+			out = append(out, violation{Violation: Violation{Ops: []int64{p.op}, Offsets: []int64{p.offset},
 				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the sends there were invoked", p.op, p.offset)}})
 			continue
 		}
 		if at[j] > p.ret {
-			out = append(out, violation{Anomaly: Anomaly{Type: Nonlinearizable, Ops: []int64{p.op, by[j].op},
+			out = append(out, violation{Violation: Violation{Ops: []int64{p.op, by[j].op},
 				Offsets: []int64{p.offset, sends[j].offset},
 				Explanation: fmt.Sprintf("poll op %d read up to offset %d before the send at offset %d was invoked (op %d)",
 					p.op, p.offset, sends[j].offset, by[j].op)}})
@@ -95,6 +95,6 @@ func greedyViolations(ops []linOp, start int) []violation {
 // violation is an op the model cannot place. reportedElsewhere marks one another check already
 // names (so nonlinearizable does not count it twice).
 type violation struct {
-	Anomaly
+	Violation
 	reportedElsewhere bool
 }
