@@ -42,6 +42,10 @@ const (
 //   - INVALID_TXN_STATE: notCommitted. At our epoch the coordinator holds no commit: its state is
 //     Empty, PrepareAbort or CompleteAbort (a commit in progress or done is answered as above).
 //     Kafka has no TRANSACTION_TIMED_OUT code: a timed-out transaction shows as one of these.
+//     With transaction version 2 (4.x) the commit bumps the epoch; a retried commit at the old
+//     epoch after it completed is answered NONE (the coordinator's retryOnEpochBump), so
+//     INVALID_TXN_STATE still comes only from Empty, PrepareAbort or CompleteAbort (a timed-out
+//     transaction fenced and aborted): read in Kafka 4.x's TransactionCoordinator.endTransaction.
 //   - OPERATION_NOT_ATTEMPTED (kgo's own: its producer id had failed, the request was not sent)
 //     and TRANSACTION_ABORTABLE (KIP-890: the coordinator wants an abort): notAttempted.
 //   - everything else is unknown: CONCURRENT_TRANSACTIONS (the commit is in flight),
