@@ -20,6 +20,23 @@ type fakeTxnClients struct {
 	resumeErr    error
 	held         string
 	resumed      []string
+	// HoldRequests holds holdID's request to broker holdBroker as process pauseProcess.
+	holdID     string
+	holdBroker int
+	holdErr    error
+	released   []string
+}
+
+func (f *fakeTxnClients) HoldRequests(context.Context) (string, int, int, error) {
+	return f.holdID, f.holdBroker, f.pauseProcess, f.holdErr
+}
+
+func (f *fakeTxnClients) ReleaseRequests(_ context.Context, txnID string) error {
+	f.released = append(f.released, txnID)
+	if txnID != f.holdID {
+		return errors.New("no such held request")
+	}
+	return nil
 }
 
 func (f *fakeTxnClients) TransactionalIDs() []string { return slices.Clone(f.ids) }
@@ -56,7 +73,7 @@ func txnConfig(clients TxnClients) Config {
 }
 
 func TestTxnFaultsListedApart(t *testing.T) {
-	want := []string{"isolate-txn-coordinator", "kill-txn-coordinator", "pause-client", "pause-txn-coordinator"}
+	want := []string{"delay-client-request", "isolate-txn-coordinator", "kill-txn-coordinator", "pause-client", "pause-txn-coordinator"}
 	if got := Names(TxnFaults()); !slices.Equal(got, want) {
 		t.Errorf("TxnFaults() = %v, want %v", got, want)
 	}
