@@ -242,7 +242,7 @@ func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *r
 	w := spec.Workload
 	if w.Name == WorkloadTxn {
 		cfg := txnConfig(w, bootstrap)
-		if slices.Contains(spec.Faults, "delay-client-request") {
+		if slices.Contains(spec.Faults, "delay-client-request") || slices.Contains(spec.Faults, "delay-client-end-txn") {
 			// The client must give up on a held request within its op timeout and go on.
 			cfg.RequestTimeoutOverhead = txn.HoldRequestOverhead
 		}

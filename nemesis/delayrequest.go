@@ -7,14 +7,23 @@ import (
 	"math/rand"
 )
 
-// delayRequestFault holds one in-flight Produce request of a transactional client on the wire
-// while the client goes on (it gives up on the request, retries it, ends its transaction and
-// begins the next), then delivers it: the late request of KAFKA-17754.
-type delayRequestFault struct{ cfg Config }
+// The requests HoldRequests holds.
+const (
+	RequestProduce = "Produce"
+	RequestEndTxn  = "EndTxn"
+)
 
-func (delayRequestFault) Name() string { return "delay-client-request" }
-func (delayRequestFault) Describe() string {
-	return "hold the next Produce request a transactional client writes (and the rest of that connection's bytes) in the test process for the hold while the client goes on, then deliver it late, in order (KAFKA-17754: a late produce landing in the producer's next transaction)"
+// delayRequestFault holds one in-flight request of a transactional client on the wire while the
+// client goes on (it gives up on the request, retries it, ends its transaction and begins the
+// next), then delivers it: the late request of KAFKA-17754.
+type delayRequestFault struct {
+	name, request string
+	cfg           Config
+}
+
+func (f delayRequestFault) Name() string { return f.name }
+func (f delayRequestFault) Describe() string {
+	return fmt.Sprintf("hold the next %s request a transactional client writes (and the rest of that connection's bytes) in the test process for the hold while the client retries it and goes on, then deliver it late, in order (KAFKA-17754: a late request landing in the producer's next transaction)", f.request)
 }
 
 func (f delayRequestFault) Available(context.Context, Cluster) error {
@@ -28,7 +37,7 @@ func (f delayRequestFault) Available(context.Context, Cluster) error {
 // delivering them.
 func (f delayRequestFault) Inject(ctx context.Context, _ Cluster, _ *rand.Rand) (Injection, error) {
 	inj := Injection{Fault: f.Name(), Action: "delay-request"}
-	id, broker, process, err := f.cfg.Txn.HoldRequests(ctx)
+	id, broker, process, err := f.cfg.Txn.HoldRequests(ctx, f.request)
 	if id != "" {
 		inj.TxnID, inj.Process = id, &process
 		if broker >= 0 {

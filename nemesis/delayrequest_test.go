@@ -27,8 +27,13 @@ func TestDelayClientRequestHoldsAndReleases(t *testing.T) {
 	if err := inj.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(clients.released, []string{"t-1"}) {
-		t.Errorf("released %v, want [t-1]", clients.released)
+	if !slices.Equal(clients.released, []string{"t-1"}) || !slices.Equal(clients.holdAsked, []string{RequestProduce}) {
+		t.Errorf("asked to hold %v, released %v; want [Produce], [t-1]", clients.holdAsked, clients.released)
+	}
+	// delay-client-end-txn asks for EndTxn requests.
+	clients = &fakeTxnClients{ids: []string{"t-0"}, holdID: "t-0", holdBroker: 1}
+	if _, err := groupFault(t, txnConfig(clients), "delay-client-end-txn").Inject(ctx, c, rand.New(rand.NewSource(1))); err != nil || !slices.Equal(clients.holdAsked, []string{RequestEndTxn}) {
+		t.Errorf("delay-client-end-txn: %v, asked to hold %v; want [EndTxn]", err, clients.holdAsked)
 	}
 }
 
@@ -48,7 +53,7 @@ func TestDelayClientRequestFailures(t *testing.T) {
 	if err := inj.Recover(ctx); err != nil || !slices.Equal(clients.released, []string{"t-0"}) {
 		t.Errorf("recover: %v, released %v; want t-0 released", err, clients.released)
 	}
-	if err := (delayRequestFault{Config{}}).Available(ctx, txnCluster()); !errors.Is(err, errTxnWorkload) {
+	if err := (delayRequestFault{"delay-client-request", RequestProduce, Config{}}).Available(ctx, txnCluster()); !errors.Is(err, errTxnWorkload) {
 		t.Errorf("without the txn workload: %v; want %v", err, errTxnWorkload)
 	}
 }

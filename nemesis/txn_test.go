@@ -24,10 +24,12 @@ type fakeTxnClients struct {
 	holdID     string
 	holdBroker int
 	holdErr    error
+	holdAsked  []string // the requests HoldRequests was asked for
 	released   []string
 }
 
-func (f *fakeTxnClients) HoldRequests(context.Context) (string, int, int, error) {
+func (f *fakeTxnClients) HoldRequests(_ context.Context, request string) (string, int, int, error) {
+	f.holdAsked = append(f.holdAsked, request)
 	return f.holdID, f.holdBroker, f.pauseProcess, f.holdErr
 }
 
@@ -73,7 +75,7 @@ func txnConfig(clients TxnClients) Config {
 }
 
 func TestTxnFaultsListedApart(t *testing.T) {
-	want := []string{"delay-client-request", "isolate-txn-coordinator", "kill-txn-coordinator", "pause-client", "pause-txn-coordinator"}
+	want := []string{"delay-client-end-txn", "delay-client-request", "isolate-txn-coordinator", "kill-txn-coordinator", "pause-client", "pause-txn-coordinator"}
 	if got := Names(TxnFaults()); !slices.Equal(got, want) {
 		t.Errorf("TxnFaults() = %v, want %v", got, want)
 	}

@@ -12,8 +12,11 @@ import (
 	"time"
 )
 
-// produceAPIKey is the Kafka API key of Produce requests.
-const produceAPIKey = 0
+// Kafka API keys of the requests a hold can be armed for.
+const (
+	produceAPIKey = 0
+	endTxnAPIKey  = 26
+)
 
 // lateResponseWait is how long a released connection that its client had already closed is
 // kept open for the broker's answer, so the late request is handled as a delayed packet would
@@ -21,8 +24,9 @@ const produceAPIKey = 0
 const lateResponseWait = 10 * time.Second
 
 // connHolds arms and tracks the holding of producers' connections (delay-client-request): on
-// command, the next Produce request a producer writes is held, with every byte written after it
-// on that connection, until release. Other connections, new ones included, pass.
+// command, the next request of the armed kind (Produce, EndTxn) a producer writes is held, with
+// every byte written after it on that connection, until release. Other connections, new ones
+// included, pass.
 type connHolds struct {
 	mu       sync.Mutex
 	arm      *holdArm
@@ -33,8 +37,11 @@ type connHolds struct {
 	logf func(format string, args ...any)
 }
 
-// holdArm is one HoldRequests waiting for a Produce request to hold.
-type holdArm struct{ got chan *holdConn }
+// holdArm is one HoldRequests waiting for a request of API key key to hold.
+type holdArm struct {
+	key int16
+	got chan *holdConn
+}
 
 // dialer wraps producer txnID's connections, so that they can be held.
 func (h *connHolds) dialer(txnID string, d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -47,11 +54,11 @@ func (h *connHolds) dialer(txnID string, d *net.Dialer) func(ctx context.Context
 	}
 }
 
-// claim gives c the pending arm, if there is one and c's producer holds nothing yet.
-func (h *connHolds) claim(c *holdConn) *holdArm {
+// claim gives c the pending arm, if there is one for key and c's producer holds nothing yet.
+func (h *connHolds) claim(c *holdConn, key int16) *holdArm {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.arm == nil || h.held[c.txnID] != nil {
+	if h.arm == nil || h.arm.key != key || h.held[c.txnID] != nil {
 		return nil
 	}
 	a := h.arm
@@ -63,9 +70,9 @@ func (h *connHolds) claim(c *holdConn) *holdArm {
 	return a
 }
 
-// hold arms a hold and waits until a connection holds a Produce request.
-func (h *connHolds) hold(ctx context.Context) (*holdConn, error) {
-	a := &holdArm{got: make(chan *holdConn, 1)}
+// hold arms a hold for requests of API key key and waits until a connection holds one.
+func (h *connHolds) hold(ctx context.Context, key int16) (*holdConn, error) {
+	a := &holdArm{key: key, got: make(chan *holdConn, 1)}
 	h.mu.Lock()
 	if h.arm != nil {
 		h.mu.Unlock()
@@ -87,7 +94,7 @@ func (h *connHolds) hold(ctx context.Context) (*holdConn, error) {
 	if taken { // a connection claimed it as ctx ended: it holds a request
 		return <-a.got, nil
 	}
-	return nil, fmt.Errorf("no producer wrote a Produce request before the hold gave up: %w", context.Cause(ctx))
+	return nil, fmt.Errorf("no producer wrote a request of API key %d before the hold gave up: %w", key, context.Cause(ctx))
 }
 
 // release delivers the bytes held for txnID, in order.
@@ -120,8 +127,8 @@ func (h *connHolds) releaseAll() error {
 }
 
 // holdConn is a producer's connection to one broker. It follows the request framing (a 4-byte
-// size, then the header, whose first field is the API key) to know where a Produce request
-// starts; kgo writes each request whole.
+// size, then the header, whose first field is the API key) to know where a request starts; kgo
+// writes each request whole.
 type holdConn struct {
 	net.Conn
 	txnID, addr string
@@ -132,7 +139,7 @@ type holdConn struct {
 	unframed bool // a header was split across writes: the framing is lost, never hold
 	holding  bool
 	held     []byte
-	requests int  // Produce requests begun while holding
+	requests int  // requests begun while holding
 	closed   bool // the client closed the connection while it was held
 }
 
@@ -140,8 +147,8 @@ type holdConn struct {
 // delayed packet would be.
 func (c *holdConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	if !c.holding && !c.unframed && c.rest == 0 && startsProduce(p) {
-		if a := c.holds.claim(c); a != nil {
+	if key, ok := apiKey(p); ok && !c.holding && !c.unframed && c.rest == 0 {
+		if a := c.holds.claim(c, key); a != nil {
 			c.holding = true
 			defer func() { a.got <- c }()
 		}
@@ -156,9 +163,12 @@ func (c *holdConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// startsProduce says whether p begins with a Produce request's size and API key.
-func startsProduce(p []byte) bool {
-	return len(p) >= 6 && int16(binary.BigEndian.Uint16(p[4:6])) == produceAPIKey
+// apiKey is the API key of the request p begins with.
+func apiKey(p []byte) (int16, bool) {
+	if len(p) < 6 {
+		return 0, false
+	}
+	return int16(binary.BigEndian.Uint16(p[4:6])), true
 }
 
 // frame follows the request boundaries through p; called locked.
@@ -169,7 +179,7 @@ func (c *holdConn) frame(p []byte) {
 				c.unframed = true
 				return
 			}
-			if c.holding && startsProduce(p) {
+			if c.holding {
 				c.requests++
 			}
 			c.rest = 4 + int(binary.BigEndian.Uint32(p[:4]))
@@ -226,11 +236,11 @@ func (c *holdConn) release() error {
 			_, _ = io.Copy(io.Discard, c.Conn)
 			_ = c.Conn.Close()
 			if logf != nil {
-				logf("late Produce of %s to %s (%d requests): %s", c.txnID, c.addr, len(reqs), strings.Join(answers, "; "))
+				logf("late requests of %s to %s (%d held): %s", c.txnID, c.addr, len(reqs), strings.Join(answers, "; "))
 			}
 		}()
 	} else if c.holds.logf != nil {
-		c.holds.logf("late Produce of %s to %s: delivered while the client still waited for it", c.txnID, c.addr)
+		c.holds.logf("late requests of %s to %s: delivered while the client still waited for them", c.txnID, c.addr)
 	}
 	return err
 }

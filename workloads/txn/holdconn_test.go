@@ -105,7 +105,7 @@ func TestHoldConnHoldsProduceUntilRelease(t *testing.T) {
 	held := make(chan *holdConn, 1)
 	errc := make(chan error, 1)
 	go func() {
-		c, err := h.hold(context.Background())
+		c, err := h.hold(context.Background(), produceAPIKey)
 		held <- c
 		errc <- err
 	}()
@@ -165,7 +165,7 @@ func TestHoldConnCloseEndsRead(t *testing.T) {
 	b := newBroker(t)
 	h := &connHolds{lateWait: 100 * time.Millisecond}
 	conn := dialHeld(t, h, "t-0", b)
-	go func() { _, _ = h.hold(context.Background()) }()
+	go func() { _, _ = h.hold(context.Background(), produceAPIKey) }()
 	time.Sleep(50 * time.Millisecond)
 	if _, err := conn.Write(request(produceAPIKey, "x")); err != nil {
 		t.Fatal(err)
@@ -191,7 +191,7 @@ func TestHoldGivesUpWithoutProduce(t *testing.T) {
 	h := &connHolds{}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if c, err := h.hold(ctx); err == nil || c != nil {
+	if c, err := h.hold(ctx, produceAPIKey); err == nil || c != nil {
 		t.Fatalf("hold with no request: %v, %v; want an error", c, err)
 	}
 	if h.arm != nil {
@@ -200,7 +200,7 @@ func TestHoldGivesUpWithoutProduce(t *testing.T) {
 	// The next hold arms again.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel2()
-	if _, err := h.hold(ctx2); err == nil || bytes.Contains([]byte(err.Error()), []byte("already waiting")) {
+	if _, err := h.hold(ctx2, produceAPIKey); err == nil || bytes.Contains([]byte(err.Error()), []byte("already waiting")) {
 		t.Errorf("second hold: %v; want a plain give-up", err)
 	}
 }
@@ -222,7 +222,7 @@ func TestWorkloadHoldRequestsNamesClientBrokerProcess(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		_, _ = conn.Write(request(produceAPIKey, "v1"))
 	}()
-	id, broker, proc, err := w.HoldRequests(context.Background())
+	id, broker, proc, err := w.HoldRequests(context.Background(), "Produce")
 	if err != nil || id != "t-3" || broker != 2 || proc != 7 {
 		t.Fatalf("HoldRequests = %q, %d, %d, %v; want t-3, broker 2, process 7", id, broker, proc, err)
 	}
@@ -237,5 +237,34 @@ func TestWorkloadHoldRequestsNamesClientBrokerProcess(t *testing.T) {
 	}
 	if err := w.ReleaseRequests(context.Background(), "t-3"); err == nil {
 		t.Error("releasing again succeeded; want an error")
+	}
+}
+
+// A hold armed for EndTxn passes Produce requests and holds the EndTxn.
+func TestHoldConnHoldsOnlyTheArmedKind(t *testing.T) {
+	b := newBroker(t)
+	h := &connHolds{lateWait: 100 * time.Millisecond}
+	conn := dialHeld(t, h, "t-0", b)
+	defer conn.Close()
+	got := make(chan *holdConn, 1)
+	go func() { c, _ := h.hold(context.Background(), endTxnAPIKey); got <- c }()
+	time.Sleep(50 * time.Millisecond)
+	produce, endTxn := request(produceAPIKey, "p"), request(endTxnAPIKey, "commit")
+	for _, p := range [][]byte{produce, endTxn} {
+		if _, err := conn.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := <-got; c == nil {
+		t.Fatal("no connection held the EndTxn")
+	}
+	if r := b.received(200 * time.Millisecond); !bytes.Equal(r, produce) {
+		t.Fatalf("the broker got %q, want only the Produce %q", r, produce)
+	}
+	if err := h.release("t-0"); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.received(200 * time.Millisecond); !bytes.Equal(r, endTxn) {
+		t.Fatalf("after release the broker got %q, want the EndTxn", r)
 	}
 }

@@ -40,13 +40,20 @@ func (p *processes) of(txnID string) (int, bool) {
 	return proc, ok
 }
 
-// HoldRequests holds the next Produce request a transactional producer writes, with every byte it
-// writes after it on that connection, until ReleaseRequests: the request is delayed in the
-// network while the client goes on. It returns once a request is held: the producer's
-// transactional id, the broker the connection goes to, and the client's process. It fails,
-// holding nothing, when no producer writes a Produce request before ctx ends.
-func (w *Workload) HoldRequests(ctx context.Context) (string, int, int, error) {
-	c, err := w.conns.hold(ctx)
+// Requests HoldRequests can hold, by name.
+var holdableRequests = map[string]int16{"Produce": produceAPIKey, "EndTxn": endTxnAPIKey}
+
+// HoldRequests holds the next request named request ("Produce" or "EndTxn") a transactional
+// producer writes, with every byte it writes after it on that connection, until ReleaseRequests:
+// the request is delayed in the network while the client goes on. It returns once a request is
+// held: the producer's transactional id, the broker the connection goes to, and the client's
+// process. It fails, holding nothing, when no producer writes such a request before ctx ends.
+func (w *Workload) HoldRequests(ctx context.Context, request string) (string, int, int, error) {
+	key, ok := holdableRequests[request]
+	if !ok {
+		return "", 0, 0, fmt.Errorf("hold requests: cannot hold %q requests (Produce or EndTxn)", request)
+	}
+	c, err := w.conns.hold(ctx, key)
 	if err != nil {
 		return "", 0, 0, err
 	}

@@ -11,62 +11,99 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// heldRequest is what a held Produce request carried: its version, to read the broker's late
-// answer, and per partition the batch's producer id, epoch and first sequence.
+// heldRequest is one held request, read back so that the broker's late answer to it can be
+// read and described.
 type heldRequest struct {
 	correlation int32
-	version     int16
-	batches     map[string]string // "topic-partition" -> "pid P epoch E seq S (N records)"
+	key, version int16
+	req          kmsg.Request // nil when it could not be read
 }
+
+type readable interface{ ReadFrom([]byte) error }
 
 // parseHeld splits held bytes into their requests; what it cannot read is left out.
 func parseHeld(b []byte) []heldRequest {
 	var out []heldRequest
 	for len(b) >= 4 {
 		size := int(binary.BigEndian.Uint32(b[:4]))
-		if size < 8 || len(b) < 4+size {
+		if size < 10 || len(b) < 4+size {
 			break
 		}
 		msg := b[4 : 4+size]
 		b = b[4+size:]
-		if int16(binary.BigEndian.Uint16(msg[0:2])) != produceAPIKey {
-			continue
-		}
-		r := heldRequest{version: int16(binary.BigEndian.Uint16(msg[2:4])), correlation: int32(binary.BigEndian.Uint32(msg[4:8])), batches: map[string]string{}}
+		r := heldRequest{key: int16(binary.BigEndian.Uint16(msg[0:2])), version: int16(binary.BigEndian.Uint16(msg[2:4])),
+			correlation: int32(binary.BigEndian.Uint32(msg[4:8]))}
+		out = append(out, r)
 		body := msg[8:]
-		if len(body) < 2 {
-			continue
-		}
 		idLen := max(int(int16(binary.BigEndian.Uint16(body[:2]))), 0)
 		if 2+idLen > len(body) {
-			out = append(out, r)
 			continue
 		}
 		body = body[2+idLen:]
-		req := kmsg.NewProduceRequest()
-		req.Version = r.version
+		req := kmsg.RequestForKey(r.key)
+		if req == nil {
+			continue
+		}
+		req.SetVersion(r.version)
 		if req.IsFlexible() { // request header v2: an empty tag buffer
 			if len(body) == 0 || body[0] != 0 {
-				out = append(out, r)
 				continue
 			}
 			body = body[1:]
 		}
-		if err := req.ReadFrom(body); err == nil {
-			for _, t := range req.Topics {
-				for _, p := range t.Partitions {
-					var rb kmsg.RecordBatch
-					desc := "unreadable batch"
-					if rb.ReadFrom(p.Records) == nil {
-						desc = fmt.Sprintf("pid %d epoch %d seq %d (%d records)", rb.ProducerID, rb.ProducerEpoch, rb.FirstSequence, rb.NumRecords)
-					}
-					r.batches[fmt.Sprintf("%s-%d", t.Topic, p.Partition)] = desc
-				}
-			}
+		if rd, ok := req.(readable); ok && rd.ReadFrom(body) == nil {
+			out[len(out)-1].req = req
 		}
-		out = append(out, r)
 	}
 	return out
+}
+
+// describe says what a held request asked for.
+func (r heldRequest) describe() string {
+	switch req := r.req.(type) {
+	case *kmsg.ProduceRequest:
+		var parts []string
+		for _, t := range req.Topics {
+			for _, p := range t.Partitions {
+				var rb kmsg.RecordBatch
+				desc := "unreadable batch"
+				if rb.ReadFrom(p.Records) == nil {
+					desc = fmt.Sprintf("pid %d epoch %d seq %d (%d records)", rb.ProducerID, rb.ProducerEpoch, rb.FirstSequence, rb.NumRecords)
+				}
+				parts = append(parts, fmt.Sprintf("%s-%d %s", t.Topic, p.Partition, desc))
+			}
+		}
+		return "Produce " + strings.Join(parts, ", ")
+	case *kmsg.EndTxnRequest:
+		return fmt.Sprintf("EndTxn commit=%v pid %d epoch %d", req.Commit, req.ProducerID, req.ProducerEpoch)
+	case nil:
+		return fmt.Sprintf("unreadable request (key %d v%d)", r.key, r.version)
+	}
+	return kmsg.NameForKey(r.key)
+}
+
+func codeName(code int16) string {
+	if err := kerr.ErrorForCode(code); err != nil {
+		return strings.SplitN(err.Error(), ":", 2)[0]
+	}
+	return "NONE"
+}
+
+// answer says what the broker answered.
+func answer(resp kmsg.Response) string {
+	switch resp := resp.(type) {
+	case *kmsg.ProduceResponse:
+		var parts []string
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				parts = append(parts, fmt.Sprintf("%s-%d %s at offset %d", t.Topic, p.Partition, codeName(p.ErrorCode), p.BaseOffset))
+			}
+		}
+		return strings.Join(parts, ", ")
+	case *kmsg.EndTxnResponse:
+		return codeName(resp.ErrorCode)
+	}
+	return "answered"
 }
 
 // readLate reads the broker's answers to the held requests from r, and describes each.
@@ -83,8 +120,7 @@ func readLate(r io.Reader, reqs []heldRequest) []string {
 			out = append(out, fmt.Sprintf("no more answers: %v", err))
 			break
 		}
-		size := int(binary.BigEndian.Uint32(hdr[:4]))
-		body := make([]byte, max(size-4, 0))
+		body := make([]byte, max(int(binary.BigEndian.Uint32(hdr[:4]))-4, 0))
 		if _, err := io.ReadFull(br, body); err != nil {
 			out = append(out, fmt.Sprintf("answer cut short: %v", err))
 			break
@@ -93,25 +129,20 @@ func readLate(r io.Reader, reqs []heldRequest) []string {
 		if !ok {
 			continue
 		}
-		resp := kmsg.NewProduceResponse()
-		resp.Version = q.version
-		if resp.IsFlexible() && len(body) > 0 { // response header v1: an empty tag buffer
+		resp := kmsg.ResponseForKey(q.key)
+		if resp == nil {
+			continue
+		}
+		resp.SetVersion(q.version)
+		// Response header v1 (flexible versions, ApiVersions excepted) ends in a tag buffer.
+		if resp.IsFlexible() && q.key != 18 && len(body) > 0 {
 			body = body[1:]
 		}
 		if err := resp.ReadFrom(body); err != nil {
-			out = append(out, fmt.Sprintf("unreadable answer: %v", err))
+			out = append(out, fmt.Sprintf("%s: unreadable answer: %v", q.describe(), err))
 			continue
 		}
-		for _, t := range resp.Topics {
-			for _, p := range t.Partitions {
-				tp := fmt.Sprintf("%s-%d", t.Topic, p.Partition)
-				code := "NONE"
-				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-					code = err.Error()
-				}
-				out = append(out, fmt.Sprintf("%s [%s]: %s, base offset %d", tp, q.batches[tp], strings.SplitN(code, ":", 2)[0], p.BaseOffset))
-			}
-		}
+		out = append(out, fmt.Sprintf("%s: %s", q.describe(), answer(resp)))
 	}
 	return out
 }

@@ -50,8 +50,8 @@ func TestLateAnswersNameBatchAndError(t *testing.T) {
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
 	held := parseHeld(frameRequest(req, 42))
-	if len(held) != 1 || held[0].correlation != 42 || held[0].version != 9 || held[0].batches["kafkaesque-1"] != "pid 1000 epoch 3 seq 7 (1 records)" {
-		t.Fatalf("parsed %+v; want one v9 request 42 with kafkaesque-1's batch pid 1000 epoch 3 seq 7", held)
+	if len(held) != 1 || held[0].correlation != 42 || held[0].version != 9 || held[0].describe() != "Produce kafkaesque-1 pid 1000 epoch 3 seq 7 (1 records)" {
+		t.Fatalf("parsed %+v; want one v9 Produce, correlation 42", held)
 	}
 
 	resp := kmsg.NewPtrProduceResponse()
@@ -65,7 +65,7 @@ func TestLateAnswersNameBatchAndError(t *testing.T) {
 	st.Partitions = append(st.Partitions, sp)
 	resp.Topics = append(resp.Topics, st)
 	answers := readLate(bytes.NewReader(frameResponse(resp, 42)), held)
-	if len(answers) != 1 || !strings.Contains(answers[0], "kafkaesque-1 [pid 1000 epoch 3 seq 7 (1 records)]: INVALID_PRODUCER_EPOCH") {
+	if len(answers) != 1 || !strings.Contains(answers[0], "Produce kafkaesque-1 pid 1000 epoch 3 seq 7 (1 records): kafkaesque-1 INVALID_PRODUCER_EPOCH at offset -1") {
 		t.Fatalf("answers %q; want kafkaesque-1's batch refused INVALID_PRODUCER_EPOCH", answers)
 	}
 }
