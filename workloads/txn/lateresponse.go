@@ -14,7 +14,7 @@ import (
 // heldRequest is one held request, read back so that the broker's late answer to it can be
 // read and described.
 type heldRequest struct {
-	correlation int32
+	correlation  int32
 	key, version int16
 	req          kmsg.Request // nil when it could not be read
 }
