@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,7 +106,9 @@ func TestHoldConnHoldsProduceUntilRelease(t *testing.T) {
 	held := make(chan *holdConn, 1)
 	errc := make(chan error, 1)
 	go func() {
-		c, err := h.hold(context.Background(), produceAPIKey)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := h.hold(ctx, produceAPIKey)
 		held <- c
 		errc <- err
 	}()
@@ -222,7 +225,9 @@ func TestWorkloadHoldRequestsNamesClientBrokerProcess(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		_, _ = conn.Write(request(produceAPIKey, "v1"))
 	}()
-	id, broker, proc, err := w.HoldRequests(context.Background(), "Produce")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	id, broker, proc, err := w.HoldRequests(ctx, "Produce")
 	if err != nil || id != "t-3" || broker != 2 || proc != 7 {
 		t.Fatalf("HoldRequests = %q, %d, %d, %v; want t-3, broker 2, process 7", id, broker, proc, err)
 	}
@@ -247,7 +252,12 @@ func TestHoldConnHoldsOnlyTheArmedKind(t *testing.T) {
 	conn := dialHeld(t, h, "t-0", b)
 	defer conn.Close()
 	got := make(chan *holdConn, 1)
-	go func() { c, _ := h.hold(context.Background(), endTxnAPIKey); got <- c }()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, _ := h.hold(ctx, endTxnAPIKey)
+		got <- c
+	}()
 	time.Sleep(50 * time.Millisecond)
 	produce, endTxn := request(produceAPIKey, "p"), request(endTxnAPIKey, "commit")
 	for _, p := range [][]byte{produce, endTxn} {
@@ -266,5 +276,15 @@ func TestHoldConnHoldsOnlyTheArmedKind(t *testing.T) {
 	}
 	if r := b.received(200 * time.Millisecond); !bytes.Equal(r, endTxn) {
 		t.Fatalf("after release the broker got %q, want the EndTxn", r)
+	}
+}
+
+func TestHoldRequestsRefusesUnknownKind(t *testing.T) {
+	w := &Workload{}
+	if _, _, _, err := w.HoldRequests(context.Background(), "Fetch"); err == nil || !strings.Contains(err.Error(), `"Fetch"`) {
+		t.Fatalf("HoldRequests(Fetch) = %v; want an error naming it", err)
+	}
+	if w.conns.arm != nil {
+		t.Error("a refused hold armed the connections")
 	}
 }
