@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -133,6 +134,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		// The transaction faults need the workload's clients: look the faults up again.
 		cfg := spec.nemesisConfig()
 		cfg.Txn = tw
+		tw.LogLateAnswers(r.logf)
 		if r.faults, err = cfg.Lookup(spec.Faults); err != nil {
 			return nil, err
 		}
@@ -240,7 +242,12 @@ type workload interface {
 func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *rand.Rand) (workload, error) {
 	w := spec.Workload
 	if w.Name == WorkloadTxn {
-		return txn.New(txnConfig(w, bootstrap), rec, rng)
+		cfg := txnConfig(w, bootstrap)
+		if slices.Contains(spec.Faults, "delay-client-request") || slices.Contains(spec.Faults, "delay-client-end-txn") {
+			// The client must give up on a held request within its op timeout and go on.
+			cfg.RequestTimeoutOverhead = txn.HoldRequestOverhead
+		}
+		return txn.New(cfg, rec, rng)
 	}
 	qc := queueConfig(w, bootstrap)
 	if w.Name != WorkloadGroup {

@@ -17,6 +17,13 @@ type TxnClients interface {
 	Pause(ctx context.Context) (txnID string, process int, err error)
 	// Resume lets the held client go on.
 	Resume(ctx context.Context, txnID string) error
+	// HoldRequests holds the next request named request (RequestProduce, RequestEndTxn) a client
+	// writes, with what follows it on that connection, while the client goes on; it returns once
+	// bytes are held, naming the client, the broker (node id) the request is for, and the
+	// client's process.
+	HoldRequests(ctx context.Context, request string) (txnID string, broker int, process int, err error)
+	// ReleaseRequests delivers the held requests, in order: they arrive late.
+	ReleaseRequests(ctx context.Context, txnID string) error
 }
 
 // errTxnWorkload is every transaction fault's answer to a run without the txn workload.
@@ -31,6 +38,8 @@ func (cfg Config) TxnFaults() []Fault {
 		coordinatorFault{"kill-txn-coordinator", "SIGKILL the coordinator of a random transactional id (FindCoordinator: the leader of its __transaction_state partition); restart it once its session has expired", string(actionKill), keyTxn, cfg},
 		coordinatorFault{"pause-txn-coordinator", "SIGSTOP the coordinator of a random transactional id; SIGCONT it after the hold", string(actionPause), keyTxn, cfg},
 		pauseClientFault{cfg},
+		delayRequestFault{"delay-client-request", RequestProduce, cfg},
+		delayRequestFault{"delay-client-end-txn", RequestEndTxn, cfg},
 	}
 	slices.SortFunc(faults, func(a, b Fault) int { return strings.Compare(a.Name(), b.Name()) })
 	return faults

@@ -20,6 +20,25 @@ type fakeTxnClients struct {
 	resumeErr    error
 	held         string
 	resumed      []string
+	// HoldRequests holds holdID's request to broker holdBroker as process pauseProcess.
+	holdID     string
+	holdBroker int
+	holdErr    error
+	holdAsked  []string // the requests HoldRequests was asked for
+	released   []string
+}
+
+func (f *fakeTxnClients) HoldRequests(_ context.Context, request string) (string, int, int, error) {
+	f.holdAsked = append(f.holdAsked, request)
+	return f.holdID, f.holdBroker, f.pauseProcess, f.holdErr
+}
+
+func (f *fakeTxnClients) ReleaseRequests(_ context.Context, txnID string) error {
+	f.released = append(f.released, txnID)
+	if txnID != f.holdID {
+		return errors.New("no such held request")
+	}
+	return nil
 }
 
 func (f *fakeTxnClients) TransactionalIDs() []string { return slices.Clone(f.ids) }
@@ -56,7 +75,7 @@ func txnConfig(clients TxnClients) Config {
 }
 
 func TestTxnFaultsListedApart(t *testing.T) {
-	want := []string{"isolate-txn-coordinator", "kill-txn-coordinator", "pause-client", "pause-txn-coordinator"}
+	want := []string{"delay-client-end-txn", "delay-client-request", "isolate-txn-coordinator", "kill-txn-coordinator", "pause-client", "pause-txn-coordinator"}
 	if got := Names(TxnFaults()); !slices.Equal(got, want) {
 		t.Errorf("TxnFaults() = %v, want %v", got, want)
 	}

@@ -98,6 +98,7 @@ func (c *client) open() error {
 	}
 	c.prod, c.cons = prod, cons
 	c.proc = c.w.cfg.Processes.Next()
+	c.w.procs.set(c.txnID, c.proc)
 	c.unfenced = true
 	return nil
 }

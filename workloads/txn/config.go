@@ -76,6 +76,11 @@ type Config struct {
 	// OpTimeout bounds each step of a transaction (begin, a send, the commit or abort) and each
 	// drain fetch; default DefaultOpTimeout.
 	OpTimeout time.Duration
+	// RequestTimeoutOverhead is the producers' kgo request timeout overhead: how long past its
+	// own timeout (OpTimeout/2 for a produce request) a request is given up and retried on a
+	// new connection; 0: kgo's default (10 s). delay-client-request runs with
+	// HoldRequestOverhead, so the client gives up on a held request within its op timeout.
+	RequestTimeoutOverhead time.Duration
 	// Rate limits each client to this many transactions per second; 0: no limit.
 	Rate float64
 	// Processes allocates process ids; nil means the workload has its own. Share one allocator
@@ -119,6 +124,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.AbortRate < 0 || c.AbortRate > 1 || math.IsNaN(c.AbortRate) {
 		bad("AbortRate must be in [0, 1], got %v", c.AbortRate)
+	}
+	if c.RequestTimeoutOverhead < 0 {
+		bad("RequestTimeoutOverhead must not be negative, got %s", c.RequestTimeoutOverhead)
 	}
 	if c.TxnDelay < 0 || c.CrashInterval < 0 || c.OpTimeout < 0 {
 		bad("TxnDelay, CrashInterval and OpTimeout must not be negative (got %s, %s, %s)", c.TxnDelay, c.CrashInterval, c.OpTimeout)

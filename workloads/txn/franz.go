@@ -46,8 +46,12 @@ type opener interface {
 	consumer(txnID string, positions []int64) (consumer, error)
 }
 
-// franzOpener builds franz-go clients.
-type franzOpener struct{ cfg Config }
+// franzOpener builds franz-go clients; its producers dial through conns, which can hold their
+// requests (HoldRequests).
+type franzOpener struct {
+	cfg   Config
+	conns *connHolds
+}
 
 func baseOpts(cfg Config, clientID string) []kgo.Opt {
 	return []kgo.Opt{
@@ -73,7 +77,11 @@ func (o franzOpener) producer(txnID string) (producer, error) {
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(franzLinger),
 		kgo.ProduceRequestTimeout(max(o.cfg.OpTimeout/2, minProduceTimeout)),
+		kgo.Dialer(o.conns.dialer(txnID, &net.Dialer{Timeout: dialTimeout})),
 	)
+	if o.cfg.RequestTimeoutOverhead > 0 {
+		opts = append(opts, kgo.RequestTimeoutOverhead(o.cfg.RequestTimeoutOverhead))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("franz-go transactional producer %s: %w", txnID, err)

@@ -34,8 +34,12 @@ type Workload struct {
 	// past it as the queue's drain does.
 	acked []atomic.Int64
 	holds holds
-	stats counters
-	ran   atomic.Bool
+	// conns holds producers' requests (HoldRequests); procs finds a held producer's process.
+	conns    connHolds
+	procs    processes
+	brokerOf func(ctx context.Context, addr string) (int, error) // tests: the broker at addr
+	stats    counters
+	ran      atomic.Bool
 }
 
 // New checks cfg and prepares the workload; rng seeds every client's choices.
@@ -51,7 +55,9 @@ func New(cfg Config, rec *history.Recorder, rng *rand.Rand) (*Workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newWorkload(cfg, rec, rng, admin, franzOpener{cfg}), nil
+	w := newWorkload(cfg, rec, rng, admin, nil)
+	w.open = franzOpener{cfg: cfg, conns: &w.conns}
+	return w, nil
 }
 
 // newWorkload builds the workload around a checked cfg; tests pass fakes as open.
@@ -125,10 +131,11 @@ func (w *Workload) Run(ctx context.Context) error {
 // Close releases held clients and the admin client; the clients close their own when Run ends.
 func (w *Workload) Close() error {
 	w.holds.releaseAll()
+	err := w.conns.releaseAll()
 	if w.admin != nil {
 		w.admin.Close()
 	}
-	return nil
+	return err
 }
 
 // Stats returns a snapshot of the counters; safe to call at any time.
