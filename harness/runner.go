@@ -8,7 +8,6 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -242,12 +241,7 @@ type workload interface {
 func newWorkload(spec RunSpec, bootstrap []string, rec *history.Recorder, rng *rand.Rand) (workload, error) {
 	w := spec.Workload
 	if w.Name == WorkloadTxn {
-		cfg := txnConfig(w, bootstrap)
-		if slices.Contains(spec.Faults, "delay-client-request") || slices.Contains(spec.Faults, "delay-client-end-txn") {
-			// The client must give up on a held request within its op timeout and go on.
-			cfg.RequestTimeoutOverhead = txn.HoldRequestOverhead
-		}
-		return txn.New(cfg, rec, rng)
+		return txn.New(txnConfig(w, spec.Faults, bootstrap), rec, rng)
 	}
 	qc := queueConfig(w, bootstrap)
 	if w.Name != WorkloadGroup {

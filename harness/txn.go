@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker"
@@ -105,7 +106,7 @@ func (w *WorkloadSpec) txnDefaults() error {
 		return errors.Join(errs...)
 	}
 	// The workload's own checks, with a stand-in for the brokers it does not know yet.
-	if _, err := txn.SettingsOf(txnConfig(*w, bootstrapUnknown)); err != nil {
+	if _, err := txn.SettingsOf(txnConfig(*w, nil, bootstrapUnknown)); err != nil {
 		return fmt.Errorf("run spec: %w", err)
 	}
 	return nil
@@ -113,20 +114,25 @@ func (w *WorkloadSpec) txnDefaults() error {
 
 // txnConfig is the txn workload's config for w (defaults filled in), its clients bootstrapping
 // from bootstrap.
-func txnConfig(w WorkloadSpec, bootstrap []string) txn.Config {
+func txnConfig(w WorkloadSpec, faults []string, bootstrap []string) txn.Config {
 	t := w.Txn
-	return txn.Config{
+	cfg := txn.Config{
 		Bootstrap: bootstrap, Topic: w.Topic, Partitions: w.Partitions, Clients: w.Producers,
 		Isolation: txn.Isolation(t.Isolation), AbortRate: *t.AbortRate, TxnDelay: t.Delay,
 		CrashInterval: w.CrashInterval, TxnTimeout: t.Timeout, Rate: w.Rate,
 	}
+	if slices.Contains(faults, "delay-client-request") || slices.Contains(faults, "delay-client-end-txn") {
+		// A client must give up on a held request within its op timeout and go on.
+		cfg.RequestTimeoutOverhead = txn.HoldRequestOverhead
+	}
+	return cfg
 }
 
 // txnRunConfig is config.json's record for the txn workload: its settings, and the anomalies
 // Kafka's design allows at its isolation level.
 func txnRunConfig(spec RunSpec) (*txn.Settings, map[checker.AnomalyType]string) {
 	allowed := checktxn.Allowed(spec.Workload.Txn.Isolation)
-	settings, err := txn.SettingsOf(txnConfig(spec.Workload, bootstrapUnknown))
+	settings, err := txn.SettingsOf(txnConfig(spec.Workload, spec.Faults, bootstrapUnknown))
 	if err != nil {
 		return nil, allowed // txnDefaults refused this spec already; nothing runs
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/workloads"
+	"github.com/kafkaesque/kafkaesque/workloads/txn"
 )
 
 // The txn workload's defaults: franz-go, idempotent, read-committed, the default abort rate and
@@ -71,5 +72,27 @@ func TestTxnDelayAgainstTimeout(t *testing.T) {
 	s = specWith(WorkloadSpec{Name: WorkloadTxn, Acks: workloads.AcksAll, Txn: &TxnSpec{Delay: 3 * time.Second, Timeout: 10 * time.Second}})
 	if err := s.Validate(); err != nil {
 		t.Errorf("3 x 3s against a 10s timeout: %v", err)
+	}
+}
+
+// The delay faults shorten the producers' request timeout overhead, and config.json says so.
+func TestTxnRunConfigRecordsTheRequestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		faults []string
+		want   time.Duration
+	}{
+		{nil, 0},
+		{[]string{"delay-client-end-txn"}, txn.HoldRequestOverhead},
+	} {
+		s := specWith(WorkloadSpec{Name: WorkloadTxn, Acks: workloads.AcksAll})
+		s.Faults = tc.faults
+		s, err := s.withDefaults()
+		if err != nil && tc.faults == nil {
+			t.Fatal(err)
+		}
+		cfg := newRunConfig(s)
+		if cfg.Transactions == nil || cfg.Transactions.RequestTimeoutOverhead != tc.want {
+			t.Errorf("faults %v: transactions %+v, want request timeout overhead %s", tc.faults, cfg.Transactions, tc.want)
+		}
 	}
 }

@@ -163,6 +163,9 @@ type Settings struct {
 	// Linger is how long a partition's batch waits for more records before it is sent.
 	Linger    time.Duration `json:"linger"`
 	OpTimeout time.Duration `json:"op_timeout"`
+	// RequestTimeoutOverhead is kgo's request timeout overhead; 0: kgo's default (10 s). The
+	// delay faults shorten it so the client gives up on a held request and goes on.
+	RequestTimeoutOverhead time.Duration `json:"request_timeout_overhead,omitempty"`
 }
 
 // franz-go settings the producers run with, pinned so that what Settings records is what ran.
@@ -191,6 +194,6 @@ func settingsOf(c Config) Settings {
 		TxnDelay: c.TxnDelay, CrashInterval: c.CrashInterval, MaxMops: c.MaxMops,
 		MaxInFlight: franzMaxInFlight,
 		Retries:     "unlimited within the op timeout (kgo's own, deduplicated by sequence number; the workload never resends a value)",
-		Linger:      franzLinger, OpTimeout: c.OpTimeout,
+		Linger:      franzLinger, OpTimeout: c.OpTimeout, RequestTimeoutOverhead: c.RequestTimeoutOverhead,
 	}
 }
