@@ -24,9 +24,6 @@ func (w *WorkloadSpec) clientDefaults() error {
 		idempotent := workloads.DefaultIdempotent(w.Client)
 		w.Idempotent = &idempotent
 	}
-	if w.Name == WorkloadTxn {
-		return nil // txnDefaults settled the client
-	}
 	if w.Client != workloads.ClientKafkaGo && w.Name == WorkloadGroup {
 		return errors.New("run spec: the group workload's producers are kafka-go's; --client franz drives the queue workload")
 	}

@@ -178,13 +178,14 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 	if w.CrashInterval > 0 && w.Name == WorkloadGroup {
 		return s, errors.New("run spec: crash-client crashes the queue workload's consumers; the group workload's members are crashed by the kill-group-leader fault")
 	}
+	// The txn workload's client is settled by txnDefaults (franz-go, idempotent); the others'
+	// by clientDefaults. txnDefaults also refuses transaction settings for the others.
 	if err := w.txnDefaults(); err != nil {
 		return s, err
 	}
 	if w.Name == WorkloadTxn {
 		s.Cluster.BrokerConfig = withTxnBrokerDefaults(s.Cluster.BrokerConfig)
-	}
-	if err := w.clientDefaults(); err != nil {
+	} else if err := w.clientDefaults(); err != nil {
 		return s, err
 	}
 	if s.OutDir == "" {

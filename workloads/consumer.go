@@ -65,11 +65,16 @@ func (c *consumer) run(ctx context.Context) error {
 
 // scheduleCrash draws the next crash time, exponentially distributed after now.
 func (c *consumer) scheduleCrash(now time.Time) {
-	if c.q.cfg.CrashInterval <= 0 {
-		c.nextCrash = time.Time{}
-		return
+	c.nextCrash = NextCrash(c.rng, now, c.q.cfg.CrashInterval)
+}
+
+// NextCrash draws a client's next deliberate crash (Jepsen's crash-client): exponentially
+// distributed after now with the given mean; the zero time when mean is not positive (never).
+func NextCrash(rng *rand.Rand, now time.Time, mean time.Duration) time.Time {
+	if mean <= 0 {
+		return time.Time{}
 	}
-	c.nextCrash = now.Add(time.Duration(c.rng.ExpFloat64() * float64(c.q.cfg.CrashInterval)))
+	return now.Add(time.Duration(rng.ExpFloat64() * float64(mean)))
 }
 
 // crash records the current process's crash (invoke, then info), drops the client and its

@@ -55,19 +55,7 @@ func quorumRow(p *Plot, spans []rundir.QuorumSpan, ax TimeAxis, y, bottom float6
 // (coloured like partition leaders) and a tick at each member's rebalance.
 func groupRow(p *Plot, s *rundir.HistoryScan, ax TimeAxis, y float64, end int64) {
 	p.Texts = append(p.Texts, Text{X: plotLeft - 6, Y: y + 12, Text: "group", Class: "rowlabel"})
-	for i, c := range s.Coordinators {
-		until := end
-		if i+1 < len(s.Coordinators) {
-			until = s.Coordinators[i+1].Time
-		}
-		x1, x2 := ax.X(c.Time), ax.X(until)
-		w := round1(max(x2-x1, 0.5))
-		title := fmt.Sprintf("group coordinator: %s from %.2fs to %.2fs", rundir.BrokerName(c.Broker), rundir.Seconds(c.Time), rundir.Seconds(until))
-		p.Rects = append(p.Rects, Rect{X: x1, Y: y, W: w, H: 14, Class: leaderClass(c.Broker), Title: title})
-		if w >= 14 {
-			p.Texts = append(p.Texts, Text{X: x1 + 3, Y: y + 11, Text: strconv.Itoa(c.Broker), Class: "ldrlabel"})
-		}
-	}
+	coordinatorSpans(p, s.Coordinators, "group coordinator", ax, y, end)
 	for _, rb := range s.Rebalances {
 		x := ax.X(rb.Time)
 		role := "member"
@@ -87,14 +75,20 @@ func txnCoordinatorRow(p *Plot, tc rundir.TxnCoordinator, ax TimeAxis, y float64
 		label = "txn " + label[i+1:]
 	}
 	p.Texts = append(p.Texts, Text{X: plotLeft - 6, Y: y + 12, Text: label, Class: "rowlabel"})
-	for i, c := range tc.Events {
+	coordinatorSpans(p, tc.Events, "transaction coordinator of "+tc.TxnID, ax, y, end)
+}
+
+// coordinatorSpans draws a coordinator's broker over time on one row, from each change until the
+// next (the last until end), coloured like partition leaders and titled what.
+func coordinatorSpans(p *Plot, changes []rundir.GroupEvent, what string, ax TimeAxis, y float64, end int64) {
+	for i, c := range changes {
 		until := end
-		if i+1 < len(tc.Events) {
-			until = tc.Events[i+1].Time
+		if i+1 < len(changes) {
+			until = changes[i+1].Time
 		}
 		x1, x2 := ax.X(c.Time), ax.X(until)
 		w := round1(max(x2-x1, 0.5))
-		title := fmt.Sprintf("transaction coordinator of %s: %s from %.2fs to %.2fs", tc.TxnID, rundir.BrokerName(c.Broker), rundir.Seconds(c.Time), rundir.Seconds(until))
+		title := fmt.Sprintf("%s: %s from %.2fs to %.2fs", what, rundir.BrokerName(c.Broker), rundir.Seconds(c.Time), rundir.Seconds(until))
 		p.Rects = append(p.Rects, Rect{X: x1, Y: y, W: w, H: 14, Class: leaderClass(c.Broker), Title: title})
 		if w >= 14 {
 			p.Texts = append(p.Texts, Text{X: x1 + 3, Y: y + 11, Text: strconv.Itoa(c.Broker), Class: "ldrlabel"})

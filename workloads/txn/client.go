@@ -122,11 +122,7 @@ func (c *client) replace() error {
 }
 
 func (c *client) scheduleCrash(now time.Time) {
-	if c.w.cfg.CrashInterval <= 0 {
-		c.nextCrash = time.Time{}
-		return
-	}
-	c.nextCrash = now.Add(time.Duration(c.rng.ExpFloat64() * float64(c.w.cfg.CrashInterval)))
+	c.nextCrash = workloads.NextCrash(c.rng, now, c.w.cfg.CrashInterval)
 }
 
 func (c *client) crashDue() bool {
