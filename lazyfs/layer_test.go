@@ -254,3 +254,15 @@ func TestNewRefusesStateInsideBacking(t *testing.T) {
 		t.Fatal("a state directory inside the backing directory was accepted")
 	}
 }
+
+// A file opened write-only (echo >> file) is overwritten through the layer, which must read
+// what it overwrites.
+func TestWriteOnlyOpenKeepsOverwrittenBytes(t *testing.T) {
+	f := newFixture(t, map[string]string{"f": "durable"})
+	fd, ino, err := f.l.Open("f", unix.O_WRONLY)
+	f.must(err)
+	defer unix.Close(fd)
+	f.write(fd, ino, 0, "LOST")
+	f.lose()
+	f.expectTree(map[string]string{"f": "durable"})
+}

@@ -75,7 +75,16 @@ func (l *Layer) Open(rel string, flags int) (int, uint64, error) {
 func (l *Layer) openLocked(rel string, flags int, mode uint32) (int, uint64, error) {
 	var before unix.Stat_t
 	existed := unix.Lstat(l.abs(rel), &before) == nil
-	fd, err := unix.Open(l.abs(rel), flags&^(unix.O_TRUNC|unix.O_DIRECT), mode)
+	trunc := flags&unix.O_TRUNC != 0
+	flags &^= unix.O_TRUNC | unix.O_DIRECT
+	fd, err := -1, error(unix.EACCES)
+	if flags&unix.O_ACCMODE == unix.O_WRONLY {
+		// Saving what a write overwrites needs reads; root may read what it may write.
+		fd, err = unix.Open(l.abs(rel), flags&^unix.O_ACCMODE|unix.O_RDWR, mode)
+	}
+	if err == unix.EACCES {
+		fd, err = unix.Open(l.abs(rel), flags, mode)
+	}
 	if err != nil {
 		return -1, 0, err
 	}
@@ -90,7 +99,7 @@ func (l *Layer) openLocked(rel string, flags int, mode uint32) (int, uint64, err
 	switch {
 	case !existed:
 		s.newFile()
-	case flags&unix.O_TRUNC != 0 && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Size > 0:
+	case trunc && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Size > 0:
 		if err := s.truncate(fd, 0); err != nil {
 			unix.Close(fd)
 			return -1, 0, err
