@@ -123,4 +123,3 @@ func (m *Mount) Wait() {
 		}
 	}
 }
-
