@@ -70,6 +70,9 @@ cat /tmp/lazyfs.log; exit 1`)
 // privileged), write, fsync part, lose the un-fsynced state, restart; exactly the un-fsynced
 // part is gone: bytes, files and directory entries.
 func TestDockerLoseUnfsyncedOnARealContainer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker and half a minute")
+	}
 	cluster.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

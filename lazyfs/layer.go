@@ -33,6 +33,7 @@ import (
 // Layer is the undo record over one backing directory. Its methods take paths relative to the
 // backing directory. It is safe for concurrent use.
 type Layer struct {
+	opts  Options
 	root  string // the backing directory
 	state string // where unlinked durable inodes wait; on the backing's filesystem, outside it
 
@@ -42,6 +43,16 @@ type Layer struct {
 	refs  map[uint64]int               // inode -> durable entries naming it
 	grave map[uint64]string            // inode -> its name in state, when moved there
 	seq   int
+}
+
+// Options choose between models of when directory entries become durable.
+type Options struct {
+	// Journal makes any fsync (of a file or a directory) make every directory entry change
+	// made before it durable, as a journaling filesystem's commit does (ext4, xfs: one fsync
+	// commits the running transaction, which holds all earlier metadata changes). Without it
+	// (the default, LazyFS's and POSIX's model) a directory's entries become durable only when
+	// that directory is fsynced.
+	Journal bool
 }
 
 // Stats is what the layer holds that is not durable.
@@ -54,7 +65,7 @@ type Stats struct {
 
 // New starts a layer over root, with state as its state directory (created, emptied; it must be
 // on root's filesystem, outside root). The current content of root is taken as durable.
-func New(root, state string) (*Layer, error) {
+func New(root, state string, opts Options) (*Layer, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -88,7 +99,7 @@ func New(root, state string) (*Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lazyfs: state directory %s must be on the backing directory's filesystem (rename between them: %w)", state, err)
 	}
-	l := &Layer{root: root, state: state}
+	l := &Layer{opts: opts, root: root, state: state}
 	l.reset()
 	return l, nil
 }
@@ -149,17 +160,29 @@ func (l *Layer) Allocate(fd int, ino uint64, off, length int64, mode uint32) err
 // of the backing file, then the undo record is dropped.
 func (l *Layer) Fsync(fd int, ino uint64, datasync bool) error {
 	s := l.file(ino)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	sync := unix.Fsync
 	if datasync {
 		sync = unix.Fdatasync
 	}
-	if err := sync(fd); err != nil {
-		return err
+	s.mu.Lock()
+	err := sync(fd)
+	if err == nil {
+		s.clean()
 	}
-	s.clean()
-	return nil
+	s.mu.Unlock() // before l.mu: openLocked takes l.mu, then a file's mu
+	if err == nil && l.opts.Journal {
+		l.mu.Lock()
+		l.commitEntries()
+		l.mu.Unlock()
+	}
+	return err
+}
+
+// commitEntries makes every directory's entries durable (a journal commit).
+func (l *Layer) commitEntries() {
+	for dir := range l.dirs {
+		l.dropDir(dir)
+	}
 }
 
 // FsyncDir makes the entries of directory rel durable.
@@ -178,7 +201,11 @@ func (l *Layer) FsyncDir(rel string) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	l.dropDir(st.Ino)
+	if l.opts.Journal {
+		l.commitEntries()
+	} else {
+		l.dropDir(st.Ino)
+	}
 	return nil
 }
 

@@ -18,6 +18,10 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, files map[string]string) *fixture {
+	return newFixtureWith(t, files, Options{})
+}
+
+func newFixtureWith(t *testing.T, files map[string]string, opts Options) *fixture {
 	t.Helper()
 	base := t.TempDir()
 	root := filepath.Join(base, "backing")
@@ -33,7 +37,7 @@ func newFixture(t *testing.T, files map[string]string) *fixture {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	l, err := New(root, filepath.Join(base, "state"))
+	l, err := New(root, filepath.Join(base, "state"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +254,7 @@ func TestSyncMakesEverythingDurable(t *testing.T) {
 
 func TestNewRefusesStateInsideBacking(t *testing.T) {
 	root := t.TempDir()
-	if _, err := New(root, filepath.Join(root, "state")); err == nil {
+	if _, err := New(root, filepath.Join(root, "state"), Options{}); err == nil {
 		t.Fatal("a state directory inside the backing directory was accepted")
 	}
 }
@@ -265,4 +269,25 @@ func TestWriteOnlyOpenKeepsOverwrittenBytes(t *testing.T) {
 	f.write(fd, ino, 0, "LOST")
 	f.lose()
 	f.expectTree(map[string]string{"f": "durable"})
+}
+
+// With Journal, an fsync of any file commits every earlier entry change (ZooKeeper's snapshot
+// directory, made by mkdir and never fsynced, survives the fsync of the snapshot in it); without
+// it, it does not.
+func TestJournalCommitsEntriesOnAnyFsync(t *testing.T) {
+	for _, journal := range []bool{false, true} {
+		f := newFixtureWith(t, map[string]string{"myid": "1"}, Options{Journal: journal})
+		f.must(f.l.Mkdir(".", "version-2", 0o755))
+		fd, ino := f.open("version-2/snapshot.0", true)
+		f.write(fd, ino, 0, "snap")
+		f.must(f.l.Fsync(fd, ino, false))
+		fd2, ino2 := f.open("later", true)
+		f.write(fd2, ino2, 0, "after the last fsync")
+		f.lose()
+		want := map[string]string{"myid": "1"}
+		if journal {
+			want = map[string]string{"myid": "1", "version-2": "/", "version-2/snapshot.0": "snap"}
+		}
+		f.expectTree(want)
+	}
 }
