@@ -8,8 +8,9 @@
 #   node.sh start - let the supervisor start the JVM again node.sh pid   - print the JVM's pid
 #   node.sh lazyfs stats|lose-unfsynced|sync - the lazyfs control command, for each LAZYFS_DIRS
 # LAZYFS_DIRS (unset: nothing changes) lists data directories (e.g. /data/kafka) to serve through
-# lazyfs (docs/lazyfs.md), which then keeps their un-fsynced writes apart; the container needs
-# /dev/fuse and CAP_SYS_ADMIN. Each DIR's tree lives in DIR-backing; its control socket is
+# lazyfs (docs/lazyfs.md; LAZYFS_ARGS: extra mount flags such as -journal), which then keeps their
+# un-fsynced writes apart; the container needs /dev/fuse and CAP_SYS_ADMIN. Each DIR's tree
+# lives in DIR-backing; its control socket is
 # /run/kafkaesque/lazyfs-<basename of DIR>.sock. They are mounted before anything writes there,
 # and synced (made durable) right before the JVM first starts.
 # The harness writes the role's config file into /etc/kafkaesque before the first start.
@@ -64,7 +65,8 @@ if [ -n "${LAZYFS_DIRS:-}" ]; then
   mkdir -p "$run_dir"
   for d in $LAZYFS_DIRS; do
     sock=$(lazyfs_socket "$d") log="$run_dir/lazyfs-$(basename "$d").log"
-    lazyfs mount -backing "$d-backing" -control "$sock" "$d" 2>"$log" &
+    # shellcheck disable=SC2086
+    lazyfs mount ${LAZYFS_ARGS:-} -backing "$d-backing" -control "$sock" "$d" 2>"$log" &
     tries=0
     until lazyfs ctl -control "$sock" stats >/dev/null 2>&1; do
       tries=$((tries + 1))
