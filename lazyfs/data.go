@@ -30,7 +30,7 @@ type fileState struct {
 	minSize     int64 // the smallest size since the last fsync
 	size        int64 // the current size
 	pages       map[int64]savedPage
-	changed     []span // sorted, disjoint: bytes below durableSize that differ from durable
+	changed     []span // sorted, disjoint: bytes written, punched or cut since the last fsync
 }
 
 // begin starts tracking at the first change since the last fsync: the file as it is now is
@@ -59,8 +59,9 @@ func (s *fileState) newFile() {
 	s.pages, s.changed = map[int64]savedPage{}, nil
 }
 
-// pending is the number of bytes that differ from the durable content: durable bytes changed
-// or cut, and bytes past the durable end.
+// pending is the number of bytes a loss drops: bytes written (or punched) since the last fsync,
+// and durable bytes cut by truncate. A file extended by truncate (a hole, as Kafka preallocates
+// its indexes) counts for the bytes written into it, not for its new size.
 func (s *fileState) pending() int64 {
 	if !s.dirty {
 		return 0
@@ -68,9 +69,6 @@ func (s *fileState) pending() int64 {
 	var n int64
 	for _, c := range s.changed {
 		n += c.to - c.from
-	}
-	if s.size > s.durableSize {
-		n += s.size - s.durableSize
 	}
 	return n
 }
@@ -110,9 +108,8 @@ func (s *fileState) preserve(fd int, from, to int64) error {
 	return nil
 }
 
-// markChanged records [from, to) as changed, clipped to the durable size.
+// markChanged records [from, to) as changed.
 func (s *fileState) markChanged(from, to int64) {
-	to = min(to, s.durableSize)
 	if from >= to {
 		return
 	}
@@ -128,6 +125,17 @@ func (s *fileState) markChanged(from, to int64) {
 		merged = append(merged, c)
 	}
 	s.changed = merged
+}
+
+// keepBelow forgets changes at or past size: those bytes are gone (a truncate).
+func (s *fileState) keepBelow(size int64) {
+	kept := s.changed[:0]
+	for _, c := range s.changed {
+		if c.from < size {
+			kept = append(kept, span{c.from, min(c.to, size)})
+		}
+	}
+	s.changed = kept
 }
 
 // write writes data at off through fd, keeping what it overwrites.
@@ -162,6 +170,7 @@ func (s *fileState) truncate(fd int, size int64) error {
 	if err := unix.Ftruncate(fd, size); err != nil {
 		return err
 	}
+	s.keepBelow(size)
 	if size < s.durableSize {
 		s.markChanged(size, s.durableSize)
 	}
@@ -212,7 +221,7 @@ func (s *fileState) allocate(fd int, off, length int64, mode uint32) error {
 		return err
 	}
 	if mode&content != 0 {
-		s.markChanged(off, off+length)
+		s.markChanged(off, min(off+length, max(s.size, s.durableSize)))
 	}
 	if mode&unix.FALLOC_FL_KEEP_SIZE == 0 {
 		s.size = max(s.size, off+length)
