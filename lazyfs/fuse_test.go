@@ -2,8 +2,12 @@ package lazyfs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,28 +78,49 @@ func fsyncDir(t *testing.T, p string) {
 	}
 }
 
-// mmapWrite maps the file at p (size bytes), copies data at off into the mapping, msyncs it when
-// asked, and unmaps it.
+// mmapWrite has a child process map the file at p (size bytes), copy data at off into the
+// mapping, msync it when asked, and unmap it. Not this process: a page fault on a FUSE mapping
+// served by the same Go process can deadlock with the garbage collector's stop-the-world.
 func mmapWrite(t *testing.T, p string, size int, off int, data string, msync bool) {
 	t.Helper()
-	fh, err := os.OpenFile(p, os.O_RDWR, 0)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("LAZYFS_TEST_MMAP=%s|%d|%d|%s|%t", p, size, off, data, msync))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mmap writer: %v: %s", err, out)
+	}
+}
+
+// TestMain is the mmap writer when LAZYFS_TEST_MMAP is set (see mmapWrite).
+func TestMain(m *testing.M) {
+	if spec := os.Getenv("LAZYFS_TEST_MMAP"); spec != "" {
+		if err := mmapChild(strings.Split(spec, "|")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func mmapChild(f []string) error {
+	size, _ := strconv.Atoi(f[1])
+	off, _ := strconv.Atoi(f[2])
+	fh, err := os.OpenFile(f[0], os.O_RDWR, 0)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer fh.Close()
 	mem, err := unix.Mmap(int(fh.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	copy(mem[off:], data)
-	if msync {
+	copy(mem[off:], f[3])
+	if f[4] == "true" {
 		if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	if err := unix.Munmap(mem); err != nil {
-		t.Fatal(err)
-	}
+	return unix.Munmap(mem)
 }
 
 func TestFUSELoseDropsExactlyTheUnfsyncedState(t *testing.T) {
