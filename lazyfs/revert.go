@@ -67,7 +67,8 @@ func walk(root, state string) (*tree, error) {
 		}
 		return nil
 	}
-	for i, dir := range []string{root, state} {
+	// The state directory first: an inode with a name in both keeps its place in the tree.
+	for i, dir := range []string{state, root} {
 		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY, 0)
 		if err != nil {
 			t.close()
@@ -79,7 +80,7 @@ func walk(root, state string) (*tree, error) {
 			t.close()
 			return nil, err
 		}
-		if i == 1 {
+		if i == 0 {
 			t.state = st.Ino
 		}
 		if err := visit(fd, st.Ino); err != nil {
@@ -140,7 +141,7 @@ func (l *Layer) Lose() (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("lazyfs: walking the backing tree: %w", err)
 	}
-	defer t.close()
+	defer func() { t.close() }() // t is walked again below
 	stateFD := t.dirFD[t.state]
 	// 1. Move every entry a durable state does not hold into the state directory.
 	for dir, durable := range l.dirs {
@@ -197,7 +198,11 @@ func (l *Layer) Lose() (Result, error) {
 			}
 		}
 	}
-	// 3. Durable file content back.
+	// 3. Durable file content back, for every file the tree now reaches.
+	t.close()
+	if t, err = walk(l.root, l.state); err != nil {
+		return res, fmt.Errorf("lazyfs: walking the restored tree: %w", err)
+	}
 	for ino, s := range l.files {
 		if s.pending() > 0 {
 			res.Files++
