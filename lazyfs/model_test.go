@@ -141,8 +141,8 @@ func runReference(t *testing.T, rng *rand.Rand, journal bool) {
 		d := r.nodes[ids[dir]]
 		name := fmt.Sprintf("n%d", rng.Intn(4))
 		existing, exists := d.entries[name]
-		op := rng.Intn(9)
-		if len(files) == 0 && op < 4 {
+		op := rng.Intn(12)
+		if len(files) == 0 && (op < 4 || op >= 9) {
 			op = 4
 		}
 		var err error
@@ -225,6 +225,34 @@ func runReference(t *testing.T, rng *rand.Rand, journal bool) {
 				td.entries[toName] = existing
 			}
 			log = append(log, fmt.Sprintf("rename %s %s", filepath.Join(dir, name), filepath.Join(to, toName)))
+		case 9: // a hard link to a file, in any directory
+			p := files[rng.Intn(len(files))]
+			if exists {
+				continue
+			}
+			err = f.l.Change([]string{dir}, func() error {
+				return unix.Link(filepath.Join(f.root, p), filepath.Join(f.root, dir, name))
+			})
+			d.entries[name] = ids[p]
+			log = append(log, fmt.Sprintf("link %s %s", p, filepath.Join(dir, name)))
+		case 10: // open with O_TRUNC
+			p := files[rng.Intn(len(files))]
+			fd, _, e := f.l.Open(p, unix.O_WRONLY|unix.O_TRUNC)
+			err = e
+			unix.Close(fd)
+			r.nodes[ids[p]].data = nil
+			log = append(log, "open-trunc "+p)
+		case 11: // punch a hole
+			p := files[rng.Intn(len(files))]
+			n := r.nodes[ids[p]]
+			off, length := rng.Intn(3*pageSize), 1+rng.Intn(2*pageSize)
+			fd, ino := f.open(p, false)
+			err = f.l.Allocate(fd, ino, int64(off), int64(length), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE)
+			unix.Close(fd)
+			for i := off; i < min(off+length, len(n.data)); i++ {
+				n.data[i] = 0
+			}
+			log = append(log, fmt.Sprintf("punch %s %d+%d", p, off, length))
 		case 8: // fsync a directory
 			f.must(f.l.FsyncDir(dir))
 			d.durEnts = copyEnts(d.entries)
