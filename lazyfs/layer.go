@@ -236,6 +236,10 @@ func (l *Layer) dropDir(ino uint64) {
 func (l *Layer) Stats() (Stats, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.statsLocked()
+}
+
+func (l *Layer) statsLocked() (Stats, error) {
 	var st Stats
 	for _, f := range l.files {
 		f.mu.Lock()

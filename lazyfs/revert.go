@@ -249,14 +249,15 @@ func (l *Layer) clearState() error {
 }
 
 // Sync makes everything durable (syncfs of the backing filesystem, then every record is
-// dropped) and reports what was not durable before.
+// dropped) and reports what was not durable before. Writes that race with it may count as
+// either.
 func (l *Layer) Sync() (Result, error) {
-	st, err := l.Stats()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, err := l.statsLocked()
 	if err != nil {
 		return Result{}, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	fd, err := unix.Open(l.root, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return Result{}, err
