@@ -8,7 +8,8 @@
 #   2. kafkaesque/node:<VERSION>       the base plus that version's jars from Maven Central
 #      (org.apache.kafka:kafka_2.13 and a logging binding), resolved into images/.build/<VERSION>/.
 #      Its labels say what it holds (io.kafkaesque.kafka-version, zookeeper-version, java, modes,
-#      broker-config-keys: see README "Images").
+#      broker-config-keys: see README "Images"), and /usr/local/bin/lazyfs (cmd/lazyfs, built here
+#      with Go; node.sh runs it only when given LAZYFS_DIRS).
 # Each step is skipped when its inputs are unchanged, so a second run finishes in seconds.
 # Prints the node images' names on stdout, one a line, as its last lines. KAFKAESQUE_IMAGE names
 # the node image instead when one version is built.
@@ -174,6 +175,14 @@ list_config_keys() {
   echo "$stamp" >"$dir/broker-config-keys.stamp"
 }
 
+# build_lazyfs DIR: DIR/lazyfs, the static cmd/lazyfs binary (Go's build cache makes a rebuild
+# fast; -trimpath keeps the binary, and so the image's content hash, the same for the same source).
+build_lazyfs() {
+  command -v go >/dev/null 2>&1 || die "building cmd/lazyfs for the node image needs Go (go.mod's version)"
+  (cd "$repo" && CGO_ENABLED=0 GOOS=linux GOARCH="$(go env GOARCH)" go build -trimpath -o "$1/lazyfs" ./cmd/lazyfs) ||
+    die "building cmd/lazyfs failed"
+}
+
 # build_node V DIR IMAGE: the node image of Kafka V from DIR.
 build_node() {
   local v=$1 dir=$2 image=$3 zk logging modes keys content old_id
@@ -186,9 +195,10 @@ build_node() {
   fi
   printf 'KAFKA_VERSION=%s\nZOOKEEPER_VERSION=%s\nLOGGING=%s\nJAVA=%s\n' "$v" "$zk" "$logging" "$java" >"$dir/node.env"
   cp "$here/Dockerfile" "$here/node.sh" "$here/log4j.properties" "$here/log4j2.xml" "$dir/"
+  build_lazyfs "$dir"
   keys=$(LC_ALL=C sort "$dir/broker-config-keys.txt" | gzip -9n | base64 -w0)
   content=$( (docker image inspect -f '{{.Id}}' "$base_image"; cat "$here/Dockerfile" "$here/node.sh" "$here/log4j.properties" "$here/log4j2.xml" \
-    "$dir/node.env" "$dir/libs.stamp"; echo "$modes|$keys") | sha256sum | cut -c1-16)
+    "$dir/node.env" "$dir/libs.stamp" "$dir/lazyfs"; echo "$modes|$keys") | sha256sum | cut -c1-16)
   if [ "$(image_label "$image" io.kafkaesque.content)" = "$content" ]; then
     say "node $image is up to date"
     return

@@ -6,6 +6,13 @@
 # restart reuses the node's data. The harness drives it with `docker exec`:
 #   node.sh kill  - SIGKILL the JVM and keep it down      node.sh stop  - SIGTERM, keep it down
 #   node.sh start - let the supervisor start the JVM again node.sh pid   - print the JVM's pid
+#   node.sh lazyfs stats|lose-unfsynced|sync - the lazyfs control command, for each LAZYFS_DIRS
+# LAZYFS_DIRS (unset: nothing changes) lists data directories (e.g. /data/kafka) to serve through
+# lazyfs (docs/lazyfs.md; LAZYFS_ARGS: extra mount flags such as -journal), which then keeps their
+# un-fsynced writes apart; the container needs /dev/fuse and CAP_SYS_ADMIN. Each DIR's tree
+# lives in DIR-backing; its control socket is
+# /run/kafkaesque/lazyfs-<basename of DIR>.sock. They are mounted before anything writes there,
+# and synced (made durable) right before the JVM first starts.
 # The harness writes the role's config file into /etc/kafkaesque before the first start.
 set -eu
 role="${1:-}"
@@ -17,6 +24,10 @@ down="$run_dir/down"
 pid_file="$run_dir/pid"
 
 jvm_pid() { cat "$pid_file" 2>/dev/null || true; }
+lazyfs_socket() { echo "$run_dir/lazyfs-$(basename "$1").sock"; }
+lazyfs_all() {
+  for d in $LAZYFS_DIRS; do lazyfs ctl -control "$(lazyfs_socket "$d")" "$1" || return 1; done
+}
 
 case "$role" in
 kill|stop)
@@ -29,6 +40,9 @@ start)
   rm -f "$down"; exit 0 ;;
 pid)
   pid=$(jvm_pid); [ -n "$pid" ] || exit 1; echo "$pid"; exit 0 ;;
+lazyfs)
+  [ -n "${LAZYFS_DIRS:-}" ] || { echo "node.sh: LAZYFS_DIRS is not set: no lazyfs mount on this node" >&2; exit 64; }
+  lazyfs_all "${2:-}"; exit $? ;;
 zookeeper)
   if [ -z "$ZOOKEEPER_VERSION" ]; then
     echo "node.sh: this image holds Kafka $KAFKA_VERSION, which has no ZooKeeper server (ZooKeeper mode ended with Kafka 4.0): run ZooKeeper nodes from a 3.x image, or use KRaft" >&2
@@ -42,11 +56,27 @@ kafka)
   main=kafka.Kafka
   extra=-Dkafka.logs.dir=/data/kafka-app-logs ;;
 *)
-  echo "usage: node.sh zookeeper|kafka|kill|stop|start|pid (got '$role')" >&2
+  echo "usage: node.sh zookeeper|kafka|kill|stop|start|pid|lazyfs (got '$role')" >&2
   exit 64 ;;
 esac
 
 [ -f "$cfg" ] || { echo "node.sh: $cfg is missing: the harness must write it" >&2; exit 64; }
+if [ -n "${LAZYFS_DIRS:-}" ]; then
+  mkdir -p "$run_dir"
+  for d in $LAZYFS_DIRS; do
+    sock=$(lazyfs_socket "$d") log="$run_dir/lazyfs-$(basename "$d").log"
+    # shellcheck disable=SC2086
+    lazyfs mount ${LAZYFS_ARGS:-} -backing "$d-backing" -control "$sock" "$d" 2>"$log" &
+    tries=0
+    until lazyfs ctl -control "$sock" stats >/dev/null 2>&1; do
+      tries=$((tries + 1))
+      if [ "$tries" -gt 100 ] || ! kill -0 $! 2>/dev/null; then
+        echo "node.sh: lazyfs did not mount $d; its log:" >&2; cat "$log" >&2; exit 66
+      fi
+      sleep 0.1
+    done
+  done
+fi
 if [ "$role" = zookeeper ]; then
   data_dir=$(sed -n 's/^dataDir=//p' "$cfg")
   mkdir -p "${data_dir:-/data/zookeeper}"
@@ -74,6 +104,8 @@ if [ "$role" = kafka ] && [ -f /etc/kafkaesque/format.args ]; then
 fi
 
 mkdir -p "$run_dir"
+# What the setup above wrote through lazyfs is the node's durable starting point.
+if [ -n "${LAZYFS_DIRS:-}" ]; then lazyfs_all sync >/dev/null || exit 66; fi
 rm -f "$down" "$pid_file"
 child=""
 on_term() {
