@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -313,6 +314,8 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 	if c.Config.JavaOpts != "" {
 		env["JAVA_OPTS"] = c.Config.JavaOpts
 	}
+	lazy := c.Config.Lazyfs.env(n.Role)
+	maps.Copy(env, lazy)
 	labels := engine.OwnLabels(c.RunID)
 	labels[engine.LabelNode] = n.Name
 	ip := n.IP
@@ -329,6 +332,11 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 			HostConfigModifier: func(hc *container.HostConfig) {
 				// NET_ADMIN lets iptables and tc run inside the node; never privileged.
 				hc.CapAdd = append(hc.CapAdd, "NET_ADMIN")
+				if lazy != nil {
+					// FUSE: the device and the one capability mount(2) needs; still never privileged.
+					hc.CapAdd = append(hc.CapAdd, "SYS_ADMIN")
+					hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"})
+				}
 			},
 			EndpointSettingsModifier: func(eps map[string]*network.EndpointSettings) {
 				for _, ep := range eps {

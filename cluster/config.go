@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -47,6 +48,43 @@ type Config struct {
 	StartTimeout time.Duration
 	// JavaOpts replaces the node JVM's options when set.
 	JavaOpts string
+	// Lazyfs puts nodes' data directories on lazyfs (docs/lazyfs.md) so that a power fault can
+	// drop what they did not fsync. Off by default: only then do containers get /dev/fuse and
+	// CAP_SYS_ADMIN.
+	Lazyfs Lazyfs `json:",omitzero"`
+}
+
+// Lazyfs says which nodes' data directories sit on lazyfs.
+type Lazyfs struct {
+	// Kafka: every broker's and KRaft controller's /data/kafka.
+	Kafka bool `json:",omitempty"`
+	// ZooKeeper: every ZooKeeper node's /data/zookeeper. These always use the journal model
+	// (lazyfs -journal): ZooKeeper makes its version-2 directory and never fsyncs its parent,
+	// so in the strict model the first power loss would take the ensemble's whole state, which
+	// a journaling filesystem (ext4, xfs) does not do.
+	ZooKeeper bool `json:",omitempty"`
+	// Journal puts Kafka's directories in the journal model too (any fsync commits earlier
+	// directory-entry changes, as ext4 and xfs do); the default is LazyFS's strict model, where
+	// only an fsync of a directory makes its entries durable.
+	Journal bool `json:",omitempty"`
+}
+
+// On says whether any node's data sits on lazyfs.
+func (l Lazyfs) On() bool { return l.Kafka || l.ZooKeeper }
+
+// lazyfsEnv is the node environment that makes node.sh mount lazyfs for a node of role, or nil.
+func (l Lazyfs) env(role Role) map[string]string {
+	switch {
+	case role == RoleZooKeeper && l.ZooKeeper:
+		return map[string]string{"LAZYFS_DIRS": "/data/zookeeper", "LAZYFS_ARGS": "-journal"}
+	case (role == RoleKafka || role == RoleController) && l.Kafka:
+		env := map[string]string{"LAZYFS_DIRS": "/data/kafka"}
+		if l.Journal {
+			env["LAZYFS_ARGS"] = "-journal"
+		}
+		return env
+	}
+	return nil
 }
 
 // TopicSpec is a topic to create.
@@ -157,6 +195,12 @@ func (c Config) WithDefaults() (Config, error) {
 		if err := checkMinISR(t, c.BrokerConfig, userSet); err != nil {
 			return c, err
 		}
+	}
+	if c.Lazyfs.ZooKeeper && c.Mode != ModeZooKeeper {
+		return c, errors.New("cluster config: Lazyfs.ZooKeeper needs ZooKeeper mode (KRaft has no ZooKeeper nodes)")
+	}
+	if c.Lazyfs.Journal && !c.Lazyfs.Kafka {
+		return c, errors.New("cluster config: Lazyfs.Journal (--lazyfs-journal) is a model for Kafka's data on lazyfs, which is off: ask for a power fault or Lazyfs.Kafka (--lazyfs)")
 	}
 	if c.Subnet != "" {
 		p, err := netip.ParsePrefix(c.Subnet)

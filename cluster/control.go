@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kafkaesque/kafkaesque/lazyfs"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 )
 
@@ -203,4 +205,81 @@ kill -%s "$pid" && sleep 0.05 && sed -n 's/^State:[[:space:]]*//p' /proc/$pid/st
 		return fmt.Errorf("SIG%s %s did not take effect: process state %q", signal, n.Name, strings.TrimSpace(out))
 	}
 	return nil
+}
+
+// DataLoss is what a power loss dropped from one data directory of a node (lazyfs's reply):
+// file bytes and directory entries that were not fsynced.
+type DataLoss struct {
+	Dir     string `json:"dir"`
+	Bytes   int64  `json:"bytes"`
+	Files   int    `json:"files"`
+	Entries int    `json:"entries"`
+}
+
+// LosesPower says why n's data cannot lose power, or nil: it must sit on lazyfs.
+func (c *Cluster) LosesPower(n *Node) error {
+	if c.Config.Lazyfs.env(n.Role) == nil {
+		return fmt.Errorf("%s's data directory is not on lazyfs (the cluster's Lazyfs setting leaves %s nodes out)", n.Name, n.Role)
+	}
+	return nil
+}
+
+// LoseUnfsynced drops what n's data directories hold that was not fsynced, as a power cut
+// would. The node's JVM must be down (KillNode first): the mount must be idle. It proves the
+// loss: afterwards lazyfs reports nothing left that is not durable.
+func (c *Cluster) LoseUnfsynced(ctx context.Context, n *Node) ([]DataLoss, error) {
+	if err := c.LosesPower(n); err != nil {
+		return nil, err
+	}
+	if c.Running(ctx, n) {
+		return nil, fmt.Errorf("lose un-fsynced writes of %s: its JVM is running (kill it first)", n.Name)
+	}
+	lost, err := c.lazyfs(ctx, n, "lose-unfsynced")
+	if err != nil {
+		return lost, err
+	}
+	left, err := c.lazyfs(ctx, n, "stats")
+	if err != nil {
+		return lost, fmt.Errorf("lose un-fsynced writes of %s: proving it: %w", n.Name, err)
+	}
+	for _, l := range left {
+		if l.Bytes != 0 || l.Entries != 0 {
+			return lost, fmt.Errorf("lose un-fsynced writes of %s did not take effect: %s still has %d bytes and %d entries not durable", n.Name, l.Dir, l.Bytes, l.Entries)
+		}
+	}
+	return lost, nil
+}
+
+// lazyfs runs `node.sh lazyfs cmd`, which answers one JSON line per data directory in order.
+func (c *Cluster) lazyfs(ctx context.Context, n *Node, cmd string) ([]DataLoss, error) {
+	out, err := n.exec(ctx, "sh", "-c", `for d in $LAZYFS_DIRS; do echo "$d"; done; /opt/kafkaesque/node.sh lazyfs `+cmd)
+	if err != nil {
+		return nil, fmt.Errorf("lazyfs %s on %s: %w", cmd, n.Name, err)
+	}
+	var dirs []string
+	var res []DataLoss
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "{") {
+			if line != "" {
+				dirs = append(dirs, line)
+			}
+			continue
+		}
+		var r lazyfs.Reply
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return res, fmt.Errorf("lazyfs %s on %s: reply %q: %w", cmd, n.Name, line, err)
+		}
+		if !r.OK {
+			return res, fmt.Errorf("lazyfs %s on %s: %s", cmd, n.Name, r.Error)
+		}
+		res = append(res, DataLoss{Bytes: r.Bytes, Files: r.Files, Entries: r.Entries})
+	}
+	if len(res) != len(dirs) {
+		return res, fmt.Errorf("lazyfs %s on %s: %d replies for the directories %v: %q", cmd, n.Name, len(res), dirs, out)
+	}
+	for i := range res {
+		res[i].Dir = dirs[i]
+	}
+	return res, nil
 }

@@ -192,7 +192,26 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 		return s, errors.New("run spec: OutDir is required")
 	}
 	s.Cluster.Topics = []cluster.TopicSpec{{Name: w.Topic, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor}}
+	s.withPowerDefaults()
 	return s, s.validate()
+}
+
+// withPowerDefaults puts on lazyfs the data of the nodes the scheduled power faults need, and
+// nothing else: a run without power faults gets no FUSE and no extra capability, unless the
+// cluster config asks for lazyfs itself (to measure its cost).
+func (s *RunSpec) withPowerDefaults() {
+	faults, err := s.nemesisConfig().Lookup(s.Faults)
+	if err != nil {
+		return // validate reports it
+	}
+	kafka, zookeeper := nemesis.PowerNeeds(faults)
+	s.Cluster.Lazyfs.Kafka = s.Cluster.Lazyfs.Kafka || kafka
+	if zookeeper {
+		// KRaft has no ZooKeeper nodes: CheckTopology refuses power-loss-zk-leader there.
+		if cc, err := s.Cluster.WithDefaults(); err == nil && cc.Mode == cluster.ModeZooKeeper {
+			s.Cluster.Lazyfs.ZooKeeper = true
+		}
+	}
 }
 
 // nemesisConfig tells the faults about the run's topic and the brokers' session timeout. The

@@ -33,11 +33,14 @@ type fakeCluster struct {
 	cuts         [][2][]string
 	degraded     []string // nodes with loss or delay
 	calls        []string
+	onLazyfs     map[string]bool  // nodes whose data can lose power
+	unfsynced    map[string]int64 // bytes each node has written and not fsynced
 
 	// Injected failures.
 	controllerErr error
 	registeredErr error
 	neverFenced   bool // Registered ignores cuts: a fault that relies on it proves nothing
+	neverShrinks  bool // PartitionISR ignores cuts (a leader that never drops a follower)
 	netemErr      error
 	healErr       error
 	failStart     int           // the next n Starts fail without effect
@@ -185,7 +188,7 @@ func (f *fakeCluster) PartitionISR(_ context.Context, topic string, partition in
 		for _, c := range f.cuts {
 			cut = cut || slices.Contains(c[0], b)
 		}
-		if f.state[b] == running && !cut {
+		if f.state[b] == running && (!cut || f.neverShrinks) {
 			isr = append(isr, b)
 		}
 	}
@@ -301,4 +304,40 @@ func (f *fakeCluster) Heal(context.Context) error {
 	}
 	f.cuts, f.degraded = nil, nil
 	return nil
+}
+
+func (f *fakeCluster) LosesPower(node string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.onLazyfs[node] {
+		return fmt.Errorf("%s's data directory is not on lazyfs", node)
+	}
+	return nil
+}
+
+// LoseUnfsynced models lazyfs: the node must be down, and loses what it had not fsynced.
+func (f *fakeCluster) LoseUnfsynced(_ context.Context, node string) ([]DataLoss, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("lose-unfsynced %s", node)
+	if !f.onLazyfs[node] {
+		return nil, fmt.Errorf("%s's data directory is not on lazyfs", node)
+	}
+	if f.state[node] != killed {
+		return nil, fmt.Errorf("lose-unfsynced %s: node is %s", node, f.state[node])
+	}
+	lost := DataLoss{Node: node, Dir: "/data/kafka", Bytes: f.unfsynced[node]}
+	delete(f.unfsynced, node)
+	return []DataLoss{lost}, nil
+}
+
+// withLazyfs puts the nodes on lazyfs, each with pending bytes not fsynced (1000 times its
+// position in the list, so each node's loss is told apart).
+func (f *fakeCluster) withLazyfs(nodes ...string) *fakeCluster {
+	f.onLazyfs, f.unfsynced = map[string]bool{}, map[string]int64{}
+	for i, n := range nodes {
+		f.onLazyfs[n] = true
+		f.unfsynced[n] = int64(1000 * (i + 1))
+	}
+	return f
 }

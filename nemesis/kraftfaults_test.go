@@ -96,22 +96,24 @@ func TestBrokerFaultsInKRaft(t *testing.T) {
 	if want := []string{"ctl1", "ctl2", "ctl3", "kafka1", "kafka3"}; !slices.Equal(inj.From, want) {
 		t.Errorf("isolate-coordinator cut %v from %v, want from %v", inj.Nodes, inj.From, want)
 	}
-	// ZooKeeper faults say they cannot run.
-	err := CheckAvailable(context.Background(), isolated(), All())
-	for _, name := range []string{"kill-zk-leader", "isolate-zk"} {
+	// ZooKeeper faults say they cannot run (the nodes are on lazyfs, so power faults can).
+	kraft := isolated()
+	kraft = kraft.withLazyfs(allNodes(kraft)...)
+	err := CheckAvailable(context.Background(), kraft, All())
+	for _, name := range []string{"kill-zk-leader", "isolate-zk", "power-loss-zk-leader"} {
 		if err == nil || !strings.Contains(err.Error(), "fault "+name+" unavailable") {
 			t.Errorf("CheckAvailable on KRaft = %v, want %s unavailable", err, name)
 		}
 	}
-	if n := strings.Count(err.Error(), "unavailable"); n != 2 {
-		t.Errorf("CheckAvailable on KRaft refused %d faults, want only the 2 ZooKeeper ones: %v", n, err)
+	if n := strings.Count(err.Error(), "unavailable"); n != 3 {
+		t.Errorf("CheckAvailable on KRaft refused %d faults, want only the 3 ZooKeeper ones: %v", n, err)
 	}
 }
 
 func TestCheckTopologyShapes(t *testing.T) {
 	ctx := context.Background()
 	all := All()
-	zkOnly := []string{"kill-zk-leader", "isolate-zk"}
+	zkOnly := []string{"kill-zk-leader", "isolate-zk", "power-loss-zk-leader"}
 	for _, tc := range []struct {
 		topo    Topology
 		refused []string
@@ -121,7 +123,7 @@ func TestCheckTopologyShapes(t *testing.T) {
 		{Topology{Brokers: 3, Controllers: 3}, zkOnly, "3 brokers and 3 controllers"},
 		{Topology{Brokers: 3, Controllers: 3, Combined: true}, append([]string{"fence-broker"}, zkOnly...), "3 brokers, 3 of them also controllers (combined)"},
 		{Topology{Brokers: 3, Controllers: 1}, append([]string{"isolate-controller-from-quorum", "partition-quorum"}, zkOnly...), "3 brokers and 1 controllers"},
-		{Topology{Brokers: 3, ZooKeepers: 1}, []string{"kill-zk-leader", "partition-quorum"}, "3 brokers and 1 ZooKeeper nodes"},
+		{Topology{Brokers: 3, ZooKeepers: 1}, []string{"kill-zk-leader", "partition-quorum", "power-loss-zk-leader"}, "3 brokers and 1 ZooKeeper nodes"},
 	} {
 		err := CheckTopology(ctx, all, tc.topo)
 		for _, f := range all {

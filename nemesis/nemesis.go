@@ -50,6 +50,22 @@ type Cluster interface {
 	Delay(ctx context.Context, delay, jitter time.Duration, nodes ...string) error
 	NetemAvailable(ctx context.Context) error
 	Heal(ctx context.Context) error
+	// LosesPower says why node's data cannot lose power (it does not sit on a filesystem that
+	// keeps un-fsynced writes apart), or nil.
+	LosesPower(node string) error
+	// LoseUnfsynced drops what a killed node's data directories did not fsync, as a power cut
+	// would, proves it (nothing is left that is not durable) and reports what was dropped.
+	LoseUnfsynced(ctx context.Context, node string) ([]DataLoss, error)
+}
+
+// DataLoss is what a power loss dropped from one data directory of a node: bytes of file
+// content and directory entries that were written and not fsynced.
+type DataLoss struct {
+	Node    string `json:"node"`
+	Dir     string `json:"dir"`
+	Bytes   int64  `json:"bytes"`
+	Files   int    `json:"files"`
+	Entries int    `json:"entries"`
 }
 
 // ClientNode is the name of the test process as a party to network cuts.
@@ -89,6 +105,8 @@ type Injection struct {
 	// also the client pause-client held.
 	Member  string `json:"member,omitempty"`
 	Process *int   `json:"process,omitempty"`
+	// Lost is what each node a power fault cut lost: its un-fsynced bytes and entries.
+	Lost []DataLoss `json:"lost,omitempty"`
 
 	recover func(ctx context.Context) error
 }
@@ -192,6 +210,7 @@ var registry = []func(Config) Fault{
 	partitionMajorityFault, killISRFaultOf,
 	netemDelayFault, netemLossFault,
 	partitionQuorumFault, isolateControllerFromQuorumFault, fenceBrokerFault,
+	powerLossLeaderFault, powerLossControllerFault, powerLossZooKeeperLeaderFault, powerLossAllFault, powerLossLastReplicaFaultOf,
 }
 
 // All returns every fault for the default Config, sorted by name.

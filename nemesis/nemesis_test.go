@@ -19,6 +19,7 @@ var allNames = []string{
 	"isolate-leader", "isolate-zk", "kill-controller", "kill-isr", "kill-leader", "kill-random",
 	"kill-zk-leader", "netem-delay", "netem-loss", "partition-majority", "partition-quorum",
 	"pause-controller", "pause-leader",
+	"power-loss-all", "power-loss-controller", "power-loss-last-replica", "power-loss-leader", "power-loss-zk-leader",
 }
 
 func TestAllIsSortedAndDescribed(t *testing.T) {
@@ -82,6 +83,7 @@ func TestAvailable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "kill-zk-leader") || !strings.Contains(err.Error(), "netem-delay") {
 		t.Errorf("CheckAvailable = %v, want it to name kill-zk-leader and netem-delay", err)
 	}
+	three.withLazyfs(allNodes(three)...)
 	if err := CheckAvailable(ctx, three, All()); err != nil {
 		t.Errorf("CheckAvailable on a full cluster = %v", err)
 	}
@@ -95,6 +97,9 @@ func TestFaultsInjectAndRecover(t *testing.T) {
 	for _, name := range allNames {
 		if name == "kill-isr" {
 			continue // a multi-step fault: TestKillISRLeavesOnlyTheStaleFollower
+		}
+		if strings.HasPrefix(name, "power-loss-") {
+			continue // they need lazyfs: power_test.go
 		}
 		t.Run(name, func(t *testing.T) {
 			c := newFakeCluster(5, 3)

@@ -110,6 +110,13 @@ func (shape) Delay(context.Context, time.Duration, time.Duration, ...string) err
 }
 func (shape) Heal(context.Context) error { return errNotStarted }
 
+// LosesPower: the harness puts the data of the nodes a scheduled power fault needs on lazyfs
+// (PowerNeeds), and the run checks again once the cluster is up.
+func (shape) LosesPower(string) error { return nil }
+func (shape) LoseUnfsynced(context.Context, string) ([]DataLoss, error) {
+	return nil, errNotStarted
+}
+
 // NetemAvailable cannot be known before start (it depends on the nodes' kernel): the run
 // checks it again once the cluster is up.
 func (shape) NetemAvailable(context.Context) error { return nil }

@@ -224,3 +224,19 @@ func (n *nemesisCluster) do(name string, f func(*cluster.Node) error) error {
 	}
 	return f(node)
 }
+
+func (n *nemesisCluster) LosesPower(name string) error {
+	return n.do(name, func(node *cluster.Node) error { return n.c.LosesPower(node) })
+}
+
+func (n *nemesisCluster) LoseUnfsynced(ctx context.Context, name string) ([]nemesis.DataLoss, error) {
+	var out []nemesis.DataLoss
+	err := n.do(name, func(node *cluster.Node) error {
+		lost, err := n.c.LoseUnfsynced(ctx, node)
+		for _, l := range lost {
+			out = append(out, nemesis.DataLoss{Node: name, Dir: l.Dir, Bytes: l.Bytes, Files: l.Files, Entries: l.Entries})
+		}
+		return err
+	})
+	return out, err
+}

@@ -50,6 +50,7 @@ type runFlags struct {
 	rate                   float64
 	crashClients           time.Duration
 	brokerConfig           keyValues
+	lazyfs, lazyfsJournal  bool
 	client                 clientFlags
 	txn                    txnFlags
 	flags                  *pflag.FlagSet // to tell the flags given from the defaults
@@ -83,6 +84,8 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	o.client.register(fs)
 	o.txn.register(fs)
 	fs.Var(o.brokerConfig, "broker-config", "extra broker config key=value (repeatable; keys are checked against Kafka's before start, values after)")
+	fs.BoolVar(&o.lazyfs, "lazyfs", false, "serve the brokers' and controllers' data through lazyfs without a power fault, to measure its cost (power-loss-* faults turn it on themselves; docs/lazyfs.md)")
+	fs.BoolVar(&o.lazyfsJournal, "lazyfs-journal", false, "lazyfs's journal model for Kafka's data (any fsync also makes earlier directory entries durable, as ext4 and xfs do) instead of the strict one (only a directory's fsync does)")
 }
 
 func newRunCmd() *cobra.Command {
@@ -113,6 +116,7 @@ func printFaults(w io.Writer) {
 	for _, f := range nemesis.All() {
 		fmt.Fprintf(w, "  %-31s %s\n", f.Name(), f.Describe())
 	}
+	fmt.Fprintln(w, "  (power-loss-*: the nodes' data directories are served through lazyfs, so those containers get\n  /dev/fuse and CAP_SYS_ADMIN; docs/lazyfs.md)")
 	fmt.Fprintln(w, "\nConsumer-group faults (--workload group only):")
 	for _, f := range nemesis.GroupFaults() {
 		fmt.Fprintf(w, "  %-31s %s\n", f.Name(), f.Describe())
@@ -252,6 +256,8 @@ func (o *runFlags) clusterConfig() (cluster.Config, error) {
 		return cc, fmt.Errorf("--kafka-version %s --mode %s: %w", o.kafkaVersion, o.mode, err)
 	}
 	cc.Mode = resolved.Mode
+	// Checked with the faults, which may turn lazyfs on themselves.
+	cc.Lazyfs = cluster.Lazyfs{Kafka: o.lazyfs, Journal: o.lazyfsJournal}
 	if cc.Mode == cluster.ModeKRaft {
 		if o.flags.Changed("zookeepers") {
 			return cc, errors.New("--zookeepers: KRaft mode has no ZooKeeper nodes (use --controllers)")
