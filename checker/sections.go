@@ -8,13 +8,15 @@ package checker
 // Durations are seconds from the fault's invocation; nil means it did not happen during the run
 // (or does not apply: a fault with no partition has no new leader to wait for).
 type FaultImpact struct {
-	Fault     string   `json:"fault"`
-	Nodes     []string `json:"nodes,omitempty"`
-	Key       string   `json:"key,omitempty"` // the partition a leader fault aimed at
-	InvokeOp  int64    `json:"invoke_op"`
-	Start     int64    `json:"start"`         // ns since the run began
-	Recovered *int64   `json:"end,omitempty"` // ns: when its recovery completed
-	Error     string   `json:"error,omitempty"`
+	Fault    string   `json:"fault"`
+	Nodes    []string `json:"nodes,omitempty"`
+	Key      string   `json:"key,omitempty"` // the partition a leader fault aimed at
+	InvokeOp int64    `json:"invoke_op"`
+	// InjectedOp is the op that recorded the injection done (the nemesis' info completion).
+	InjectedOp int64  `json:"injected_op,omitempty"`
+	Start      int64  `json:"start"`         // ns since the run began
+	Recovered  *int64 `json:"end,omitempty"` // ns: when its recovery completed
+	Error      string `json:"error,omitempty"`
 	// RecoveryError says why the fault's own recovery failed (heal-all then ended it).
 	RecoveryError string `json:"recovery_error,omitempty"`
 	// NewControllerAfter: until another node than the fault's target became the controller:
@@ -30,6 +32,22 @@ type FaultImpact struct {
 	// NewCoordinatorAfter: until the group workload's FindCoordinator look-up named a broker other
 	// than the one the fault aimed at (coordinator faults only).
 	NewCoordinatorAfter *float64 `json:"new_coordinator_after_s,omitempty"`
+	// PowerLoss marks a power fault; DataLost is what each node it cut lost (nothing when it
+	// failed before the loss), and LostWritesBefore the lost writes acknowledged before its
+	// injection was done and not before the previous power fault's (AttributeLostWrites).
+	PowerLoss        bool       `json:"power_loss,omitempty"`
+	DataLost         []DataLoss `json:"data_lost,omitempty"`
+	LostWritesBefore *int       `json:"lost_writes_before,omitempty"`
+}
+
+// DataLoss is what a power fault dropped from one data directory of a node: file bytes and
+// directory entries that were written and not fsynced (the nemesis' record of lazyfs's reply).
+type DataLoss struct {
+	Node    string `json:"node"`
+	Dir     string `json:"dir"`
+	Bytes   int64  `json:"bytes"`
+	Files   int    `json:"files"`
+	Entries int    `json:"entries"`
 }
 
 // GroupStats describe the consumer-group ops of a history. Re-deliveries are expected under

@@ -148,6 +148,7 @@ type pageView struct {
 	KRaft           bool
 	FaultLegend     []plot.LegendItem
 	Faults          []faultRow
+	PowerFaults     bool // some fault cut power: the table shows the data and writes lost
 	Anomalies       []anomalySection
 	Ops             []opRow
 	Files           []keyValue // name -> relative href
@@ -175,6 +176,9 @@ type faultRow struct {
 	Coordinator         string
 	SendsOK, Error      string
 	KindClass, Recovery string
+	// Power faults: what each node lost ("kafka1 212 KiB in 9 files, 0 entries; ...") and the
+	// lost writes acknowledged since the previous power fault.
+	DataLost, LostWrites string
 }
 
 // anomalyOrder lists the types that occurred: the checker's order first, then any others.
@@ -239,6 +243,7 @@ func buildPage(r *rundir.Run, links map[int]string) pageView {
 		v.Controllers, v.ControllersMore = v.Controllers[:controllerRowsShown], n-controllerRowsShown
 	}
 	v.Faults = faultRows(r, kinds)
+	v.PowerFaults = slices.ContainsFunc(v.Faults, func(f faultRow) bool { return f.DataLost != "" })
 	why := map[string]string{}
 	if r.Config != nil {
 		why = r.Config.Allowed

@@ -109,6 +109,12 @@ func faultRows(r *rundir.Run, kinds map[string]string) []faultRow {
 			Start: fmt.Sprintf("%.2f", rundir.Seconds(f.Start)), End: "–", Controller: secs(f.NewControllerAfter),
 			Leader: secs(f.NewLeaderAfter), Coordinator: secs(f.NewCoordinatorAfter), SendsOK: secs(f.SendsOKAfter), Error: f.Error, KindClass: kinds[f.Fault]}
 		_, row.HasOp = r.Scan.Ops[f.InvokeOp]
+		if f.PowerLoss {
+			row.DataLost, row.LostWrites = dataLost(f.DataLost), "–"
+			if f.LostWritesBefore != nil {
+				row.LostWrites = strconv.Itoa(*f.LostWritesBefore)
+			}
+		}
 		if f.Recovered != nil {
 			row.End = fmt.Sprintf("%.2f", rundir.Seconds(*f.Recovered))
 		}
@@ -175,4 +181,32 @@ func txnStats(t rundir.TxnCounts) []keyValue {
 		{"Transactions aborted (on purpose)", fmt.Sprintf("%d (%d)", t.Aborted, t.AbortedOnPurpose)},
 		{"Transactions indeterminate / never completed", fmt.Sprintf("%d / %d", t.Indeterminate, t.Incomplete)},
 	}
+}
+
+// dataLost says what a power fault dropped, node by node: "kafka1 212.8 KiB in 9 files, 0
+// entries; kafka2 ...", or "nothing recorded" for one that failed before its loss.
+func dataLost(lost []checker.DataLoss) string {
+	if len(lost) == 0 {
+		return "nothing recorded"
+	}
+	parts := make([]string, len(lost))
+	for i, l := range lost {
+		label := l.Node
+		if l.Dir != "" && l.Dir != "/data/kafka" {
+			label += " (" + l.Dir + ")"
+		}
+		parts[i] = fmt.Sprintf("%s %s in %d files, %d entries", label, byteSize(l.Bytes), l.Files, l.Entries)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// byteSize is n bytes in B, KiB or MiB.
+func byteSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

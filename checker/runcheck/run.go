@@ -62,6 +62,7 @@ func Check(ctx context.Context, r io.Reader, opts Options) (*checker.Result, err
 		res.AddAnomalies(CheckElections(opts.Elections, elections), opts.Allow)
 	}
 	res.Faults = faults.finish(opts.Elections)
+	AttributeLostWrites(res.Faults, res.Anomalies[checker.LostWrite])
 	res.AddIncomplete(audit.finish(opts.PlannedFaults), opts.Allow)
 	return res, nil
 }

@@ -19,7 +19,13 @@ type nemesisValue struct {
 	Partition string   `json:"partition"`
 	Group     string   `json:"group"`
 	TxnID     string   `json:"txn_id"`
+	Action    string   `json:"action"`
+	// Lost is what a power fault dropped from each node's data (nemesis.DataLoss).
+	Lost []checker.DataLoss `json:"lost"`
 }
+
+// powerLoss is the action of the nemesis' power faults.
+const powerLoss = "power-loss"
 
 // coordinatorValue is the ok value of a coordinator look-up: the group workload's, or the txn
 // workload's for a transactional id.
@@ -162,7 +168,8 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 		}
 		m.faults = append(m.faults, checker.FaultImpact{
 			Fault: v.Fault, Nodes: v.Nodes, Key: v.Partition,
-			InvokeOp: m.pendingNemesis, Start: m.pendingStart, Error: op.Error,
+			InvokeOp: m.pendingNemesis, InjectedOp: op.Index, Start: m.pendingStart, Error: op.Error,
+			PowerLoss: v.Action == powerLoss, DataLost: v.Lost,
 		})
 		m.groups = append(m.groups, coordinatorKey(v.Group, v.TxnID))
 		if op.Error == "" {

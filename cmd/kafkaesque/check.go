@@ -239,8 +239,28 @@ func printSummary(w io.Writer, path string, res *checker.Result) {
 		for _, f := range res.Faults {
 			fmt.Fprintf(w, "    %-20s %-22s %s / %s / %s / %s%s\n", f.Fault, strings.Join(f.Nodes, ",")+" "+f.Key,
 				secs(f.NewControllerAfter), secs(f.NewLeaderAfter), secs(f.NewCoordinatorAfter), secs(f.SendsOKAfter), errNote(f.Error))
+			if f.PowerLoss {
+				fmt.Fprintf(w, "      %s\n", powerNote(f))
+			}
 		}
 	}
+}
+
+// powerNote says what a power fault dropped and the lost writes acknowledged before it, e.g.
+// "un-fsynced data lost: kafka1 218177 B, kafka2 0 B; lost writes acknowledged before it: 12".
+func powerNote(f checker.FaultImpact) string {
+	var lost []string
+	for _, l := range f.DataLost {
+		lost = append(lost, fmt.Sprintf("%s %d B", l.Node, l.Bytes))
+	}
+	if len(lost) == 0 {
+		lost = []string{"nothing recorded"}
+	}
+	writes := "-"
+	if f.LostWritesBefore != nil {
+		writes = fmt.Sprint(*f.LostWritesBefore)
+	}
+	return fmt.Sprintf("un-fsynced data lost: %s; lost writes acknowledged before it: %s", strings.Join(lost, ", "), writes)
 }
 
 // injectedSummary lists the faults injected by name, e.g. "kill-leader ×3 (1 failed)".
