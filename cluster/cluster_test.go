@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,25 @@ func TestClusterStartsReady(t *testing.T) {
 	for _, p := range parts {
 		if p.Leader < 1 || len(p.ISR) != 3 {
 			t.Errorf("partition %d: leader %d isr %v, want a leader and 3 in sync", p.Partition, p.Leader, p.ISR)
+		}
+	}
+	// Without a power fault nothing of lazyfs: no FUSE device, no SYS_ADMIN, no mount.
+	for _, n := range c.Nodes() {
+		info, err := n.container.Inspect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if caps := info.HostConfig.CapAdd; slices.Contains(caps, "SYS_ADMIN") || slices.Contains(caps, "CAP_SYS_ADMIN") {
+			t.Errorf("%s has SYS_ADMIN: %v", n.Name, caps)
+		}
+		if len(info.HostConfig.Devices) > 0 || info.HostConfig.Privileged {
+			t.Errorf("%s has devices %v, privileged %v", n.Name, info.HostConfig.Devices, info.HostConfig.Privileged)
+		}
+		if err := c.LosesPower(n); err == nil {
+			t.Errorf("%s can lose power without lazyfs", n.Name)
+		}
+		if out, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "lazyfs", "stats"); err == nil {
+			t.Errorf("%s answers lazyfs stats without lazyfs: %s", n.Name, out)
 		}
 	}
 }

@@ -59,7 +59,7 @@ type Lazyfs struct {
 	// Kafka: every broker's and KRaft controller's /data/kafka.
 	Kafka bool `json:",omitempty"`
 	// ZooKeeper: every ZooKeeper node's /data/zookeeper. These always use the journal model
-	// (lazyfs -journal): ZooKeeper makes its version-2 directory and never fsyncs its parent,
+	// (lazyfs --journal): ZooKeeper makes its version-2 directory and never fsyncs its parent,
 	// so in the strict model the first power loss would take the ensemble's whole state, which
 	// a journaling filesystem (ext4, xfs) does not do.
 	ZooKeeper bool `json:",omitempty"`
@@ -76,11 +76,11 @@ func (l Lazyfs) On() bool { return l.Kafka || l.ZooKeeper }
 func (l Lazyfs) env(role Role) map[string]string {
 	switch {
 	case role == RoleZooKeeper && l.ZooKeeper:
-		return map[string]string{"LAZYFS_DIRS": "/data/zookeeper", "LAZYFS_ARGS": "-journal"}
+		return map[string]string{"LAZYFS_DIRS": "/data/zookeeper", "LAZYFS_ARGS": "--journal"}
 	case (role == RoleKafka || role == RoleController) && l.Kafka:
 		env := map[string]string{"LAZYFS_DIRS": "/data/kafka"}
 		if l.Journal {
-			env["LAZYFS_ARGS"] = "-journal"
+			env["LAZYFS_ARGS"] = "--journal"
 		}
 		return env
 	}

@@ -136,3 +136,37 @@ func TestCheckKeysAcceptsListenerOverrides(t *testing.T) {
 		t.Errorf("misspelled key: %v", err)
 	}
 }
+
+// lazyfs is mounted for the roles asked for only; ZooKeeper's data always in the journal model.
+func TestLazyfsEnvPerRole(t *testing.T) {
+	roles := []Role{RoleKafka, RoleController, RoleZooKeeper}
+	for _, tc := range []struct {
+		l    Lazyfs
+		want map[Role]string // role -> LAZYFS_DIRS + " " + LAZYFS_ARGS
+	}{
+		{Lazyfs{}, map[Role]string{}},
+		{Lazyfs{Kafka: true}, map[Role]string{RoleKafka: "/data/kafka ", RoleController: "/data/kafka "}},
+		{Lazyfs{Kafka: true, Journal: true}, map[Role]string{RoleKafka: "/data/kafka --journal", RoleController: "/data/kafka --journal"}},
+		{Lazyfs{ZooKeeper: true}, map[Role]string{RoleZooKeeper: "/data/zookeeper --journal"}},
+	} {
+		for _, r := range roles {
+			env := tc.l.env(r)
+			want, on := tc.want[r]
+			if !on {
+				if env != nil {
+					t.Errorf("%+v: %s gets %v, want nothing", tc.l, r, env)
+				}
+				continue
+			}
+			if got := env["LAZYFS_DIRS"] + " " + env["LAZYFS_ARGS"]; got != want {
+				t.Errorf("%+v: %s gets %q, want %q", tc.l, r, got, want)
+			}
+		}
+	}
+	if _, err := (Config{KafkaVersion: "4.4.0", Lazyfs: Lazyfs{ZooKeeper: true}}).WithDefaults(); err == nil {
+		t.Error("lazyfs for ZooKeeper accepted in KRaft mode")
+	}
+	if _, err := (Config{Lazyfs: Lazyfs{Journal: true}}).WithDefaults(); err == nil {
+		t.Error("the journal model accepted with lazyfs off")
+	}
+}

@@ -8,7 +8,7 @@
 #   node.sh start - let the supervisor start the JVM again node.sh pid   - print the JVM's pid
 #   node.sh lazyfs stats|lose-unfsynced|sync - the lazyfs control command, for each LAZYFS_DIRS
 # LAZYFS_DIRS (unset: nothing changes) lists data directories (e.g. /data/kafka) to serve through
-# lazyfs (docs/lazyfs.md; LAZYFS_ARGS: extra mount flags such as -journal), which then keeps their
+# lazyfs (docs/lazyfs.md; LAZYFS_ARGS: extra mount flags such as --journal), which then keeps their
 # un-fsynced writes apart; the container needs /dev/fuse and CAP_SYS_ADMIN. Each DIR's tree
 # lives in DIR-backing; its control socket is
 # /run/kafkaesque/lazyfs-<basename of DIR>.sock. They are mounted before anything writes there,
@@ -26,7 +26,7 @@ pid_file="$run_dir/pid"
 jvm_pid() { cat "$pid_file" 2>/dev/null || true; }
 lazyfs_socket() { echo "$run_dir/lazyfs-$(basename "$1").sock"; }
 lazyfs_all() {
-  for d in $LAZYFS_DIRS; do lazyfs ctl -control "$(lazyfs_socket "$d")" "$1" || return 1; done
+  for d in $LAZYFS_DIRS; do lazyfs ctl --control "$(lazyfs_socket "$d")" "$1" || return 1; done
 }
 
 case "$role" in
@@ -66,9 +66,9 @@ if [ -n "${LAZYFS_DIRS:-}" ]; then
   for d in $LAZYFS_DIRS; do
     sock=$(lazyfs_socket "$d") log="$run_dir/lazyfs-$(basename "$d").log"
     # shellcheck disable=SC2086
-    lazyfs mount ${LAZYFS_ARGS:-} -backing "$d-backing" -control "$sock" "$d" 2>"$log" &
+    lazyfs mount ${LAZYFS_ARGS:-} --backing "$d-backing" --control "$sock" "$d" 2>"$log" &
     tries=0
-    until lazyfs ctl -control "$sock" stats >/dev/null 2>&1; do
+    until lazyfs ctl --control "$sock" stats >/dev/null 2>&1; do
       tries=$((tries + 1))
       if [ "$tries" -gt 100 ] || ! kill -0 $! 2>/dev/null; then
         echo "node.sh: lazyfs did not mount $d; its log:" >&2; cat "$log" >&2; exit 66

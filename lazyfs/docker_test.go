@@ -51,7 +51,7 @@ func (b *box) sh(ctx context.Context, script string) string {
 func (b *box) ctl(ctx context.Context, cmd string) lazyfs.Reply {
 	b.t.Helper()
 	var r lazyfs.Reply
-	out := b.sh(ctx, "lazyfs ctl -control /run/lazyfs.sock "+cmd)
+	out := b.sh(ctx, "lazyfs ctl --control /run/lazyfs.sock "+cmd)
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		b.t.Fatalf("reply to %s: %q: %v", cmd, out, err)
 	}
@@ -61,8 +61,8 @@ func (b *box) ctl(ctx context.Context, cmd string) lazyfs.Reply {
 // mount starts lazyfs over /data/kafka-backing at /data/kafka and waits for its socket.
 func (b *box) mount(ctx context.Context) {
 	b.t.Helper()
-	b.sh(ctx, `lazyfs mount -backing /data/kafka-backing -control /run/lazyfs.sock /data/kafka >/tmp/lazyfs.log 2>&1 &
-for i in $(seq 100); do lazyfs ctl -control /run/lazyfs.sock stats >/dev/null 2>&1 && exit 0; sleep 0.1; done
+	b.sh(ctx, `lazyfs mount --backing /data/kafka-backing --control /run/lazyfs.sock /data/kafka >/tmp/lazyfs.log 2>&1 &
+for i in $(seq 100); do lazyfs ctl --control /run/lazyfs.sock stats >/dev/null 2>&1 && exit 0; sleep 0.1; done
 cat /tmp/lazyfs.log; exit 1`)
 }
 

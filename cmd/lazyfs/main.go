@@ -2,19 +2,18 @@
 // apart, so that they can be dropped as a power cut would drop them (see package lazyfs and
 // docs/lazyfs.md).
 //
-//	lazyfs mount -backing DIR [-state DIR] [-journal] -control SOCKET MOUNTPOINT
+//	lazyfs mount --backing DIR [--state DIR] [--journal] --control SOCKET MOUNTPOINT
 //	    mounts (mount(2) directly: needs /dev/fuse and CAP_SYS_ADMIN) and serves until SIGTERM,
 //	    SIGINT or an unmount from outside; the control socket exists once the mount is up.
-//	    -state defaults to DIR.lazyfs (on DIR's filesystem, emptied at start). -journal: any
+//	    --state defaults to DIR.lazyfs (on DIR's filesystem, emptied at start). --journal: any
 //	    fsync makes all earlier directory entry changes durable, as on ext4 or xfs.
-//	lazyfs ctl -control SOCKET stats|lose-unfsynced|sync
+//	lazyfs ctl --control SOCKET stats|lose-unfsynced|sync
 //	    runs one control command and prints its JSON reply; exits 1 when it failed.
 package main
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/kafkaesque/kafkaesque/lazyfs"
+	"github.com/spf13/pflag"
 )
 
 func main() {
@@ -45,19 +45,19 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: lazyfs mount -backing DIR [-state DIR] [-journal] -control SOCKET MOUNTPOINT\n       lazyfs ctl -control SOCKET stats|lose-unfsynced|sync")
+	fmt.Fprintln(os.Stderr, "usage: lazyfs mount --backing DIR [--state DIR] [--journal] --control SOCKET MOUNTPOINT\n       lazyfs ctl --control SOCKET stats|lose-unfsynced|sync")
 	os.Exit(64)
 }
 
 func mount(args []string) error {
-	fl := flag.NewFlagSet("lazyfs mount", flag.ExitOnError)
+	fl := pflag.NewFlagSet("lazyfs mount", pflag.ExitOnError)
 	backing := fl.String("backing", "", "the directory whose tree is served (required)")
 	state := fl.String("state", "", "the layer's state directory (default BACKING.lazyfs)")
 	control := fl.String("control", "", "the control socket's path (required)")
 	journal := fl.Bool("journal", false, "any fsync makes all earlier directory entry changes durable (ext4/xfs-like); default: only fsync of the directory does (LazyFS, POSIX)")
 	fl.Parse(args)
 	if *backing == "" || *control == "" || fl.NArg() != 1 {
-		return fmt.Errorf("mount needs -backing, -control and one mount point (got %q)", fl.Args())
+		return fmt.Errorf("mount needs --backing, --control and one mount point (got %q)", fl.Args())
 	}
 	if *state == "" {
 		*state = *backing + ".lazyfs"
@@ -99,11 +99,11 @@ func mount(args []string) error {
 }
 
 func ctl(args []string) error {
-	fl := flag.NewFlagSet("lazyfs ctl", flag.ExitOnError)
+	fl := pflag.NewFlagSet("lazyfs ctl", pflag.ExitOnError)
 	control := fl.String("control", "", "the control socket's path (required)")
 	fl.Parse(args)
 	if *control == "" || fl.NArg() != 1 {
-		return fmt.Errorf("ctl needs -control and one command (got %q)", fl.Args())
+		return fmt.Errorf("ctl needs --control and one command (got %q)", fl.Args())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
