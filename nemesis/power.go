@@ -181,9 +181,9 @@ func startAll(ctx context.Context, c Cluster, nodes []string) error {
 // powerLossLastReplicaFault is KIP-966's "last replica standing": the followers of a partition
 // are cut off from the other brokers (not from the metadata quorum) until the leader has
 // dropped them all from the ISR, writes go on for a moment, then the leader, the last ISR
-// member, loses power and its un-fsynced tail, and the cut heals. Without eligible leader
-// replicas the leader is elected again from its truncated log, and the followers truncate to
-// it: writes acknowledged before the cut are lost.
+// member, loses power and its un-fsynced tail, and the cut heals at once; the leader restarts
+// after the hold. Without eligible leader replicas the leader is elected again from its
+// truncated log, and the followers truncate to it: writes acknowledged before the cut are lost.
 type powerLossLastReplicaFault struct {
 	cfg Config
 	// accept is how long writes go on with the leader alone in the ISR; slack is how long past
@@ -246,7 +246,16 @@ func (f powerLossLastReplicaFault) Inject(ctx context.Context, c Cluster, rng *r
 	if !sleepUntil(ctx, time.Now().Add(f.accept)) {
 		return inj, context.Cause(ctx)
 	}
-	return cutPower(ctx, c, f.cfg, inj, c.Heal)
+	// Heal at once: the followers are back while the leader is down, so an election can pick
+	// one of them (KIP-966's ELR) before the leader returns with its truncated log.
+	inj, err = cutPower(ctx, c, f.cfg, inj, c.Heal)
+	if err != nil {
+		return inj, err
+	}
+	if err := c.Heal(ctx); err != nil {
+		return inj, fmt.Errorf("heal the followers' cut: %w", err)
+	}
+	return inj, nil
 }
 
 // pickPartition chooses a partition (from a seeded random start) whose ISR has followers,

@@ -142,7 +142,7 @@ func TestPowerLossLastReplicaStrandsFollowersThenCutsTheLeader(t *testing.T) {
 		if inj.Partition != "kafkaesque-2" || !slices.Equal(inj.Nodes, []string{"kafka3"}) || !slices.Equal(inj.From, []string{"kafka1", "kafka2"}) {
 			t.Errorf("seed %d: injection %+v, want kafka3 cut after kafka1,kafka2 were stranded on kafkaesque-2", seed, inj)
 		}
-		want := []string{"cut kafka1,kafka2 | kafka3", "kill kafka3", "lose-unfsynced kafka3", "heal", "start kafka3"}
+		want := []string{"cut kafka1,kafka2 | kafka3", "kill kafka3", "lose-unfsynced kafka3", "heal", "heal", "start kafka3"}
 		if got := c.Calls(); !slices.Equal(got, want) {
 			t.Errorf("seed %d: calls = %v, want %v", seed, got, want)
 		}
