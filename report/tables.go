@@ -57,6 +57,9 @@ func params(r *rundir.Run) (main, brokerConfig, topology, allowed []keyValue, co
 		image = strings.TrimSpace(image + " (" + held + ")")
 	}
 	add("Image", image)
+	if l := cl.LazyfsLine(); l != "" {
+		add("Data directories", l)
+	}
 	if e := c.Elections; kraft && e.MinISR > 0 {
 		elr := "off"
 		if e.ELREnabled {

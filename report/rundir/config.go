@@ -59,6 +59,28 @@ type ClusterConfig struct {
 	Combined     bool
 	Brokers      int
 	BrokerConfig map[string]string
+	// Lazyfs says whose data sat on lazyfs (power faults); absent in runs before them.
+	Lazyfs struct{ Kafka, ZooKeeper, Journal bool }
+}
+
+// LazyfsLine describes the data directories on lazyfs, or "" when none were.
+func (cl ClusterConfig) LazyfsLine() string {
+	l := cl.Lazyfs
+	var on []string
+	if l.Kafka {
+		model := "strict model"
+		if l.Journal {
+			model = "journal model"
+		}
+		on = append(on, "brokers' and controllers' /data/kafka ("+model+")")
+	}
+	if l.ZooKeeper {
+		on = append(on, "ZooKeeper's /data/zookeeper (journal model)")
+	}
+	if len(on) == 0 {
+		return ""
+	}
+	return "on lazyfs, un-fsynced writes lost at a power fault: " + strings.Join(on, "; ")
 }
 
 // LoadConfig reads config.json; a missing file is not an error.
