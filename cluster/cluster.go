@@ -129,6 +129,12 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Lazyfs.On() {
+		// The engine runs on this machine (scripts/ensure-docker.sh): its device is ours.
+		if _, err := os.Stat("/dev/fuse"); err != nil {
+			return nil, fmt.Errorf("lazyfs (for power faults) needs FUSE on the Docker host: %w (try modprobe fuse)", err)
+		}
+	}
 	if _, _, err := engine.SweepLeftovers(ctx); err != nil {
 		return nil, fmt.Errorf("sweep leftovers of crashed runs: %w", err)
 	}

@@ -17,6 +17,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 
 scripts/ensure-docker.sh
+# Power faults serve the nodes' data through FUSE (lazyfs): load the module if the kernel has it.
+[ -e /dev/fuse ] || modprobe fuse 2>/dev/null || true
 images/build.sh "$kafka_version" >/dev/null
 go build -o bin/kafkaesque ./cmd/kafkaesque
 exec bin/kafkaesque run "$@"

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/ensure-docker.sh
+# lazyfs's tests and power faults need FUSE: load the module where the kernel has it as one.
+[ -e /dev/fuse ] || modprobe fuse 2>/dev/null || echo "scripts/test.sh: no /dev/fuse (the lazyfs tests will say why)" >&2
 # The Docker-backed tests run ZooKeeper mode on 3.9.2 and KRaft mode on 4.4.0; the track record
 # (docs/track-record.md) runs KAFKA-15489 on 3.6.2, affected, and 3.7.0, fixed.
 images/build.sh 3.9.2 4.4.0 3.6.2 3.7.0 >/dev/null
