@@ -36,10 +36,10 @@ func (m *Mount) mount() error {
 		return err
 	}
 	server, err := fs.Mount(m.point, root, &fs.Options{MountOptions: fuse.MountOptions{
-		DirectMountStrict:        true,
-		AllowOther:               true,
-		FsName:                   m.Layer.root,
-		Name:                     "lazyfs",
+		DirectMountStrict: true,
+		AllowOther:        true,
+		FsName:            m.Layer.root,
+		Name:              "lazyfs",
 		// Keep cached pages when a file's mtime changes: only writes through this mount
 		// change the files (Lose unmounts, dropping every cache), so the cache is never stale.
 		// Without it the kernel dropped a file's pages at every size or mtime change it saw,
