@@ -339,9 +339,7 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 				// NET_ADMIN lets iptables and tc run inside the node; never privileged.
 				hc.CapAdd = append(hc.CapAdd, "NET_ADMIN")
 				if lazy != nil {
-					// FUSE: the device and the one capability mount(2) needs; still never privileged.
-					hc.CapAdd = append(hc.CapAdd, "SYS_ADMIN")
-					hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"})
+					GrantFUSE(hc)
 				}
 			},
 			EndpointSettingsModifier: func(eps map[string]*network.EndpointSettings) {
@@ -365,6 +363,13 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 		return fmt.Errorf("start %s: unexpected container type %T", n.Name, ctr)
 	}
 	return nil
+}
+
+// GrantFUSE gives a container what lazyfs's mount(2) needs: /dev/fuse and CAP_SYS_ADMIN,
+// never privileged mode.
+func GrantFUSE(hc *container.HostConfig) {
+	hc.CapAdd = append(hc.CapAdd, "SYS_ADMIN")
+	hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"})
 }
 
 // Close collects every node's log into logDir (skipped when empty), then removes the cluster's

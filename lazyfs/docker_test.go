@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 
@@ -82,11 +81,7 @@ func TestDockerLoseUnfsyncedOnARealContainer(t *testing.T) {
 			Image:      nodeImage(),
 			Entrypoint: []string{"sleep", "infinity"},
 			Labels:     labels,
-			HostConfigModifier: func(hc *container.HostConfig) {
-				hc.CapAdd = append(hc.CapAdd, "SYS_ADMIN")
-				hc.Devices = append(hc.Devices, container.DeviceMapping{
-					PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"})
-			},
+			HostConfigModifier: cluster.GrantFUSE,
 		},
 		Started: true,
 	})

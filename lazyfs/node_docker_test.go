@@ -31,9 +31,7 @@ func startZooKeeper(ctx context.Context, t *testing.T, env map[string]string, fu
 				Reader: strings.NewReader(zooCfg), ContainerFilePath: "/etc/kafkaesque/zoo.cfg", FileMode: 0o644}},
 			HostConfigModifier: func(hc *container.HostConfig) {
 				if fuse {
-					hc.CapAdd = append(hc.CapAdd, "SYS_ADMIN")
-					hc.Devices = append(hc.Devices, container.DeviceMapping{
-						PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"})
+					cluster.GrantFUSE(hc)
 				}
 			},
 		},
