@@ -180,3 +180,22 @@ func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, 
 func (d *dirHandle) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno {
 	return errno(d.node.layer.FsyncDir(d.node.rel()))
 }
+
+// The mount has no extended attributes: the layer does not track them (docs/lazyfs.md), and
+// answering ENOSYS once stops the kernel asking for security.capability before every write, a
+// round trip each.
+func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return 0, syscall.ENOSYS
+}
+
+func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return syscall.ENOSYS
+}
+
+func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return 0, syscall.ENOSYS
+}
+
+func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	return syscall.ENOSYS
+}
