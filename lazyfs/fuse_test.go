@@ -2,6 +2,7 @@ package lazyfs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -219,5 +220,38 @@ func TestFUSELoseWaitsForOpenFilesThenRefuses(t *testing.T) {
 	fh.Close()
 	if _, err := os.ReadFile(filepath.Join(mnt, "f")); err != nil {
 		t.Fatalf("the mount is gone after a refused loss: %v", err)
+	}
+}
+
+// The mount has no extended attributes, and a file read while another descriptor appends to it
+// sees every append (the page cache is kept across mtime changes, never stale).
+func TestFUSEAppendsReadBackWithoutXattrs(t *testing.T) {
+	_, point := mountForTest(t, nil)
+	p := filepath.Join(point, "log")
+	w, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	buf := make([]byte, 3)
+	for i := range 2000 {
+		rec := []byte{byte('a' + i%26), byte('0' + i%10), '\n'}
+		if _, err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadAt(buf, int64(3*i)); err != nil || string(buf) != string(rec) {
+			t.Fatalf("record %d read back as %q (%v), want %q", i, buf, err, rec)
+		}
+	}
+	if _, err := unix.Getxattr(p, "user.k", make([]byte, 16)); !errors.Is(err, unix.ENOTSUP) {
+		t.Errorf("getxattr: %v, want ENOTSUP", err)
+	}
+	if err := unix.Setxattr(p, "user.k", []byte("v"), 0); !errors.Is(err, unix.ENOTSUP) {
+		t.Errorf("setxattr: %v, want ENOTSUP", err)
 	}
 }
