@@ -49,7 +49,7 @@ type Config struct {
 	// JavaOpts replaces the node JVM's options when set.
 	JavaOpts string
 	// Lazyfs puts nodes' data directories on lazyfs (docs/lazyfs.md) so that a power fault can
-	// drop what they did not fsync. Off by default: only then do containers get /dev/fuse and
+	// drop what they did not fsync. Off by default; only the nodes it names get /dev/fuse and
 	// CAP_SYS_ADMIN.
 	Lazyfs Lazyfs `json:",omitzero"`
 }
@@ -72,7 +72,7 @@ type Lazyfs struct {
 // On says whether any node's data sits on lazyfs.
 func (l Lazyfs) On() bool { return l.Kafka || l.ZooKeeper }
 
-// lazyfsEnv is the node environment that makes node.sh mount lazyfs for a node of role, or nil.
+// env is the node environment that makes node.sh mount lazyfs for a node of role, or nil.
 func (l Lazyfs) env(role Role) map[string]string {
 	switch {
 	case role == RoleZooKeeper && l.ZooKeeper:
