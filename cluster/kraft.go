@@ -52,11 +52,17 @@ func (c *Cluster) isVoter(n *Node) bool {
 }
 
 // newClusterID returns a random KRaft cluster id: 16 bytes in URL-safe base64 without padding,
-// the form `kafka-storage random-uuid` prints.
+// the form `kafka-storage random-uuid` prints. Like Kafka's Uuid.randomUuid it never starts with
+// '-': kafka-storage would take "--cluster-id -x..." for a missing argument and an option (one
+// KRaft start in 64 failed so).
 func newClusterID() string {
 	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	for {
+		_, _ = rand.Read(b)
+		if id := base64.RawURLEncoding.EncodeToString(b); id[0] != '-' {
+			return id
+		}
+	}
 }
 
 // quorumVoters is controller.quorum.voters: id@host:port of every voter (a static quorum, which

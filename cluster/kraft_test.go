@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/netip"
 	"slices"
@@ -151,5 +152,17 @@ func TestCompareConfig(t *testing.T) {
 	err = compareConfig("controller ctl1", have, map[string]string{"min.insync.replicas": "3"})
 	if err == nil || !strings.Contains(err.Error(), "min.insync.replicas=3 on controller ctl1 is not in effect") {
 		t.Errorf("a value not in effect: %v", err)
+	}
+}
+
+// A cluster id never starts with '-', which kafka-storage's argument parser would take for an
+// option; it is always 16 bytes.
+func TestClusterIDIsNeverAnOption(t *testing.T) {
+	for range 10000 {
+		id := newClusterID()
+		b, err := base64.RawURLEncoding.DecodeString(id)
+		if strings.HasPrefix(id, "-") || err != nil || len(b) != 16 {
+			t.Fatalf("cluster id %q (%d bytes, %v)", id, len(b), err)
+		}
 	}
 }
