@@ -250,36 +250,28 @@ func (c *Cluster) LoseUnfsynced(ctx context.Context, n *Node) ([]DataLoss, error
 	return lost, nil
 }
 
-// lazyfs runs `node.sh lazyfs cmd`, which answers one JSON line per data directory in order.
+// lazyfs runs `node.sh lazyfs cmd`, which answers one JSON line per data directory, in the
+// order of the node's LAZYFS_DIRS.
 func (c *Cluster) lazyfs(ctx context.Context, n *Node, cmd string) ([]DataLoss, error) {
-	out, err := n.exec(ctx, "sh", "-c", `for d in $LAZYFS_DIRS; do echo "$d"; done; /opt/kafkaesque/node.sh lazyfs `+cmd)
+	dirs := strings.Fields(c.Config.Lazyfs.env(n.Role)["LAZYFS_DIRS"])
+	out, err := n.exec(ctx, "/opt/kafkaesque/node.sh", "lazyfs", cmd)
 	if err != nil {
 		return nil, fmt.Errorf("lazyfs %s on %s: %w", cmd, n.Name, err)
 	}
-	var dirs []string
-	var res []DataLoss
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "{") {
-			if line != "" {
-				dirs = append(dirs, line)
-			}
-			continue
-		}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(dirs) {
+		return nil, fmt.Errorf("lazyfs %s on %s: %d replies for the directories %v: %q", cmd, n.Name, len(lines), dirs, out)
+	}
+	res := make([]DataLoss, len(dirs))
+	for i, line := range lines {
 		var r lazyfs.Reply
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			return res, fmt.Errorf("lazyfs %s on %s: reply %q: %w", cmd, n.Name, line, err)
+			return nil, fmt.Errorf("lazyfs %s on %s: reply %q: %w", cmd, n.Name, line, err)
 		}
 		if !r.OK {
-			return res, fmt.Errorf("lazyfs %s on %s: %s", cmd, n.Name, r.Error)
+			return nil, fmt.Errorf("lazyfs %s on %s: %s", cmd, n.Name, r.Error)
 		}
-		res = append(res, DataLoss{Bytes: r.Bytes, Files: r.Files, Entries: r.Entries})
-	}
-	if len(res) != len(dirs) {
-		return res, fmt.Errorf("lazyfs %s on %s: %d replies for the directories %v: %q", cmd, n.Name, len(res), dirs, out)
-	}
-	for i := range res {
-		res[i].Dir = dirs[i]
+		res[i] = DataLoss{Dir: dirs[i], Bytes: r.Bytes, Files: r.Files, Entries: r.Entries}
 	}
 	return res, nil
 }

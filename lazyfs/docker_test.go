@@ -57,6 +57,22 @@ func (b *box) ctl(ctx context.Context, cmd string) lazyfs.Reply {
 	return r
 }
 
+// startBox starts a container of the node image from req (image and labels filled in), removed
+// when the test ends.
+func startBox(ctx context.Context, t *testing.T, req testcontainers.ContainerRequest) *box {
+	t.Helper()
+	req.Image = nodeImage()
+	req.Labels = engine.OwnLabels(fmt.Sprintf("lazyfs-%d", time.Now().UnixNano()))
+	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	if ctr != nil {
+		t.Cleanup(func() { ctr.Terminate(context.Background()) })
+	}
+	if err != nil {
+		t.Fatalf("start a container of %s: %v", nodeImage(), err)
+	}
+	return &box{t: t, ctr: ctr}
+}
+
 // mount starts lazyfs over /data/kafka-backing at /data/kafka and waits for its socket.
 func (b *box) mount(ctx context.Context) {
 	b.t.Helper()
@@ -75,23 +91,11 @@ func TestDockerLoseUnfsyncedOnARealContainer(t *testing.T) {
 	cluster.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	labels := engine.OwnLabels(fmt.Sprintf("lazyfs-%d", time.Now().UnixNano()))
-	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:      nodeImage(),
-			Entrypoint: []string{"sleep", "infinity"},
-			Labels:     labels,
-			HostConfigModifier: cluster.GrantFUSE,
-		},
-		Started: true,
+	b := startBox(ctx, t, testcontainers.ContainerRequest{
+		Entrypoint:         []string{"sleep", "infinity"},
+		HostConfigModifier: cluster.GrantFUSE,
 	})
-	if ctr != nil {
-		t.Cleanup(func() { ctr.Terminate(context.Background()) })
-	}
-	if err != nil {
-		t.Fatalf("start a container of %s: %v", nodeImage(), err)
-	}
-	b := &box{t: t, ctr: ctr}
+	ctr := b.ctr
 	if code, _, err := ctr.Exec(ctx, []string{"test", "-x", "/usr/local/bin/lazyfs"}); err != nil || code != 0 {
 		t.Fatalf("%s has no /usr/local/bin/lazyfs (code %d, %v): rebuild it with images/build.sh", nodeImage(), code, err)
 	}

@@ -2,7 +2,6 @@ package lazyfs_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/kafkaesque/kafkaesque/cluster"
-	"github.com/kafkaesque/kafkaesque/cluster/engine"
 )
 
 const zooCfg = "tickTime=2000\ndataDir=/data/zookeeper\nclientPort=2181\n"
@@ -20,30 +18,17 @@ const zooCfg = "tickTime=2000\ndataDir=/data/zookeeper\nclientPort=2181\n"
 // adds /dev/fuse and CAP_SYS_ADMIN.
 func startZooKeeper(ctx context.Context, t *testing.T, env map[string]string, fuse bool) *box {
 	t.Helper()
-	labels := engine.OwnLabels(fmt.Sprintf("lazyfs-node-%d", time.Now().UnixNano()))
-	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:  nodeImage(),
-			Cmd:    []string{"zookeeper"},
-			Env:    env,
-			Labels: labels,
-			Files: []testcontainers.ContainerFile{{
-				Reader: strings.NewReader(zooCfg), ContainerFilePath: "/etc/kafkaesque/zoo.cfg", FileMode: 0o644}},
-			HostConfigModifier: func(hc *container.HostConfig) {
-				if fuse {
-					cluster.GrantFUSE(hc)
-				}
-			},
+	b := startBox(ctx, t, testcontainers.ContainerRequest{
+		Cmd: []string{"zookeeper"},
+		Env: env,
+		Files: []testcontainers.ContainerFile{{
+			Reader: strings.NewReader(zooCfg), ContainerFilePath: "/etc/kafkaesque/zoo.cfg", FileMode: 0o644}},
+		HostConfigModifier: func(hc *container.HostConfig) {
+			if fuse {
+				cluster.GrantFUSE(hc)
+			}
 		},
-		Started: true,
 	})
-	if ctr != nil {
-		t.Cleanup(func() { ctr.Terminate(context.Background()) })
-	}
-	if err != nil {
-		t.Fatalf("start ZooKeeper from %s: %v", nodeImage(), err)
-	}
-	b := &box{t: t, ctr: ctr}
 	b.sh(ctx, `for i in $(seq 300); do /opt/kafkaesque/node.sh pid >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1`)
 	return b
 }
