@@ -37,7 +37,7 @@ func (w *WorkloadSpec) clientDefaults() error {
 func queueConfig(w WorkloadSpec, bootstrap []string) workloads.QueueConfig {
 	return workloads.QueueConfig{
 		Bootstrap: bootstrap, Topic: w.Topic, Partitions: w.Partitions, Acks: w.Acks,
-		Producers: w.Producers, Consumers: w.Consumers, MaxSends: w.MaxSends, Rate: w.Rate,
+		Producers: w.Producers, Consumers: w.Consumers, MaxSends: w.MaxSends, Rate: w.Rate, InFlight: w.InFlight,
 		CrashInterval: w.CrashInterval, Client: w.Client, Idempotent: w.Idempotent != nil && *w.Idempotent,
 	}
 }

@@ -31,6 +31,9 @@ type runner struct {
 	start    time.Time
 }
 
+// historyFlushDelay is how long a recorded op may wait in memory before it is written.
+const historyFlushDelay = 50 * time.Millisecond
+
 func (r *runner) logf(format string, args ...any) {
 	fmt.Fprintf(r.progress, "[%6.1fs] %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
 }
@@ -96,7 +99,11 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	defer elecFile.Close()
 
 	runStart := time.Now()
-	rec := history.NewRecorder(history.NewWriter(histFile), runStart)
+	// Lines are written in batches at most historyFlushDelay apart, so that recording is not what
+	// limits a fast workload; a crash of this process loses at most that long of the history.
+	histWriter := history.NewBufferedWriter(histFile, historyFlushDelay)
+	defer histWriter.Close()
+	rec := history.NewRecorder(histWriter, runStart)
 	obs, err := cl.Observe(ctx, runStart, elecFile, spec.Workload.Topic)
 	if err != nil {
 		return nil, err
@@ -202,6 +209,9 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		return nil, err
 	}
 	obsStopped = true
+	if err := rec.Close(); err != nil {
+		return nil, err
+	}
 	if err := histFile.Sync(); err != nil {
 		return nil, fmt.Errorf("sync history: %w", err)
 	}

@@ -147,26 +147,28 @@ func TestReadJSON(t *testing.T) {
 	}
 }
 
+// recordAckedSends records n sends by process, each acknowledged at the next offset.
+func recordAckedSends(t testing.TB, rec *Recorder, process, n int) {
+	for i := range n {
+		inv, err := rec.Invoke(process, FSend, SendValue{Key: "t-0", Value: "v"})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		off := int64(i)
+		if _, err := rec.Complete(inv, OK, SendValue{Key: "t-0", Value: "v", Offset: &off}, ""); err != nil {
+			t.Error(err)
+			return
+		}
+	}
+}
+
 func TestRecorder(t *testing.T) {
 	var buf bytes.Buffer
 	rec := NewRecorder(NewWriter(&buf), time.Now())
 	var wg sync.WaitGroup
 	for p := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 50 {
-				inv, err := rec.Invoke(p, FSend, SendValue{Key: "t-0", Value: "v"})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				off := int64(i)
-				if _, err := rec.Complete(inv, OK, SendValue{Key: "t-0", Value: "v", Offset: &off}, ""); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
+		wg.Go(func() { recordAckedSends(t, rec, p, 50) })
 	}
 	wg.Wait()
 	ops, d, err := decodeAll(buf.String())

@@ -6,7 +6,7 @@
 #      (Kafka is built and tested on Java 17 from 3.1 on; 4.x needs 17), bullseye with openjdk-11
 #      for 2.8 and 3.0 (tested on 8, 11 and 15/16).
 #   2. kafkaesque/node:<VERSION>       the base plus that version's jars from Maven Central
-#      (org.apache.kafka:kafka_2.13 and a logging binding), resolved into images/.build/<VERSION>/.
+#      (org.apache.kafka:kafka_2.13, kafka-tools for kafka-producer-perf-test, and a logging binding), resolved into images/.build/<VERSION>/.
 #      Its labels say what it holds (io.kafkaesque.kafka-version, zookeeper-version, java, modes,
 #      broker-config-keys: see README "Images"), and /usr/local/bin/lazyfs (cmd/lazyfs, built here
 #      with Go; node.sh runs it only when given LAZYFS_DIRS).
@@ -185,7 +185,13 @@ build_lazyfs() {
 
 # build_node V DIR IMAGE: the node image of Kafka V from DIR.
 build_node() {
-  local v=$1 dir=$2 image=$3 zk logging modes keys content old_id
+  local v=$1 dir=$2 image=$3 zk logging modes keys content old_id tools=""
+  # kafka-producer-perf-test's class, the anchor of `kafkaesque bench`.
+  # (A zip's central directory holds its entries' names uncompressed.)
+  if [ -f "$dir/libs/kafka-tools-$v.jar" ] &&
+    LC_ALL=C grep -qa 'org/apache/kafka/tools/ProducerPerformance.class' "$dir/libs/kafka-tools-$v.jar"; then
+    tools=producer-perf-test
+  fi
   zk=$(find "$dir/libs" -name 'zookeeper-[0-9]*.jar' -printf '%f\n' | sed -n 's/^zookeeper-\(.*\)\.jar$/\1/p')
   if [ "$major" -lt 4 ]; then
     [ -n "$zk" ] || die "Kafka $v brought no ZooKeeper jar"
@@ -198,7 +204,7 @@ build_node() {
   build_lazyfs "$dir"
   keys=$(LC_ALL=C sort "$dir/broker-config-keys.txt" | gzip -9n | base64 -w0)
   content=$( (docker image inspect -f '{{.Id}}' "$base_image"; cat "$here/Dockerfile" "$here/node.sh" "$here/log4j.properties" "$here/log4j2.xml" \
-    "$dir/node.env" "$dir/libs.stamp" "$dir/lazyfs"; echo "$modes|$keys") | sha256sum | cut -c1-16)
+    "$dir/node.env" "$dir/libs.stamp" "$dir/lazyfs"; echo "$modes|$keys|$tools") | sha256sum | cut -c1-16)
   if [ "$(image_label "$image" io.kafkaesque.content)" = "$content" ]; then
     say "node $image is up to date"
     return
@@ -210,7 +216,7 @@ build_node() {
     --label "$label" --label io.kafkaesque.content="$content" \
     --label io.kafkaesque.kafka-version="$v" --label io.kafkaesque.zookeeper-version="$zk" \
     --label io.kafkaesque.java="$java" --label io.kafkaesque.modes="$modes" \
-    --label io.kafkaesque.broker-config-keys="$keys" \
+    --label io.kafkaesque.broker-config-keys="$keys" --label io.kafkaesque.tools="$tools" \
     -t "$image" -f "$dir/Dockerfile" "$dir" >"$dir/docker-build.log" 2>&1 || {
     say "docker build failed; see $dir/docker-build.log"; tail -n 20 "$dir/docker-build.log" >&2; exit 1; }
   # The image this one replaced, now untagged, unless a container still uses it.

@@ -7,6 +7,7 @@
 #   node.sh kill  - SIGKILL the JVM and keep it down      node.sh stop  - SIGTERM, keep it down
 #   node.sh start - let the supervisor start the JVM again node.sh pid   - print the JVM's pid
 #   node.sh lazyfs stats|lose-unfsynced|sync - the lazyfs control command, for each LAZYFS_DIRS
+#   node.sh producer-perf-test ARGS... - Kafka's kafka-producer-perf-test (`kafkaesque bench`)
 # LAZYFS_DIRS (unset: nothing changes) lists data directories (e.g. /data/kafka) to serve through
 # lazyfs (docs/lazyfs.md; LAZYFS_ARGS: extra mount flags such as --journal), which then keeps their
 # un-fsynced writes apart; the container needs /dev/fuse and CAP_SYS_ADMIN. Each DIR's tree
@@ -24,6 +25,13 @@ down="$run_dir/down"
 pid_file="$run_dir/pid"
 
 jvm_pid() { cat "$pid_file" 2>/dev/null || true; }
+logging_flag() {
+  case "$LOGGING" in
+  log4j1) echo -Dlog4j.configuration=file:/opt/kafkaesque/log4j.properties ;;
+  log4j2) echo -Dlog4j2.configurationFile=/opt/kafkaesque/log4j2.xml ;;
+  *) echo "node.sh: unknown LOGGING '$LOGGING' in /opt/kafkaesque/node.env" >&2; return 1 ;;
+  esac
+}
 lazyfs_socket() { echo "$run_dir/lazyfs-$(basename "$1").sock"; }
 lazyfs_all() {
   for d in $LAZYFS_DIRS; do lazyfs ctl --control "$(lazyfs_socket "$d")" "$1" || return 1; done
@@ -40,6 +48,14 @@ start)
   rm -f "$down"; exit 0 ;;
 pid)
   pid=$(jvm_pid); [ -n "$pid" ] || exit 1; echo "$pid"; exit 0 ;;
+producer-perf-test)
+  # Kafka's own producer benchmark (what kafka-producer-perf-test.sh runs), the anchor of
+  # `kafkaesque bench`; the arguments are its own. The JVM runs as that script runs it (512 MB
+  # heap, default collector and compilers), not as the nodes' small ones.
+  shift
+  log_flag=$(logging_flag) || exit 64
+  exec java -Xmx512m -Djava.net.preferIPv4Stack=true "$log_flag" -cp '/opt/kafkaesque/libs/*' \
+    org.apache.kafka.tools.ProducerPerformance "$@" ;;
 lazyfs)
   [ -n "${LAZYFS_DIRS:-}" ] || { echo "node.sh: LAZYFS_DIRS is not set: no lazyfs mount on this node" >&2; exit 64; }
   lazyfs_all "${2:-}"; exit $? ;;
@@ -56,7 +72,7 @@ kafka)
   main=kafka.Kafka
   extra=-Dkafka.logs.dir=/data/kafka-app-logs ;;
 *)
-  echo "usage: node.sh zookeeper|kafka|kill|stop|start|pid|lazyfs (got '$role')" >&2
+  echo "usage: node.sh zookeeper|kafka|kill|stop|start|pid|lazyfs|producer-perf-test (got '$role')" >&2
   exit 64 ;;
 esac
 
@@ -83,11 +99,7 @@ if [ "$role" = zookeeper ]; then
   if [ -n "${ZK_MYID:-}" ]; then echo "$ZK_MYID" >"${data_dir:-/data/zookeeper}/myid"; fi
 fi
 
-case "$LOGGING" in
-log4j1) log_flag=-Dlog4j.configuration=file:/opt/kafkaesque/log4j.properties ;;
-log4j2) log_flag=-Dlog4j2.configurationFile=/opt/kafkaesque/log4j2.xml ;;
-*) echo "node.sh: unknown LOGGING '$LOGGING' in /opt/kafkaesque/node.env" >&2; exit 64 ;;
-esac
+log_flag=$(logging_flag) || exit 64
 
 # Small heaps, the serial collector and C1 only: a node shares two cores with its whole cluster,
 # and fast JVM start-up matters more here than peak throughput.

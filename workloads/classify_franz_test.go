@@ -1,9 +1,12 @@
 package workloads
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand"
 	"net"
 	"syscall"
 	"testing"
@@ -58,34 +61,55 @@ func TestClassifyFranzSend(t *testing.T) {
 	}
 }
 
-// With no broker to answer, a send ends at its op timeout as info, not a hang or a fail:
-// kgo keeps an idempotent record until it has an outcome, so the workload stops waiting.
-func TestFranzSendWithoutBrokerIsInfoAtTimeout(t *testing.T) {
+// With no broker to answer, every pipelined send ends at its op timeout as info, not a hang or a
+// fail: kgo keeps an idempotent record until it has an outcome, so the sweeper stops waiting. Each
+// slot goes on as a new process after an info, and Run returns once every send has its outcome.
+func TestFranzPipelineWithoutBrokerIsInfoAtTimeout(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now: every dial is refused
-	cfg, err := QueueConfig{Bootstrap: []string{addr}, Topic: "t", Partitions: 1, Acks: AcksAll, Producers: 1,
-		Client: ClientFranz, Idempotent: true}.withDefaults()
+	var buf bytes.Buffer
+	rec := history.NewRecorder(history.NewWriter(&buf), time.Now())
+	q, err := NewQueue(QueueConfig{Bootstrap: []string{addr}, Topic: "t", Partitions: 2, Acks: AcksAll, Producers: 1,
+		InFlight: 3, Client: ClientFranz, Idempotent: true, OpTimeout: 300 * time.Millisecond}, rec, rand.New(rand.NewSource(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := newFranzProducer(cfg, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer q.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	_, typ, err := p.send(ctx, 0, "v1")
-	if typ != history.Info || err == nil {
-		t.Errorf("send without a broker: %s, %v; want info", typ, err)
+	if err := q.Run(ctx); err != nil {
+		t.Fatal(err)
 	}
-	if waited := time.Since(start); waited > 2*time.Second {
-		t.Errorf("send waited %s past its 300ms op timeout", waited)
+	if waited := time.Since(start); waited > 3*time.Second {
+		t.Errorf("Run took %s with a 1s run and a 300ms op timeout", waited)
+	}
+	st := q.Stats().Send
+	if st.Invoked < 3 || st.Info != st.Invoked || st.OK+st.Fail != 0 {
+		t.Errorf("sends without a broker: %+v; want every one info", st)
+	}
+	procs := map[int]bool{}
+	d := history.NewDecoder(&buf)
+	for {
+		op, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if op.Type == history.Invoke {
+			if procs[op.Process] {
+				t.Errorf("process %d invoked again after an info", op.Process)
+			}
+			procs[op.Process] = true
+		}
+	}
+	if d.Outstanding() != 0 {
+		t.Errorf("%d sends without an outcome in the history", d.Outstanding())
 	}
 }
 

@@ -68,6 +68,8 @@ type ProducerSettings struct {
 	Retries string `json:"retries"`
 	// MaxInFlight is how many produce requests one producer may have outstanding per broker.
 	MaxInFlight int `json:"max_in_flight"`
+	// InFlightSends is how many sends one producer has outstanding, each its own process.
+	InFlightSends int `json:"in_flight_sends"`
 	// Linger is how long a partition's batch waits for more records before it is sent.
 	Linger time.Duration `json:"linger"`
 	// Batching says how records are grouped into produce requests.
@@ -77,8 +79,9 @@ type ProducerSettings struct {
 }
 
 // franz-go settings the queue workload runs with, pinned here so that what config.json records
-// is what ran. Linger is 0 (kgo's default is 10 ms): each producer has one send outstanding, so
-// waiting for more records would only add latency.
+// is what ran. Linger is 0 (kgo's default is 10 ms): waiting for more records would only add
+// latency, and the records a producer's in-flight sends queue while a request is out still go
+// together in the next one.
 const (
 	franzLinger             = 0
 	franzIdempotentInFlight = 5 // kgo's fixed window with idempotence (Kafka's limit)
@@ -88,10 +91,11 @@ const (
 // Producer returns the settings the workload's producers run with.
 func (c QueueConfig) Producer() ProducerSettings {
 	c = c.filled()
-	p := ProducerSettings{Client: c.Client.orDefault(), Acks: c.Acks, Idempotent: c.Idempotent, OpTimeout: c.OpTimeout}
+	p := ProducerSettings{Client: c.Client.orDefault(), Acks: c.Acks, Idempotent: c.Idempotent, OpTimeout: c.OpTimeout,
+		InFlightSends: c.InFlight}
 	if p.Client == ClientKafkaGo {
 		p.Retries = fmt.Sprintf("%d attempts per send, each a new append (the workload's, as kafka-go's Writer)", c.SendAttempts)
-		p.MaxInFlight = 1
+		p.MaxInFlight = c.InFlight // each in-flight send is a request of its own
 		p.Batching = fmt.Sprintf("%d record per produce request", RecordsPerProduceRequest)
 		return p
 	}
@@ -102,7 +106,7 @@ func (c QueueConfig) Producer() ProducerSettings {
 		p.MaxInFlight = franzIdempotentInFlight
 	}
 	p.Linger = franzLinger
-	p.Batching = "kgo's per-partition batches (one producer client per workload producer, one send outstanding each); offsets from each record's promise"
+	p.Batching = fmt.Sprintf("kgo's per-partition batches of what the producer's %d in-flight sends queue (one client per workload producer); each record's offset from its promise", c.InFlight)
 	return p
 }
 

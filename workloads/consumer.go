@@ -29,6 +29,7 @@ type consumer struct {
 	transport *kafka.Transport
 	proc      int
 	positions []int64   // partition -> next offset to read
+	next      int       // the partition it polls next: each in turn
 	nextCrash time.Time // zero: never
 }
 
@@ -36,12 +37,14 @@ func (q *Queue) newConsumer(seed int64) *consumer {
 	c := &consumer{q: q, rng: rand.New(rand.NewSource(seed)), positions: make([]int64, q.cfg.Partitions)}
 	c.client, c.transport = newClient(q.cfg.Bootstrap, q.cfg.Topic, q.cfg.OpTimeout)
 	c.proc = q.cfg.Processes.Next()
+	c.next = c.rng.Intn(q.cfg.Partitions)
 	c.scheduleCrash(time.Now())
 	return c
 }
 
-// run polls a random partition from where this consumer last read it, and crashes when a
-// crash is due, until ctx ends. It returns only a recording error.
+// run polls each partition in turn (from a random first one), from where this consumer last
+// read it, and crashes when a crash is due, until ctx ends: a partition whose leader is cut off
+// holds up one poll in every round, not the consumer. It returns only a recording error.
 func (c *consumer) run(ctx context.Context) error {
 	defer func() { c.transport.CloseIdleConnections() }()
 	for ctx.Err() == nil {
@@ -50,7 +53,8 @@ func (c *consumer) run(ctx context.Context) error {
 				return err
 			}
 		}
-		p := c.rng.Intn(c.q.cfg.Partitions)
+		p := c.next
+		c.next = (c.next + 1) % c.q.cfg.Partitions
 		typ, _, err := c.q.poll(ctx, pollArgs{client: c.client, proc: c.proc, partition: p, position: &c.positions[p], maxWait: pollMaxWait})
 		if err != nil {
 			return err

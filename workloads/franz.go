@@ -1,13 +1,11 @@
 package workloads
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"time"
 
-	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -38,6 +36,7 @@ func newFranzProducer(cfg QueueConfig, id int) (*franzProducer, error) {
 		// As kafka-go's Client.Timeout: the broker may wait half the op for the ISR.
 		kgo.ProduceRequestTimeout(max(cfg.OpTimeout/2, minFranzProduceTimeout)),
 		kgo.DisableClientMetrics(),
+		kgo.MaxBufferedRecords(maxBufferedRecords(cfg.filled().InFlight)),
 	}
 	if !cfg.Idempotent {
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(franzPlainInFlight))
@@ -51,25 +50,6 @@ func newFranzProducer(cfg QueueConfig, id int) (*franzProducer, error) {
 
 // minFranzProduceTimeout is the least produce timeout kgo accepts.
 const minFranzProduceTimeout = 100 * time.Millisecond
-
-// send produces value to partition and waits for its promise until ctx ends. The workload
-// never resends a value: retries are kgo's, deduplicated when idempotent.
-func (p *franzProducer) send(ctx context.Context, partition int, value string) (int64, history.Type, error) {
-	type promised struct {
-		rec *kgo.Record
-		err error
-	}
-	done := make(chan promised, 1)
-	rec := &kgo.Record{Topic: p.topic, Partition: int32(partition), Value: []byte(value)}
-	p.client.Produce(ctx, rec, func(r *kgo.Record, err error) { done <- promised{r, err} })
-	select {
-	case res := <-done:
-		offset, err := p.acknowledged(res.rec, partition, res.err)
-		return offset, classifyFranzSend(err), err
-	case <-ctx.Done():
-		return 0, history.Info, fmt.Errorf("%w: %w", errNoOutcome, context.Cause(ctx))
-	}
-}
 
 // acknowledged is the offset a promise reports, or why it reports none.
 func (p *franzProducer) acknowledged(r *kgo.Record, partition int, err error) (int64, error) {

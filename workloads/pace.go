@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"math/rand"
+	"sync"
 	"time"
 )
 
@@ -10,6 +11,7 @@ import (
 // time rather than the previous op, so a slow op is caught up on, not lost.
 type pacer struct {
 	interval time.Duration // 0: no limit
+	mu       sync.Mutex    // a producer's in-flight sends share its pacer
 	next     time.Time
 }
 
@@ -26,16 +28,23 @@ func (p *pacer) wait(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return false
 	}
+	return sleep(ctx, p.reserve())
+}
+
+// reserve takes the next op's turn and says how long until it comes (0: now).
+func (p *pacer) reserve() time.Duration {
 	if p.interval == 0 {
-		return true
+		return 0
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := time.Now()
 	if p.next.Before(now.Add(-time.Second)) {
 		p.next = now // after a long stall, do not burst to catch up
 	}
-	d := time.Until(p.next)
+	d := p.next.Sub(now)
 	p.next = p.next.Add(p.interval)
-	return sleep(ctx, d)
+	return max(d, 0)
 }
 
 // sleep waits d or until ctx is done; false if ctx ended.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/history"
 	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
 )
 
 // RecordsPerProduceRequest is the queue workload's batching: every send is
@@ -48,8 +49,14 @@ type QueueConfig struct {
 	// MaxSends caps the number of sends invoked by all producers together;
 	// 0 means no cap (Run then lasts until ctx ends).
 	MaxSends int
-	// Rate limits each producer to this many sends per second; 0 means no limit.
+	// Rate limits each producer to this many sends per second, its in-flight sends together;
+	// 0 means no limit.
 	Rate float64
+	// InFlight is how many sends each producer has outstanding at once; default 1. Each is a
+	// process of its own (a process has one op outstanding), sharing the producer's client:
+	// franz-go batches what they send to one partition into one produce request, and each
+	// record's promise still gives its exact offset. kafka-go sends each in a request of its own.
+	InFlight int
 	// OpTimeout bounds every client operation, a send's retries included; default DefaultOpTimeout.
 	OpTimeout time.Duration
 	// SendAttempts is how many times one kafka-go send tries before it gives up, as kafka-go's
@@ -79,6 +86,9 @@ func (c QueueConfig) filled() QueueConfig {
 	if c.SendAttempts <= 0 {
 		c.SendAttempts = DefaultSendAttempts
 	}
+	if c.InFlight == 0 {
+		c.InFlight = 1
+	}
 	if c.Processes == nil {
 		c.Processes = new(ProcessIDs)
 	}
@@ -98,6 +108,8 @@ func (c QueueConfig) withDefaults() (QueueConfig, error) {
 		return c, fmt.Errorf("queue config: acks %s: set it to 0, 1 or all", c.Acks)
 	case c.Producers < 0 || c.Consumers < 0:
 		return c, fmt.Errorf("queue config: negative client count (producers %d, consumers %d)", c.Producers, c.Consumers)
+	case c.InFlight < 0:
+		return c, fmt.Errorf("queue config: InFlight must be >= 1, got %d", c.InFlight)
 	case c.MaxSends < 0 || c.Rate < 0 || c.OpTimeout < 0:
 		return c, errors.New("queue config: MaxSends, Rate and OpTimeout must not be negative")
 	case c.CrashInterval < 0:
@@ -198,7 +210,8 @@ func (q *Queue) Close() error {
 
 // Run drives the producers and consumers until ctx ends or MaxSends sends
 // have been invoked. When it returns every client has stopped and every op
-// it invoked is completed (a send cut off by ctx as info). The error is
+// it invoked is completed: a send in flight when ctx ends runs on to its outcome, for at most
+// OpTimeout; a poll is cut off as info. The error is
 // non-nil only if the history could not be recorded.
 func (q *Queue) Run(ctx context.Context) error {
 	first := false
@@ -219,7 +232,13 @@ func (q *Queue) Run(ctx context.Context) error {
 	var producers, consumers sync.WaitGroup
 	for i, seed := range q.producerSeeds {
 		producers.Go(func() {
-			if err := q.produce(ctx, i, rand.New(rand.NewSource(seed))); err != nil {
+			if q.franz != nil {
+				if err := q.newPipeline(ctx, i, seed).run(); err != nil {
+					fail(err)
+				}
+				return
+			}
+			if err := q.produce(ctx, i, seed); err != nil {
 				fail(err)
 			}
 		})
@@ -239,10 +258,22 @@ func (q *Queue) Run(ctx context.Context) error {
 	return recordErr
 }
 
-// produce is one producer's loop: pick a partition, send the next unique
-// value, repeat. It returns only a recording error.
-func (q *Queue) produce(ctx context.Context, producer int, rng *rand.Rand) error {
+// produce runs one kafka-go producer's InFlight send loops, sharing its client and its pace.
+// Slot 0 draws from the producer's own seed, so a run with one send in flight is as before.
+// (franz-go's producers run as a pipeline: pipeline.go.)
+func (q *Queue) produce(ctx context.Context, producer int, seed int64) error {
 	pace := newPacer(q.cfg.Rate)
+	var g errgroup.Group
+	for slot := range q.cfg.InFlight {
+		rng := rand.New(rand.NewSource(seed + int64(slot)))
+		g.Go(func() error { return q.sendLoop(ctx, producer, pace, rng) })
+	}
+	return g.Wait()
+}
+
+// sendLoop is one in-flight slot of a producer: pick a partition, send the next unique value,
+// repeat. It returns only a recording error.
+func (q *Queue) sendLoop(ctx context.Context, producer int, pace *pacer, rng *rand.Rand) error {
 	proc := q.cfg.Processes.Next()
 	for pace.wait(ctx) {
 		n := q.sends.Add(1)
@@ -269,8 +300,10 @@ func (q *Queue) send(ctx context.Context, rng *rand.Rand, producer, proc, partit
 		return "", fmt.Errorf("record send invoke: %w", err)
 	}
 	q.stats.send.invoked.Add(1)
-	opCtx, cancel := context.WithTimeout(ctx, q.cfg.OpTimeout)
-	offset, typ, sendErr := q.produceValue(opCtx, rng, producer, partition, value)
+	// A send in flight when the run ends gets its whole op timeout: cutting it off would only
+	// turn an outcome the cluster is about to give into an unknown one.
+	opCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.cfg.OpTimeout)
+	offset, typ, sendErr := q.produceWithRetries(opCtx, rng, partition, value)
 	cancel()
 	done := history.SendValue{Key: key, Value: value}
 	msg := ""
@@ -285,14 +318,6 @@ func (q *Queue) send(ctx context.Context, rng *rand.Rand, producer, proc, partit
 	}
 	q.stats.send.complete(typ)
 	return typ, nil
-}
-
-// produceValue sends value once through producer's client and says how it ended.
-func (q *Queue) produceValue(ctx context.Context, rng *rand.Rand, producer, partition int, value string) (int64, history.Type, error) {
-	if q.franz != nil {
-		return q.franz[producer].send(ctx, partition, value)
-	}
-	return q.produceWithRetries(ctx, rng, partition, value)
 }
 
 // produceWithRetries tries one send up to SendAttempts times while its error is retriable and

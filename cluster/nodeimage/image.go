@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,9 @@ const (
 	// The broker config names that version's Kafka knows: gzip, then base64, of the sorted
 	// newline-separated list (images/ListBrokerConfigs.java lists them from the jars).
 	LabelBrokerConfigKeys = "io.kafkaesque.broker-config-keys"
+	// The Kafka tools the image can run through node.sh, comma-separated: "producer-perf-test"
+	// (kafka-producer-perf-test). Optional: an image without it runs no tool.
+	LabelTools = "io.kafkaesque.tools"
 )
 
 // Repo is the repository images/build.sh tags each version's node image in.
@@ -49,6 +53,8 @@ type Info struct {
 	// BrokerConfigKeys are the broker config names the image's Kafka knows (not recorded in
 	// config.json: hundreds of names any run of the version shares).
 	BrokerConfigKeys map[string]bool `json:"-"`
+	// ProducerPerf says the image runs kafka-producer-perf-test (node.sh producer-perf-test).
+	ProducerPerf bool `json:"producer_perf,omitempty"`
 }
 
 // Inspect reads a node image's labels from the local engine (no registry is asked). A missing
@@ -123,6 +129,7 @@ func infoFromLabels(image string, labels map[string]string) (Info, error) {
 	if info.BrokerConfigKeys, err = decodeConfigKeys(keys); err != nil {
 		return info, bad(LabelBrokerConfigKeys, abbreviate(keys), err.Error())
 	}
+	info.ProducerPerf = slices.Contains(strings.Split(labels[LabelTools], ","), "producer-perf-test")
 	return info, nil
 }
 

@@ -28,6 +28,8 @@ func TestBadRunFlagsStartNothing(t *testing.T) {
 		{[]string{"--producers", "-1"}, "--producers must be at least 1"},
 		{[]string{"--consumers", "-2"}, "--consumers must be at least 1"},
 		{[]string{"--rate", "-5"}, "--rate"},
+		{[]string{"--in-flight", "0"}, "--in-flight must be at least 1, got 0"},
+		{[]string{"--workload", "txn", "--in-flight", "4"}, "--in-flight is the queue and group workloads'"},
 		{[]string{"--hold", "-1s"}, "--hold must not be negative"},
 		{[]string{"--rest", "-1s"}, "--rest must not be negative"},
 		{[]string{"--time-limit", "-5s"}, "--time-limit must be positive"},
@@ -77,6 +79,35 @@ func TestBadRunFlagsStartNothing(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%v: the run directory %s was created", tc.flags, out)
+		}
+	}
+	if after := managedByUs(t); after != before || after != "" {
+		t.Errorf("containers or networks of this process: before %q, after %q", before, after)
+	}
+}
+
+// TestBadBenchFlagsStartNothing: bench refuses bad input before any container starts, as run does.
+func TestBadBenchFlagsStartNothing(t *testing.T) {
+	cluster.RequireDocker(t)
+	before := managedByUs(t)
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--round", "500ms"}, "--round must be at least 1s"},
+		{[]string{"--rounds", "0"}, "--rounds and --record-size at least 1"},
+		{[]string{"--record-size", "0"}, "--rounds and --record-size at least 1"},
+		{[]string{"--in-flight", "-1"}, "--in-flight must be at least 1"},
+		{[]string{"--client", "sarama"}, "--client"},
+		{[]string{"--kafka-version", "9.9.9"}, "images/build.sh 9.9.9"},
+		{[]string{"--nemesis", "kill-leader"}, "unknown flag: --nemesis"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var stdout, stderr strings.Builder
+		code := execute(ctx, append([]string{"bench", "--seed", "1"}, tc.flags...), &stdout, &stderr)
+		cancel()
+		if code != exitError || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("bench %v: exit %d, stderr %q; want exit 2 naming %q", tc.flags, code, stderr.String(), tc.want)
 		}
 	}
 	if after := managedByUs(t); after != before || after != "" {

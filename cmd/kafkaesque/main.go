@@ -80,7 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newRunCmd(), newCheckCmd(), newReportCmd(), newServeCmd())
+	root.AddCommand(newRunCmd(), newBenchCmd(), newCheckCmd(), newReportCmd(), newServeCmd())
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

@@ -48,6 +48,7 @@ type runFlags struct {
 	out                    string
 	producers, consumers   int
 	rate                   float64
+	inFlight               int
 	crashClients           time.Duration
 	brokerConfig           keyValues
 	lazyfs, lazyfsJournal  bool
@@ -77,7 +78,8 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "the run directory itself (default results/<run-id>/)")
 	fs.IntVar(&o.producers, "producers", 3, "producer clients (at least 1; with --workload txn: transactional clients, each with its own consumer)")
 	fs.IntVar(&o.consumers, "consumers", 2, "consumer clients (at least 1; with --workload group: members of the group)")
-	fs.Float64Var(&o.rate, "rate", 0, "max sends per second per producer (0: unlimited)")
+	fs.Float64Var(&o.rate, "rate", 0, "max sends per second per producer, its in-flight sends together (0: unlimited)")
+	fs.IntVar(&o.inFlight, "in-flight", harness.DefaultInFlight, "sends each producer keeps outstanding, each its own process (franz-go batches them per partition; kafka-go sends one record per request)")
 	fs.DurationVar(&o.hold, "hold", 0, fmt.Sprintf("how long each fault is held (0: a random length in %s-%s for each fault)", nemesis.DefaultHoldMin, nemesis.DefaultHoldMax))
 	fs.DurationVar(&o.rest, "rest", 0, fmt.Sprintf("rest between faults (0: a random length in %s-%s after each fault)", nemesis.DefaultRestMin, nemesis.DefaultRestMax))
 	fs.DurationVar(&o.crashClients, "crash-clients", 0, "mean interval between deliberate crashes of each queue consumer, which resumes as a new process with new connections (Jepsen's crash-client; 0: off)")
@@ -212,7 +214,7 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 		Workload: harness.WorkloadSpec{
 			Name:       o.workload,
 			Partitions: o.partitions, ReplicationFactor: o.rf, Acks: acks,
-			Producers: o.producers, Consumers: o.consumers, Rate: o.rate,
+			Producers: o.producers, Consumers: o.consumers, Rate: o.rate, InFlight: o.inFlight,
 			CrashInterval: o.crashClients,
 		},
 		Faults:    faults,
@@ -221,6 +223,9 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 		Seed:      seed,
 		OutDir:    out,
 		Command:   o.reproduce(seed, out),
+	}
+	if spec.Workload.Name == harness.WorkloadTxn && !o.flags.Changed("in-flight") {
+		spec.Workload.InFlight = 0 // one transaction at a time; the spec refuses a set one
 	}
 	if spec.Workload.Name != harness.WorkloadTxn {
 		if err := o.client.apply(&spec.Workload, o.flags); err != nil {
@@ -292,6 +297,7 @@ func (o *runFlags) checkRanges() error {
 	need(o.producers >= 1, "--producers must be at least 1, got %d", o.producers)
 	need(o.consumers >= 1, "--consumers must be at least 1, got %d", o.consumers)
 	need(o.rate >= 0 && !math.IsInf(o.rate, 0), "--rate must be 0 (unlimited) or positive, got %v", o.rate)
+	need(o.inFlight >= 1, "--in-flight must be at least 1, got %d", o.inFlight)
 	need(o.timeLimit > 0, "--time-limit must be positive, got %s", o.timeLimit)
 	need(o.hold >= 0, "--hold must not be negative, got %s", o.hold)
 	need(o.rest >= 0, "--rest must not be negative, got %s", o.rest)
