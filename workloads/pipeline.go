@@ -69,7 +69,7 @@ func (pl *pipeline) run() error {
 	for _, s := range pl.slots {
 		go pl.next(s, 0, false)
 	}
-	tick := time.NewTicker(min(pl.q.cfg.OpTimeout/10, 100*time.Millisecond))
+	tick := time.NewTicker(max(min(pl.q.cfg.OpTimeout/10, 100*time.Millisecond), time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
