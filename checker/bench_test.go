@@ -1,7 +1,6 @@
 package checker
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"path/filepath"
@@ -16,18 +15,7 @@ import (
 func writeHistory(tb testing.TB, dir string, lines int) string {
 	tb.Helper()
 	path := filepath.Join(dir, "history.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := historygen.Generate(w, historygen.Default(lines)); err != nil {
-		tb.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if _, err := historygen.WriteFile(path, historygen.Default(lines)); err != nil {
 		tb.Fatal(err)
 	}
 	return path

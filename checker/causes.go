@@ -93,13 +93,13 @@ func intactOffsets(keys []*keyState, drained bool) map[string][]int64 {
 	out := make(map[string][]int64, len(keys))
 	for _, k := range keys {
 		var offs []int64
-		for _, r := range k.values {
+		for r := range k.records() {
 			if r.status != sentOK {
 				continue
 			}
 			confirmed := r.drainOp >= 0 && r.drainOffset == r.ack
 			if !drained {
-				confirmed = r.firstRead >= 0 && len(r.seen) == 1 && r.seen[0].offset == r.ack
+				confirmed = r.firstRead >= 0 && r.nseen == 1 && r.seen0.offset == r.ack
 			}
 			if confirmed && !k.hasConflictAt(r.ack) {
 				offs = append(offs, r.ack)

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/kafkaesque/kafkaesque/history"
 )
@@ -52,10 +53,11 @@ type Poll struct {
 func (c *Checker) ObserveSend(s Send) error {
 	c.clientInvokes++
 	c.fed++
-	r, k, err := c.startSend(s.Process, s.InvokeOp, s.InvokeTime, s.Key, s.Value)
+	r, k, err := c.startSend(s.Process, s.InvokeOp, s.InvokeTime, bytesOf(s.Key), bytesOf(s.Value))
 	if err != nil {
 		return err
 	}
+	r.fed = true
 	switch s.Type {
 	case history.Invoke:
 		return nil // never completed: pending, as an invocation the history leaves open
@@ -78,6 +80,41 @@ func (c *Checker) ObservePoll(p Poll) error {
 	c.stats.PollsOK++
 	ev := pollEvent{op: p.CompleteOp, invokeOp: p.InvokeOp, time: p.CompleteTime, invokeTime: p.InvokeTime,
 		process: p.Process, fed: true, mayRewind: p.MayRewind}
-	c.pollKeys(ev, nil, p.Reads, nil, nil)
+	reads := c.fedReads[:0]
+	views := c.fedViews[:0]
+	for name, list := range p.Reads {
+		first := len(views)
+		for _, rd := range list {
+			views = append(views, history.ReadView{Offset: rd.Offset, Value: bytesOf(rd.Value)})
+		}
+		reads = append(reads, history.KeyReads{Key: bytesOf(name), Reads: views[first:len(views):len(views)]})
+	}
+	// views may have moved as it grew: slice it again.
+	n := 0
+	for i := range reads {
+		m := len(reads[i].Reads)
+		reads[i].Reads = views[n : n+m : n+m]
+		n += m
+	}
+	c.pollKeys(ev, nil, reads, nil)
+	clear(reads)
+	clear(views)
+	c.fedReads, c.fedViews = reads[:0], views[:0]
 	return nil
 }
+
+// EachAckedSend yields every send line acknowledged so far: its key and value (as its invocation
+// named them), the op of its acknowledgement and its offset. Sends fed by ObserveSend are left
+// out. The strings are valid as long as the Checker is.
+func (c *Checker) EachAckedSend(yield func(key, value string, op, offset int64)) {
+	for _, k := range c.keyList {
+		for r := range k.records() {
+			if r.status == sentOK && !r.fed {
+				yield(k.name, c.str(r), r.completeOp, r.ack)
+			}
+		}
+	}
+}
+
+// bytesOf is s's bytes, read-only: for the checker's byte-slice paths, which never write them.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

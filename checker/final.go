@@ -36,7 +36,7 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 	complete := d.complete(c.fed > 0)
 	var out []Anomaly
 	unknown, acked := 0, false
-	for _, r := range k.values {
+	for r := range k.records() {
 		if r.status != sentOK {
 			continue
 		}
@@ -73,26 +73,26 @@ func (c *Checker) durability(k *keyState, rep *finalLogReport) []Anomaly {
 // handed records past an existing offset it asked for is a poll-skip, and one that asked past
 // it proves nothing.
 func (k *keyState) lostFromFinalLog(r *valueRecord, complete, readsProve bool) (Anomaly, bool) {
-	proof, why, ok := k.finalLogLoss(r, complete, readsProve)
+	proof, why, ok := k.finalLogLoss(r, k.c.str(r), complete, readsProve)
 	if !ok {
 		return Anomaly{}, false
 	}
 	return Anomaly{Type: LostWrite, Key: k.name,
 		Ops:     []int64{r.invokeOp, r.completeOp, proof},
-		Process: intp(r.process), Offsets: []int64{r.ack}, Values: []string{r.value},
-		Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d (op %d), but %s", r.value, r.ack, r.completeOp, why),
+		Process: intp(r.process), Offsets: []int64{r.ack}, Values: []string{k.c.str(r)},
+		Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d (op %d), but %s", k.c.str(r), r.ack, r.completeOp, why),
 	}, true
 }
 
-// finalLogLoss is lostFromFinalLog's rule for a write of r.value at offset r.ack: the op that
-// proves it lost and why, ok false when nothing does.
-func (k *keyState) finalLogLoss(r *valueRecord, complete, readsProve bool) (proof int64, why string, ok bool) {
+// finalLogLoss is lostFromFinalLog's rule for a write of value (r's) at offset r.ack: the op
+// that proves it lost and why, ok false when nothing does.
+func (k *keyState) finalLogLoss(r *valueRecord, value string, complete, readsProve bool) (proof int64, why string, ok bool) {
 	d := k.drain
 	lost := func(proof int64, format string, args ...any) (int64, string, bool) {
 		return proof, fmt.Sprintf(format, args...), true
 	}
-	if other, ok := k.finalValueAt(r.ack, r.value); ok {
-		return lost(other.drainOp, "the final log holds %q there (op %d)", other.value, other.drainOp)
+	if other, ok := k.finalValueAt(r.ack, value); ok {
+		return lost(other.drainOp, "the final log holds %q there (op %d)", k.c.str(other), other.drainOp)
 	}
 	if complete {
 		switch {
@@ -111,15 +111,14 @@ func (k *keyState) finalLogLoss(r *valueRecord, complete, readsProve bool) (proo
 
 // finalValueAt returns a value other than not that the final drain read at offset.
 func (k *keyState) finalValueAt(offset int64, not string) (*valueRecord, bool) {
-	atOffset := func(v string) (*valueRecord, bool) {
-		if v == not {
+	atOffset := func(r *valueRecord) (*valueRecord, bool) {
+		if r == nil || k.c.str(r) == not {
 			return nil, false
 		}
-		r := k.values[v]
-		return r, r != nil && r.drainOp >= 0 && r.drainOffset == offset
+		return r, r.drainOp >= 0 && r.drainOffset == offset
 	}
-	if first, ok := k.offsets[offset]; ok {
-		if r, ok := atOffset(first.value); ok {
+	if first := k.offsets.at(offset, false); first != nil && first.ref > 0 {
+		if r, ok := atOffset(k.c.rec(first.ref - 1)); ok {
 			return r, true
 		}
 	}
@@ -127,7 +126,7 @@ func (k *keyState) finalValueAt(offset int64, not string) (*valueRecord, bool) {
 		return nil, false
 	}
 	for _, v := range k.conflictsAt[offset] {
-		if r, ok := atOffset(v); ok {
+		if r, ok := atOffset(k.record(v)); ok {
 			return r, true
 		}
 	}
@@ -138,7 +137,7 @@ func (k *keyState) finalValueAt(offset int64, not string) (*valueRecord, bool) {
 // that no poll ever read is lost if a poll read past it, else merely unseen.
 func lostAndUnseen(k *keyState) []Anomaly {
 	var out []Anomaly
-	for _, r := range k.values {
+	for r := range k.records() {
 		if r.status != sentOK || r.firstRead >= 0 {
 			continue
 		}
@@ -149,9 +148,9 @@ func lostAndUnseen(k *keyState) []Anomaly {
 				Ops:     []int64{r.invokeOp, r.completeOp, k.maxReadOp},
 				Process: intp(r.process),
 				Offsets: []int64{r.ack, k.maxRead},
-				Values:  []string{r.value},
+				Values:  []string{k.c.str(r)},
 				Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d but never read, although op %d read up to offset %d",
-					r.value, r.ack, k.maxReadOp, k.maxRead),
+					k.c.str(r), r.ack, k.maxReadOp, k.maxRead),
 			})
 			continue
 		}
@@ -160,9 +159,9 @@ func lostAndUnseen(k *keyState) []Anomaly {
 			Ops:     []int64{r.invokeOp, r.completeOp},
 			Process: intp(r.process),
 			Offsets: []int64{r.ack},
-			Values:  []string{r.value},
+			Values:  []string{k.c.str(r)},
 			Explanation: fmt.Sprintf("send of %q was acknowledged at offset %d but no poll read it or anything past it",
-				r.value, r.ack),
+				k.c.str(r), r.ack),
 		})
 	}
 	return out

@@ -47,8 +47,8 @@ func (c *Checker) FinalLogLoss(key, value string, offset int64) FinalLoss {
 	if !c.drained || k == nil {
 		return FinalLoss{}
 	}
-	probe := valueRecord{value: value, firstRead: -1, drainOffset: -1, drainOp: -1}
-	if r := k.values[value]; r != nil {
+	probe := valueRecord{firstRead: -1, drainOffset: -1, drainOp: -1}
+	if r := k.record(value); r != nil {
 		probe = *r
 	}
 	if probe.drainOp >= 0 && probe.drainOffset == offset {
@@ -56,7 +56,7 @@ func (c *Checker) FinalLogLoss(key, value string, offset int64) FinalLoss {
 	}
 	probe.ack = offset
 	complete := k.drain.complete(c.fed > 0)
-	if proof, why, lost := k.finalLogLoss(&probe, complete, c.pollsWithFrom == 0); lost {
+	if proof, why, lost := k.finalLogLoss(&probe, value, complete, c.pollsWithFrom == 0); lost {
 		return FinalLoss{Lost: true, Proof: proof, Why: why}
 	}
 	return FinalLoss{Unjudged: !complete || offset < k.drain.from}

@@ -2,6 +2,8 @@ package checker
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/kafkaesque/kafkaesque/checker/linearize"
 )
@@ -11,23 +13,28 @@ type linResult struct {
 	incomplete []string
 }
 
-// checkLinearizable checks each key's history against the log model (package linearize).
+// checkLinearizable checks each key's history against the log model (package linearize), one
+// key at a time (each key's search runs in parallel) so that one key's plan is in memory at once,
+// all under one time limit.
 func checkLinearizable(ctx context.Context, keys []*keyState, opts Options, stats *Stats) linResult {
-	plans := make([]linearize.Plan, len(keys))
-	var key linearize.Key // its slices are reused from key to key: Prepare keeps nothing of them
-	for i, k := range keys {
-		key = linKey(key, k, opts)
-		plans[i] = linearize.Prepare(key)
+	lopts := linearize.Options{TimeLimit: opts.LinearizabilityTimeLimit}
+	if lopts.TimeLimit > 0 {
+		lopts.Deadline = time.Now().Add(lopts.TimeLimit)
 	}
-	out := linearize.Check(ctx, plans, linearize.Options{TimeLimit: opts.LinearizabilityTimeLimit})
-	stats.LinOps += out.Stats.Ops
-	stats.LinSegments += out.Stats.Segments
-	stats.LinLargest = max(stats.LinLargest, out.Stats.Largest)
-	stats.LinFallback += out.Stats.Fallback
-	res := linResult{incomplete: out.Incomplete}
-	for _, v := range out.Violations {
-		res.anomalies = append(res.anomalies, Anomaly{Type: Nonlinearizable, Key: v.Key, Ops: v.Ops,
-			Offsets: v.Offsets, Values: v.Values, Explanation: v.Explanation})
+	var res linResult
+	var key linearize.Key // its slices are reused from key to key: Prepare keeps nothing of them
+	for _, k := range keys {
+		key = linKey(key, k, opts)
+		out := linearize.Check(ctx, []linearize.Plan{linearize.Prepare(key)}, lopts)
+		stats.LinOps += out.Stats.Ops
+		stats.LinSegments += out.Stats.Segments
+		stats.LinLargest = max(stats.LinLargest, out.Stats.Largest)
+		stats.LinFallback += out.Stats.Fallback
+		res.incomplete = append(res.incomplete, out.Incomplete...)
+		for _, v := range out.Violations {
+			res.anomalies = append(res.anomalies, Anomaly{Type: Nonlinearizable, Key: v.Key, Ops: v.Ops,
+				Offsets: v.Offsets, Values: v.Values, Explanation: v.Explanation})
+		}
 	}
 	return res
 }
@@ -41,9 +48,9 @@ func checkLinearizable(ctx context.Context, keys []*keyState, opts Options, stat
 // before one that completed before it was invoked, or a poll that saw an offset before the
 // send there was invoked.
 func linKey(key linearize.Key, k *keyState, opts Options) linearize.Key {
-	key.Name, key.Sends, key.Polls = k.name, key.Sends[:0], key.Polls[:0]
-	for _, r := range k.values {
-		if r.invokeOp < 0 || len(r.seen) == 0 || r.lost {
+	key.Name, key.Sends, key.Polls = k.name, slices.Grow(key.Sends[:0], len(k.ids)), slices.Grow(key.Polls[:0], len(k.polls))
+	for r := range k.records() {
+		if r.invokeOp < 0 || r.nseen == 0 || r.lost {
 			// Values nobody sent sit at free positions; unread unacked sends may not have
 			// happened; a lost write is reported as such, and whatever later took its offset
 			// must not count against it again.
@@ -54,27 +61,19 @@ func linKey(key linearize.Key, k *keyState, opts Options) linearize.Key {
 		case sentOK:
 			own = r.ack
 		case pending, sentInfo:
-			own = minOffset(r.seen)
+			own = k.minSeen(r)
 		case sentFail:
 			if opts.Allow[AbortedRead] {
-				own = minOffset(r.seen)
+				own = k.minSeen(r)
 			}
 		}
-		key.Sends = append(key.Sends, linearize.Send{Value: r.value, Claim: own, Process: r.process,
+		key.Sends = append(key.Sends, linearize.Send{Value: k.c.str(r), Claim: own, Process: r.process,
 			InvokeOp: r.invokeOp, CompleteOp: r.completeOp, InvokeTime: r.invokeTime,
 			ReturnTime: r.returnTime, Acked: r.status == sentOK})
 	}
 	for _, p := range k.polls {
 		key.Polls = append(key.Polls, linearize.Poll{Op: p.op, Process: p.process,
-			ReturnTime: p.returnTime, Last: p.last, Value: p.lastRec.value})
+			ReturnTime: p.returnTime, Last: p.last, Value: k.c.str(k.c.rec(p.lastRec))})
 	}
 	return key
-}
-
-func minOffset(seen []appearance) int64 {
-	m := seen[0].offset
-	for _, s := range seen[1:] {
-		m = min(m, s.offset)
-	}
-	return m
 }

@@ -15,7 +15,7 @@ func (k *keyState) checkSendOrder(process int, r *valueRecord, op int64, ordered
 	if ordered && p.hasAck && r.ack <= p.lastAck {
 		k.found = append(k.found, Anomaly{Type: NonmonotonicSend, Key: k.name,
 			Ops: []int64{p.lastAckOp, op}, Process: intp(process),
-			Offsets: []int64{p.lastAck, r.ack}, Values: []string{r.value},
+			Offsets: []int64{p.lastAck, r.ack}, Values: []string{k.c.str(r)},
 			Explanation: fmt.Sprintf("process %d's send acknowledged at offset %d (op %d) after its earlier send at offset %d (op %d)",
 				process, r.ack, op, p.lastAck, p.lastAckOp),
 		})
@@ -28,7 +28,7 @@ func (k *keyState) checkSendOrder(process int, r *valueRecord, op int64, ordered
 // start). Going backwards is nonmonotonic-poll; jumping forward leaves a gap that skip.go judges
 // once all offsets are known. A fed poll's reads are not compared with each other (the caller
 // judges a transaction's own order), only its first with the previous poll.
-func (k *keyState) checkPollOrder(ev pollEvent, reads []history.Read, betweenPolls bool) {
+func (k *keyState) checkPollOrder(ev pollEvent, reads []history.ReadView, betweenPolls bool) {
 	p := k.proc(ev.process)
 	prev, prevOp, has := p.lastPoll, p.lastPollOp, p.hasPoll && betweenPolls
 	for i, rd := range reads {
@@ -37,7 +37,7 @@ func (k *keyState) checkPollOrder(ev pollEvent, reads []history.Read, betweenPol
 			case rd.Offset <= prev:
 				k.found = append(k.found, Anomaly{Type: NonmonotonicPoll, Key: k.name,
 					Ops: []int64{prevOp, ev.op}, Process: intp(ev.process),
-					Offsets: []int64{prev, rd.Offset}, Values: []string{rd.Value},
+					Offsets: []int64{prev, rd.Offset}, Values: []string{string(rd.Value)},
 					Explanation: fmt.Sprintf("process %d read offset %d (op %d) after reading offset %d (op %d)",
 						ev.process, rd.Offset, ev.op, prev, prevOp),
 				})

@@ -22,9 +22,9 @@ func inconsistentOffsets(k *keyState) []Anomaly {
 	sort.Slice(offsets, func(i, j int) bool { return offsets[i] < offsets[j] })
 	out := make([]Anomaly, 0, len(offsets))
 	for _, o := range offsets {
-		first := k.offsets[o]
+		first := k.offsets.at(o, false)
 		a := Anomaly{Type: InconsistentOffsets, Key: k.name, Offsets: []int64{o},
-			Ops: []int64{first.op}, Values: []string{first.value}}
+			Ops: []int64{first.op}, Values: []string{k.c.str(k.c.rec(first.ref - 1))}}
 		for _, c := range byOffset[o] {
 			a.Ops = append(a.Ops, c.op)
 			a.Values = append(a.Values, c.value)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/kafkaesque/kafkaesque/history"
 )
@@ -88,34 +87,50 @@ func (d drainState) describe(key string) string {
 	return fmt.Sprintf("%s (offsets between %d and %d not covered)", key, d.from, d.hw)
 }
 
-// lagPoll is an ok poll's visible end, for realtime lag: the first offset it did not show.
-type lagPoll struct {
-	invokeTime int64
-	end        int64
-	op         int64
-	fromHW     bool
-}
-
-func (c *Checker) invokePoll(op history.Op, pi history.PollInvoke) {
+// invokePoll records a poll's invocation: its keys and where it asked (into o), and the final
+// drain's marker.
+func (c *Checker) invokePoll(o *openOp, pi *history.PollInvokeView) {
+	o.drain = pi.Drain
 	if pi.Drain {
 		c.drained = true
 	}
 	if len(pi.From) > 0 {
 		c.pollsWithFrom++
 	}
+	for _, name := range pi.Keys {
+		o.keys = append(o.keys, pollKey{name: c.intern(name), from: fromOf(pi.From, name), listed: true})
+	}
+	for _, f := range pi.From {
+		if !slices.ContainsFunc(pi.Keys, func(k []byte) bool { return string(k) == string(f.Key) }) {
+			o.keys = append(o.keys, pollKey{name: c.intern(f.Key), from: f.Offset})
+		}
+	}
 	if !pi.Drain {
 		return
 	}
-	for _, name := range pi.Keys {
-		k := c.key(name)
+	for _, pk := range o.keys {
+		if !pk.listed {
+			continue
+		}
+		k := c.key(pk.name)
 		k.drain.polls++
-		if from, ok := pi.From[name]; ok && (k.drain.from < 0 || from < k.drain.from) {
-			k.drain.from = from
+		if pk.from >= 0 && (k.drain.from < 0 || pk.from < k.drain.from) {
+			k.drain.from = pk.from
 		}
 	}
 }
 
-func (c *Checker) completePoll(op history.Op, inv openOp) error {
+// fromOf is the offset from names for key, or -1.
+func fromOf(from []history.KeyOffset, key []byte) int64 {
+	for _, f := range from {
+		if string(f.Key) == string(key) {
+			return f.Offset
+		}
+	}
+	return -1
+}
+
+func (c *Checker) completePoll(op history.Op, inv *openOp) error {
 	switch op.Type {
 	case history.Fail:
 		c.stats.PollsFail++
@@ -125,16 +140,16 @@ func (c *Checker) completePoll(op history.Op, inv openOp) error {
 		return nil
 	}
 	c.stats.PollsOK++
-	pr, err := op.PollReads()
-	if err != nil {
+	pr := &c.resultView
+	if err := history.ParsePollResult(op.Value, pr); err != nil {
 		return err
 	}
 	if len(pr.HW) > 0 {
 		c.pollsWithHW++
 	}
 	ev := pollEvent{op: op.Index, invokeOp: inv.op, time: op.Time, invokeTime: inv.time, process: op.Process,
-		drain: inv.poll.Drain}
-	c.pollKeys(ev, inv.poll.Keys, pr.Reads, inv.poll.From, pr.HW)
+		drain: inv.drain}
+	c.pollKeys(ev, inv.keys, pr.Reads, pr.HW)
 	return nil
 }
 
@@ -151,38 +166,65 @@ type pollEvent struct {
 	mayRewind bool
 }
 
-// pollKeys records an ok poll's reads of every key it asked for (keys) or answered, in a
-// deterministic order; from and hw are the offsets asked for and the high watermarks returned.
-func (c *Checker) pollKeys(ev pollEvent, keys []string, reads map[string][]history.Read, from, hw map[string]int64) {
-	names := append([]string(nil), keys...)
-	for name := range reads {
-		names = append(names, name)
+// pollTarget is one key an ok poll asked for or answered, with where it asked (from), the high
+// watermark it returned (hw), each -1 when not said, and its records of the key.
+type pollTarget struct {
+	name     string
+	from, hw int64
+	reads    []history.ReadView
+}
+
+// pollKeys records an ok poll's reads of every key it asked for (keys, with the offsets asked
+// for) or answered (reads), each once; hw are the high watermarks returned.
+func (c *Checker) pollKeys(ev pollEvent, keys []pollKey, reads []history.KeyReads, hw []history.KeyOffset) {
+	targets := c.pollTargets[:0]
+	find := func(name string) int {
+		for i := range targets {
+			if targets[i].name == name {
+				return i
+			}
+		}
+		return -1
 	}
-	sort.Strings(names)
-	for i, name := range names {
-		if i > 0 && names[i-1] == name {
-			continue
+	for _, pk := range keys {
+		if pk.listed && find(pk.name) < 0 {
+			targets = append(targets, pollTarget{name: pk.name, from: pk.from, hw: -1})
 		}
-		f, hasFrom := from[name]
-		if !hasFrom {
-			f = -1
-		}
-		h, hasHW := hw[name]
-		if !hasHW {
-			h = -1
-		}
-		c.key(name).poll(ev, reads[name], f, h)
 	}
+	for _, kr := range reads {
+		name := c.intern(kr.Key)
+		i := find(name)
+		if i < 0 {
+			from := int64(-1)
+			for _, pk := range keys {
+				if pk.name == name {
+					from = pk.from
+				}
+			}
+			i = len(targets)
+			targets = append(targets, pollTarget{name: name, from: from, hw: -1})
+		}
+		targets[i].reads = kr.Reads
+	}
+	for _, h := range hw {
+		if i := find(c.intern(h.Key)); i >= 0 {
+			targets[i].hw = h.Offset
+		}
+	}
+	for _, t := range targets {
+		c.key(t.name).poll(ev, t.reads, t.from, t.hw)
+	}
+	clear(targets) // keeps nothing of the value the reads alias
+	c.pollTargets = targets[:0]
 }
 
 // poll records an ok poll's reads of this key. from is the offset asked for and hw the high
 // watermark returned, each -1 when the history does not say.
-func (k *keyState) poll(ev pollEvent, reads []history.Read, from, hw int64) {
+func (k *keyState) poll(ev pollEvent, reads []history.ReadView, from, hw int64) {
 	if ev.drain {
 		k.drainPoll(ev.op, ev.process, reads, from, hw)
-	} else if lp, ok := visibleEnd(reads, from, hw); ok {
-		lp.invokeTime, lp.op = ev.invokeTime, ev.invokeOp
-		k.lag = append(k.lag, lp)
+	} else if end, fromHW, ok := visibleEnd(reads, from, hw); ok {
+		k.lag.add(end, fromHW, ev.invokeTime, ev.invokeOp)
 	}
 	if from >= 0 {
 		// Kafka is judged against what was asked: a consumer's own seeks between polls, or
@@ -195,7 +237,7 @@ func (k *keyState) poll(ev pollEvent, reads []history.Read, from, hw int64) {
 	last := reads[0].Offset
 	var lastRec *valueRecord
 	for _, rd := range reads {
-		r := k.value(rd.Value)
+		r := k.readValue(rd)
 		if r.firstRead < 0 {
 			r.firstRead = ev.op
 		}
@@ -213,11 +255,21 @@ func (k *keyState) poll(ev pollEvent, reads []history.Read, from, hw int64) {
 	if ev.fed || lastRec.status == sentOK && lastRec.ack == last && lastRec.returnTime <= ev.time {
 		return
 	}
-	k.polls = append(k.polls, pollRecord{op: ev.op, process: ev.process, returnTime: ev.time, last: last, lastRec: lastRec})
+	// Of the polls whose highest record is the same value at the same offset, the model needs
+	// only the one that returned first: each needs the same sends appended, and a later return
+	// is a weaker constraint (linearize.Prepare). Memory then grows with offsets, not polls.
+	if i := lastRec.linPoll; i > 0 && k.polls[i-1].last == last {
+		if p := &k.polls[i-1]; ev.time < p.returnTime {
+			*p = pollRecord{op: ev.op, process: ev.process, returnTime: ev.time, last: last, lastRec: lastRec.id}
+		}
+		return
+	}
+	k.polls = append(k.polls, pollRecord{op: ev.op, process: ev.process, returnTime: ev.time, last: last, lastRec: lastRec.id})
+	lastRec.linPoll = int32(len(k.polls))
 }
 
 // drainPoll records what one of the final drain's polls read: the final log.
-func (k *keyState) drainPoll(op int64, process int, reads []history.Read, from, hw int64) {
+func (k *keyState) drainPoll(op int64, process int, reads []history.ReadView, from, hw int64) {
 	d := &k.drain
 	d.lastOp = op
 	if hw >= 0 && hw < d.hw && d.fell == nil {
@@ -246,7 +298,7 @@ func (k *keyState) drainPoll(op int64, process int, reads []history.Read, from, 
 		d.next = append(d.next, -1)
 	}
 	for _, rd := range reads {
-		r := k.value(rd.Value)
+		r := k.readValue(rd)
 		if r.drainOp < 0 {
 			r.drainOffset, r.drainOp = rd.Offset, op
 		}
@@ -256,24 +308,24 @@ func (k *keyState) drainPoll(op int64, process int, reads []history.Read, from, 
 // visibleEnd is the first offset a poll did not show: the high watermark it returned (or past
 // the last record it read, should a record sit at or above that watermark), else (as Jepsen
 // measures) the offset after the last record it read, else the offset it asked for.
-func visibleEnd(reads []history.Read, from, hw int64) (lagPoll, bool) {
+func visibleEnd(reads []history.ReadView, from, hw int64) (end int64, fromHW, ok bool) {
 	switch {
 	case hw >= 0:
 		if n := len(reads); n > 0 {
 			hw = max(hw, reads[n-1].Offset+1)
 		}
-		return lagPoll{end: hw, fromHW: true}, true
+		return hw, true, true
 	case len(reads) > 0:
-		return lagPoll{end: reads[len(reads)-1].Offset + 1}, true
+		return reads[len(reads)-1].Offset + 1, false, true
 	case from >= 0:
-		return lagPoll{end: from}, true
+		return from, false, true
 	}
-	return lagPoll{}, false
+	return 0, false, false
 }
 
 // checkFrom compares a poll's first record with the offset it asked for: a record before it is
 // nonmonotonic-poll, a jump past it leaves a gap that skip.go judges once all offsets are known.
-func (k *keyState) checkFrom(ev pollEvent, reads []history.Read, from int64) {
+func (k *keyState) checkFrom(ev pollEvent, reads []history.ReadView, from int64) {
 	if len(reads) == 0 {
 		return
 	}
@@ -282,7 +334,7 @@ func (k *keyState) checkFrom(ev pollEvent, reads []history.Read, from int64) {
 	case first.Offset < from:
 		k.found = append(k.found, Anomaly{Type: NonmonotonicPoll, Key: k.name,
 			Ops: []int64{ev.op}, Process: intp(ev.process),
-			Offsets: []int64{from, first.Offset}, Values: []string{first.Value},
+			Offsets: []int64{from, first.Offset}, Values: []string{string(first.Value)},
 			Explanation: fmt.Sprintf("op %d asked for offset %d and was given offset %d, before it",
 				ev.op, from, first.Offset),
 		})

@@ -9,14 +9,13 @@ import (
 // poll or acknowledged to an ok send. An offset whose record an aborted transaction sent does
 // not count: a read-committed consumer rightly skips it (reading it is an aborted-read).
 func sortedOffsets(k *keyState) []int64 {
-	out := make([]int64, 0, len(k.offsets))
-	for o, rec := range k.offsets {
-		if r := k.values[rec.value]; r != nil && r.aborted {
+	var out []int64
+	for o, rec := range k.offsets.all {
+		if rec.ref == 0 || k.c.rec(rec.ref-1).aborted {
 			continue
 		}
 		out = append(out, o)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
 

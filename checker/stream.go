@@ -11,9 +11,12 @@ import (
 
 // Stream decodes a history and hands each op to every observer in turn, so that several checks
 // share one pass (runcheck.Check). An observer's error names the op's line; the decoder's
-// warnings (a truncated last line) are returned.
+// warnings (a truncated last line) are returned. An op's Value aliases the decoder's buffer
+// (history.Decoder.BorrowValues): it is valid only during the calls, so an observer copies
+// whatever it keeps of it.
 func Stream(ctx context.Context, r io.Reader, observers ...func(history.Op) error) ([]string, error) {
 	dec := history.NewDecoder(r)
+	dec.BorrowValues()
 	for {
 		op, err := dec.Next()
 		if errors.Is(err, io.EOF) {

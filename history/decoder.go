@@ -36,12 +36,20 @@ type Decoder struct {
 	open     map[int]pending
 	warnings []string
 	done     bool
+	borrow   bool // Value aliases the line read (BorrowValues)
+	slowOnly bool // tests: decode every line with encoding/json
 }
 
 // NewDecoder returns a decoder reading from r.
 func NewDecoder(r io.Reader) *Decoder {
 	return &Decoder{r: bufio.NewReaderSize(r, 1<<20), open: make(map[int]pending)}
 }
+
+// BorrowValues makes Next return ops whose Value aliases the decoder's buffer instead of a copy:
+// it is valid only until the next call to Next, so a caller that keeps a value, or anything
+// that aliases it (the byte slices of the value views, view.go), must copy it. Checkers that
+// only look at each value as it streams by save a copy per line.
+func (d *Decoder) BorrowValues() { d.borrow = true }
 
 // Line is the 1-based number of the line most recently returned.
 func (d *Decoder) Line() int { return d.line }
@@ -59,6 +67,10 @@ func (d *Decoder) readLine() ([]byte, bool, error) {
 	d.buf = d.buf[:0]
 	for {
 		chunk, err := d.r.ReadSlice('\n')
+		if err == nil && len(d.buf) == 0 {
+			// The whole line is in the reader's buffer, valid until the next read: no copy.
+			return chunk[:len(chunk)-1], true, nil
+		}
 		d.buf = append(d.buf, chunk...)
 		switch {
 		case err == nil:
@@ -92,7 +104,10 @@ func (d *Decoder) Next() (Op, error) {
 	d.line++
 	raw = bytes.TrimSuffix(raw, []byte("\r"))
 	var op Op
-	if err := json.Unmarshal(raw, &op); err != nil {
+	if d.slowOnly || !parseOpFast(raw, &op, d.borrow) {
+		op, err = unmarshalOp(raw)
+	}
+	if err != nil {
 		if !terminated {
 			// A crash mid-write leaves a partial last line: check up to it.
 			d.done = true
@@ -143,4 +158,119 @@ func (d *Decoder) validate(op Op) error {
 	}
 	delete(d.open, op.Process)
 	return nil
+}
+
+// unmarshalOp decodes a line with encoding/json (its Op escapes to the heap, so Next's own does
+// not).
+func unmarshalOp(raw []byte) (Op, error) {
+	var op Op
+	err := json.Unmarshal(raw, &op)
+	return op, err
+}
+
+// parseOpFast decodes a line in the shape Writer writes, {"index":..,"time":..,"process":..,
+// "type":..,"f":..[,"value":..][,"error":..]}, compact, with type and f plain strings (see
+// scan.go). It reports false for any other line, which Next then gives to encoding/json: the
+// op, or the error, is encoding/json's. Value aliases line when borrow is set, else is a copy.
+func parseOpFast(line []byte, op *Op, borrow bool) bool {
+	var ok bool
+	i := 0
+	if i, ok = literal(line, i, `{"index":`); !ok {
+		return false
+	}
+	if op.Index, i, ok = parseInt(line, i); !ok {
+		return false
+	}
+	if i, ok = literal(line, i, `,"time":`); !ok {
+		return false
+	}
+	if op.Time, i, ok = parseInt(line, i); !ok {
+		return false
+	}
+	if i, ok = literal(line, i, `,"process":`); !ok {
+		return false
+	}
+	var p int64
+	if p, i, ok = parseInt(line, i); !ok || int64(int(p)) != p {
+		return false
+	}
+	op.Process = int(p)
+	if i, ok = literal(line, i, `,"type":`); !ok {
+		return false
+	}
+	var t, f []byte
+	if t, i, ok = plainAt(line, i); !ok {
+		return false
+	}
+	if i, ok = literal(line, i, `,"f":`); !ok {
+		return false
+	}
+	if f, i, ok = plainAt(line, i); !ok {
+		return false
+	}
+	op.Type, op.F = internType(t), internF(f)
+	if next, ok := literal(line, i, `,"value":`); ok {
+		end, ok := skipValue(line, next, 0)
+		if !ok {
+			return false
+		}
+		op.Value = line[next:end:end]
+		if !borrow {
+			op.Value = append(json.RawMessage(nil), op.Value...)
+		}
+		i = end
+	}
+	if next, ok := literal(line, i, `,"error":`); ok {
+		end, plain, ok := skipString(line, next)
+		if !ok {
+			return false
+		}
+		if op.Error, ok = decodeString(line, next, end, plain); !ok {
+			return false
+		}
+		i = end
+	}
+	return i == len(line)-1 && line[i] == '}'
+}
+
+// internType returns the constant for the four types, so that they cost no allocation.
+func internType(b []byte) Type {
+	switch Type(b) {
+	case Invoke:
+		return Invoke
+	case OK:
+		return OK
+	case Fail:
+		return Fail
+	case Info:
+		return Info
+	}
+	return Type(b)
+}
+
+// internF returns the constant for the client functions and the nemesis' own.
+func internF(b []byte) string {
+	switch string(b) {
+	case FSend:
+		return FSend
+	case FPoll:
+		return FPoll
+	case FTxn:
+		return FTxn
+	case FCrash:
+		return FCrash
+	case FRebalance:
+		return FRebalance
+	case FCommit:
+		return FCommit
+	case FCoordinator:
+		return FCoordinator
+	case FRecover:
+		return FRecover
+	case FHealAll:
+		return FHealAll
+	case FAwaitRecovery:
+		return FAwaitRecovery
+	}
+	return string(b)
 }

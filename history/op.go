@@ -175,13 +175,18 @@ func parseReadFast(b []byte) (int64, string, bool) {
 	return off, string(s), true
 }
 
-// Send decodes the op's value as a SendValue.
+// Send decodes the op's value as a SendValue (through ParseSend's fast path).
 func (op Op) Send() (SendValue, error) {
-	var v SendValue
-	if err := json.Unmarshal(op.Value, &v); err != nil {
-		return v, fmt.Errorf("send value: %w", err)
+	v, err := ParseSend(op.Value)
+	if err != nil {
+		return SendValue{}, err
 	}
-	return v, nil
+	sv := SendValue{Key: string(v.Key), Value: string(v.Value)}
+	if v.HasOffset {
+		off := v.Offset
+		sv.Offset = &off
+	}
+	return sv, nil
 }
 
 // PollKeys decodes the value of a poll invocation.

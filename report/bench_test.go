@@ -15,16 +15,27 @@ import (
 // BenchmarkReport1M renders the report of a 1,000,000-line run directory:
 //
 //	go test ./report/ -run '^$' -bench BenchmarkReport1M -benchtime 3x
-func BenchmarkReport1M(b *testing.B) {
+func BenchmarkReport1M(b *testing.B) { benchmarkReport(b, historygen.Default(1_000_000)) }
+
+// BenchmarkReport10M renders the report of a 10,000,000-line run directory whose history has
+// faults, indeterminate and failed operations and consumer crashes (historygen.WithFaults).
+// Preparing it (the history, then its results.json) takes about a minute before the timer
+// starts; KQ_REPORT_DIR keeps the run directory there, to look at its index.html:
+//
+//	go test ./report/ -run '^$' -bench BenchmarkReport10M -benchtime 2x -timeout 30m
+func BenchmarkReport10M(b *testing.B) { benchmarkReport(b, historygen.WithFaults(10_000_000)) }
+
+func benchmarkReport(b *testing.B, cfg historygen.Config) {
 	dir := b.TempDir()
-	hf, err := os.Create(filepath.Join(dir, rundir.HistoryFile))
-	if err != nil {
+	if keep := os.Getenv("KQ_REPORT_DIR"); keep != "" {
+		dir = keep
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := historygen.WriteFile(filepath.Join(dir, rundir.HistoryFile), cfg); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := historygen.Generate(hf, historygen.Default(1_000_000)); err != nil {
-		b.Fatal(err)
-	}
-	hf.Close()
 	ef, err := os.Create(filepath.Join(dir, rundir.ElectionsFile))
 	if err != nil {
 		b.Fatal(err)

@@ -12,6 +12,76 @@ import (
 // ackedSend is an acknowledged send: its completion's index and its offset.
 type ackedSend struct{ op, offset int64 }
 
+// ackedLog is every acknowledged send, in history order. A queue history has millions and no
+// group op to judge them against, so they are kept compactly, without a pointer, until Finish
+// needs them by key and value (byKey).
+type ackedLog struct {
+	keys  []string
+	keyID map[string]int32
+	sends []ackedEntry
+	// values holds the values' bytes, in chunks that are never reallocated.
+	values [][]byte
+}
+
+type ackedEntry struct {
+	ackedSend
+	key        int32
+	chunk, off uint32
+	len        uint32
+}
+
+const ackedChunk = 1 << 20
+
+func (l *ackedLog) add(key, value []byte, s ackedSend) {
+	id, ok := l.keyID[string(key)]
+	if !ok {
+		if l.keyID == nil {
+			l.keyID = map[string]int32{}
+		}
+		id = int32(len(l.keys))
+		l.keys = append(l.keys, string(key))
+		l.keyID[l.keys[id]] = id
+	}
+	n := len(l.values)
+	if n == 0 || len(l.values[n-1])+len(value) > cap(l.values[n-1]) {
+		l.values = append(l.values, make([]byte, 0, max(ackedChunk, len(value))))
+		n++
+	}
+	chunk := &l.values[n-1]
+	e := ackedEntry{ackedSend: s, key: id, chunk: uint32(n - 1), off: uint32(len(*chunk)), len: uint32(len(value))}
+	*chunk = append(*chunk, value...)
+	l.sends = append(l.sends, e)
+}
+
+// ackedByKey maps each key to its acknowledged values (ackedLog.byKey), from the shared record
+// when there is one.
+func (h *groupHistory) ackedByKey() map[string]map[string]ackedSend {
+	if h.shared == nil {
+		return h.acked.byKey()
+	}
+	out := map[string]map[string]ackedSend{}
+	h.shared.EachAckedSend(func(key, value string, op, offset int64) {
+		if out[key] == nil {
+			out[key] = map[string]ackedSend{}
+		}
+		out[key][value] = ackedSend{op: op, offset: offset}
+	})
+	return out
+}
+
+// byKey maps each key to its acknowledged values, a value acknowledged twice to its last send.
+func (l *ackedLog) byKey() map[string]map[string]ackedSend {
+	out := make(map[string]map[string]ackedSend, len(l.keys))
+	for _, e := range l.sends {
+		key := l.keys[e.key]
+		if out[key] == nil {
+			out[key] = map[string]ackedSend{}
+		}
+		out[key][string(l.values[e.chunk][e.off:e.off+e.len])] = e.ackedSend
+	}
+	return out
+}
+
 // finalDrain is what the final drain's polls (marked "drain") showed: the highest high watermark
 // each key's ok drain polls returned. The group's members must have read up to it for
 // group-unconsumed to be decided.
@@ -92,7 +162,7 @@ func unconsumed(h *groupHistory) consumedVerdict {
 	}
 	var out consumedVerdict
 	unknown := map[string]int64{}
-	for key, values := range h.acked {
+	for key, values := range h.ackedByKey() {
 		final, known := h.drain.hw[key]
 		caughtUp := !h.drain.marked || known && reach[key] >= final
 		for value, s := range values {

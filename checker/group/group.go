@@ -66,7 +66,8 @@ type groupValue struct {
 
 // groupHistory is a history's group ops, its acknowledged sends, and what its final drain saw.
 type groupHistory struct {
-	acked      map[string]map[string]ackedSend // key -> value -> the ok send
+	acked      ackedLog   // the ok sends, unless shared
+	shared     AckedSends // the ok sends, as another checker recorded them
 	drain      finalDrain
 	polls      []groupOp // ok polls by group members
 	commits    []groupOp // every commit, any completion (incomplete ones as info)
@@ -90,11 +91,29 @@ func Check(r io.Reader) (*Result, error) {
 type Checker struct {
 	h    *groupHistory
 	open map[int]groupOp
+	view history.PollInvokeView // scratch
 }
 
 // New returns a Checker ready for a history's first op.
 func New() *Checker {
-	return &Checker{h: &groupHistory{acked: map[string]map[string]ackedSend{}, drain: newFinalDrain()}, open: map[int]groupOp{}}
+	return &Checker{h: &groupHistory{drain: newFinalDrain()}, open: map[int]groupOp{}}
+}
+
+// AckedSends is a record of a history's acknowledged send lines that another checker of the
+// same pass keeps (checker.Checker's, in runcheck): key and value as the send's invocation named
+// them, the op of its acknowledgement and its offset.
+type AckedSends interface {
+	EachAckedSend(yield func(key, value string, op, offset int64))
+}
+
+// NewSharing returns a Checker that takes the acknowledged sends from src when it finishes
+// instead of keeping its own record of them: a history has millions. src must observe the same
+// history, each op before this Checker does (it is the one that rejects an ok send without an
+// offset).
+func NewSharing(src AckedSends) *Checker {
+	c := New()
+	c.h.shared = src
+	return c
 }
 
 // Observe takes the history's next op.
@@ -103,15 +122,12 @@ func (r *Checker) Observe(op history.Op) error {
 		return nil
 	}
 	if op.F == history.FSend {
-		if op.Type == history.OK {
-			sv, err := op.Send()
-			if err != nil || sv.Offset == nil {
+		if op.Type == history.OK && r.h.shared == nil {
+			sv, err := history.ParseSend(op.Value)
+			if err != nil || !sv.HasOffset {
 				return fmt.Errorf("ok send without offset: %v", err)
 			}
-			if r.h.acked[sv.Key] == nil {
-				r.h.acked[sv.Key] = map[string]ackedSend{}
-			}
-			r.h.acked[sv.Key][sv.Value] = ackedSend{op: op.Index, offset: *sv.Offset}
+			r.h.acked.add(sv.Key, sv.Value, ackedSend{op: op.Index, offset: sv.Offset})
 		}
 		return nil
 	}
@@ -126,6 +142,14 @@ func (r *Checker) Observe(op history.Op) error {
 	g, ok := r.open[op.Process]
 	if op.Type != history.Invoke && !ok {
 		return nil
+	}
+	if op.Type == history.Invoke && op.F == history.FPoll {
+		// A queue consumer's poll, or the final drain's, names no group: the fast view says so
+		// without decoding its keys. Anything else is decoded in full below.
+		if err := history.ParsePollInvoke(op.Value, &r.view); err == nil && !r.view.Other {
+			r.h.drain.invoke(op.Process, groupValue{Drain: r.view.Drain})
+			return nil
+		}
 	}
 	var v groupValue
 	if len(op.Value) > 0 && string(op.Value) != "null" {

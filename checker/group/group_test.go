@@ -2,6 +2,7 @@ package group_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -296,4 +297,27 @@ func containsSub(list []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// A Checker sharing the queue checker's record of acknowledged sends (runcheck's single pass)
+// finds what one keeping its own finds.
+func TestSharedAckedSendsAgree(t *testing.T) {
+	unconsumed := healthy(t)
+	unconsumed.Send(0, "t-0", "v3", 2)
+	unconsumed.Send(0, "t-1", "v4", 0)
+	for name, b := range map[string]*builder{"healthy": healthy(t), "unconsumed": unconsumed, "unread v3": withUnreadV3(t)} {
+		own := group.New()
+		queue := checker.New(checker.Options{})
+		shared := group.NewSharing(queue)
+		if _, err := checker.Stream(context.Background(), strings.NewReader(b.Text()), own.Observe, queue.Observe, shared.Observe); err != nil {
+			t.Fatal(err)
+		}
+		want, got := own.Finish(), shared.Finish()
+		if !reflect.DeepEqual(want, got) {
+			t.Errorf("%s: sharing %+v, own record %+v", name, got, want)
+		}
+		if name == "unconsumed" && countType(got, checker.GroupUnconsumed) != 2 {
+			t.Errorf("%s: %+v, want two group-unconsumed", name, got.Anomalies)
+		}
+	}
 }

@@ -1,7 +1,8 @@
 // Package linearize decides whether each key's sends and polls are linearizable against an
-// append-only log, with porcupine (on short segments cut at quiescent points) and an exact
-// greedy search (for segments too long for porcupine, and to explain a violation). It knows
-// nothing of histories: the caller says which sends own which offsets and what each poll read.
+// append-only log, with porcupine (on short segments cut at quiescent points; a segment of a
+// single op is decided by the model's own step) and an exact greedy search (for segments too
+// long for porcupine, and to explain a violation). It knows nothing of histories: the caller
+// says which sends own which offsets and what each poll read.
 package linearize
 
 import (
@@ -64,7 +65,8 @@ const (
 type Decider uint8
 
 const (
-	// Auto uses porcupine, and the greedy search for segments too long for it.
+	// Auto uses porcupine, the model's step alone for a segment of one op, and the greedy
+	// search for segments too long for porcupine.
 	Auto Decider = iota
 	// Porcupine uses porcupine for every segment, however long (to cross-check).
 	Porcupine
@@ -76,7 +78,11 @@ const (
 type Options struct {
 	// TimeLimit bounds the whole search; zero means none.
 	TimeLimit time.Duration
-	Decider   Decider
+	// Deadline, when set, is when the search stops instead of TimeLimit after it begins: for a
+	// caller that checks keys one Check at a time under one limit (TimeLimit still names the
+	// limit in Incomplete).
+	Deadline time.Time
+	Decider  Decider
 }
 
 // Stats describe the work done.
@@ -106,25 +112,40 @@ func Check(ctx context.Context, plans []Plan, opts Options) Outcome {
 			continue
 		}
 		out.Stats.Ops += int64(len(p.ops))
-		var cur *linTask
-		for _, seg := range segments(p.ops) {
+		var cur, singles *linTask
+		for seg := range allSegments(p.ops) {
 			out.Stats.Segments++
 			out.Stats.Largest = max(out.Stats.Largest, len(seg.ops))
-			if opts.Decider == Greedy || opts.Decider == Auto && len(seg.ops) > maxPorcupineOps {
+			switch {
+			case opts.Decider == Greedy || opts.Decider == Auto && len(seg.ops) > maxPorcupineOps:
 				out.Stats.Fallback++
 				tasks = append(tasks, &linTask{key: i, ops: seg.ops, start: seg.start, fallback: true})
 				cur = nil
-				continue
+			case opts.Decider == Auto && len(seg.ops) == 1:
+				// One op alone from a known state: the model's own step decides it, within the
+				// search's time limit like any other task.
+				if singles == nil || singles.singles == chunkOps {
+					singles = &linTask{key: i, start: -1}
+					tasks = append(tasks, singles)
+				}
+				singles.singles++
+				if !singleLegal(seg.ops[0], seg.start) && singles.ops == nil {
+					singles.ops, singles.start = seg.ops, seg.start
+				}
+			default:
+				if cur == nil || len(cur.ops)+len(seg.ops) > chunkOps {
+					cur = &linTask{key: i, start: seg.start, ops: make([]linOp, 0, max(len(seg.ops), chunkOps/2))}
+					tasks = append(tasks, cur)
+				}
+				cur.pack(seg)
 			}
-			if cur == nil || len(cur.ops)+len(seg.ops) > chunkOps {
-				cur = &linTask{key: i, ops: seg.ops, start: seg.start}
-				tasks = append(tasks, cur)
-				continue
-			}
-			cur.ops = cur.ops[:len(cur.ops)+len(seg.ops)] // segments are adjacent in p.ops
 		}
 	}
-	runTasks(ctx, tasks, opts.TimeLimit)
+	deadline := opts.Deadline
+	if deadline.IsZero() && opts.TimeLimit > 0 {
+		deadline = time.Now().Add(opts.TimeLimit)
+	}
+	runTasks(ctx, tasks, deadline)
 
 	illegal := make(map[int]*linTask)
 	unknown := make(map[int]int)

@@ -3,6 +3,7 @@ package linearize
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"sort"
@@ -68,7 +69,7 @@ func buildOps(k Key, owners map[int64]*Send) ([]linOp, []Violation) {
 	for o := range owners {
 		offsets = append(offsets, o)
 	}
-	sort.Slice(offsets, func(i, j int) bool { return offsets[i] < offsets[j] })
+	slices.Sort(offsets)
 	n := len(offsets)
 	// earliest[r] is the earliest return of an op needing rank r appended.
 	earliest := make([]int64, n+1)
@@ -128,11 +129,11 @@ func buildOps(k Key, owners map[int64]*Send) ([]linOp, []Violation) {
 		ops = append(ops, linOp{rank: need, call: p.ReturnTime, ret: p.ReturnTime, op: p.Op, done: -1,
 			offset: p.Last, process: p.Process})
 	}
-	sort.Slice(ops, func(i, j int) bool {
-		if ops[i].call != ops[j].call {
-			return ops[i].call < ops[j].call
+	slices.SortFunc(ops, func(a, b linOp) int {
+		if c := cmp.Compare(a.call, b.call); c != 0 {
+			return c
 		}
-		return ops[i].ret < ops[j].ret
+		return cmp.Compare(a.ret, b.ret)
 	})
 	return ops, static
 }
@@ -148,21 +149,28 @@ type segment struct {
 // (every earlier send precedes every later op), so each segment can be
 // searched alone: this keeps porcupine's per-step cost small.
 func segments(ops []linOp) []segment {
-	var out []segment
-	begin, sends, startSends := 0, 0, 0
-	maxRet := int64(-1 << 63)
-	for i, op := range ops {
-		if i > begin && op.call > maxRet {
-			out = append(out, segment{ops: ops[begin:i], start: startSends})
-			begin, startSends = i, sends
+	return slices.Collect(allSegments(ops))
+}
+
+// allSegments yields the segments of ops one by one (see segments), allocating nothing.
+func allSegments(ops []linOp) iter.Seq[segment] {
+	return func(yield func(segment) bool) {
+		begin, sends, startSends := 0, 0, 0
+		maxRet := int64(-1 << 63)
+		for i, op := range ops {
+			if i > begin && op.call > maxRet {
+				if !yield(segment{ops: ops[begin:i], start: startSends}) {
+					return
+				}
+				begin, startSends = i, sends
+			}
+			maxRet = max(maxRet, op.ret)
+			if op.send {
+				sends++
+			}
 		}
-		maxRet = max(maxRet, op.ret)
-		if op.send {
-			sends++
+		if begin < len(ops) {
+			yield(segment{ops: ops[begin:], start: startSends})
 		}
 	}
-	if begin < len(ops) {
-		out = append(out, segment{ops: ops[begin:], start: startSends})
-	}
-	return out
 }

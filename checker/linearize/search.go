@@ -48,21 +48,47 @@ func linModel(start int) porcupine.Model {
 	}
 }
 
-// linTask is one porcupine call: consecutive segments of one key.
+// linTask is one porcupine call: segments of one key, in order, or one segment for the greedy
+// search.
 type linTask struct {
 	key      int
 	ops      []linOp
 	start    int
+	sends    int  // sends packed so far
 	fallback bool // decided by greedy (too long for porcupine)
-	outcome  porcupine.CheckResult
+	// singles counts the segments of a single op the task stands for, decided by the model's
+	// step alone (singleLegal) when the task runs; ops is the first that is illegal, if any.
+	singles int
+	outcome porcupine.CheckResult
 }
 
-// runTasks checks tasks in parallel, sharing one deadline.
-func runTasks(ctx context.Context, tasks []*linTask, limit time.Duration) {
-	var deadline time.Time
-	if limit > 0 {
-		deadline = time.Now().Add(limit)
+// pack appends a copy of seg's ops to the task. The segments between the task's are left out
+// (single ops decided alone, singleLegal), so the ranks are shifted to count from the task's
+// start as if the sends of the segments left out were not there: from a quiescent point the
+// state is known, so the shifted history is linearizable exactly when each segment is from its
+// own start.
+func (t *linTask) pack(seg segment) {
+	shift := seg.start - (t.start + t.sends)
+	for _, op := range seg.ops {
+		op.rank -= shift
+		t.ops = append(t.ops, op)
+		if op.send {
+			t.sends++
+		}
 	}
+}
+
+// singleLegal decides a segment of the one op from state start, as the model's step does: a
+// send must append the next rank, a poll needs its ranks appended.
+func singleLegal(op linOp, start int) bool {
+	if op.send {
+		return op.rank == start
+	}
+	return start >= op.rank
+}
+
+// runTasks checks tasks in parallel, sharing one deadline (zero: none).
+func runTasks(ctx context.Context, tasks []*linTask, deadline time.Time) {
 	work := make(chan *linTask)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -84,6 +110,15 @@ func runTasks(ctx context.Context, tasks []*linTask, limit time.Duration) {
 func runTask(ctx context.Context, t *linTask, deadline time.Time) porcupine.CheckResult {
 	if ctx.Err() != nil {
 		return porcupine.Unknown
+	}
+	if t.singles > 0 {
+		switch {
+		case !deadline.IsZero() && time.Until(deadline) <= 0:
+			return porcupine.Unknown
+		case t.ops != nil:
+			return porcupine.Illegal
+		}
+		return porcupine.Ok
 	}
 	if t.fallback {
 		if len(greedyViolations(t.ops, t.start)) > 0 {

@@ -14,9 +14,15 @@ import (
 // error (or is a fail) did not happen; a recovery or heal-all that failed left the cluster
 // broken for the rest of the run; a nemesis op with no completion never finished.
 type faultAudit struct {
-	pending  *history.Op // the nemesis' outstanding invocation (it does one thing at a time)
-	injected int         // injections that completed without error
+	pending  *nemesisInvoke // the nemesis' outstanding invocation (it does one thing at a time)
+	injected int            // injections that completed without error
 	reasons  []string
+}
+
+// nemesisInvoke is what faultAudit keeps of a nemesis invocation.
+type nemesisInvoke struct {
+	F     string
+	Index int64
 }
 
 func newFaultAudit() *faultAudit { return &faultAudit{} }
@@ -29,7 +35,7 @@ func (a *faultAudit) observe(op history.Op) error {
 		if a.pending != nil {
 			a.reasons = append(a.reasons, fmt.Sprintf("nemesis %s (op %d) never completed", a.pending.F, a.pending.Index))
 		}
-		a.pending = &op
+		a.pending = &nemesisInvoke{F: op.F, Index: op.Index}
 		return nil
 	}
 	a.pending = nil

@@ -50,7 +50,8 @@ func Check(ctx context.Context, r io.Reader, opts Options) (*checker.Result, err
 		return nil, err
 	}
 	// checker/txn's Checker is the queue checker's for a history without transactions.
-	c, groups, faults, audit := txn.New(opts.Options), group.New(), newFaultMeter(), newFaultAudit()
+	c, faults, audit := txn.New(opts.Options), newFaultMeter(), newFaultAudit()
+	groups := group.NewSharing(c) // the queue checker keeps the acknowledged sends; it observes each op first
 	warnings, err := checker.Stream(ctx, r, c.Observe, groups.Observe, faults.observe, audit.observe)
 	if err != nil {
 		return nil, err

@@ -67,6 +67,7 @@ type faultMeter struct {
 	invokeTime     map[int]int64  // process -> time of its outstanding send
 	pendingNemesis int64          // index of the nemesis' outstanding invoke
 	pendingStart   int64
+	awaiting       int // injected faults without their first acknowledged send yet
 }
 
 func newFaultMeter() *faultMeter {
@@ -105,24 +106,17 @@ func (m *faultMeter) observe(op history.Op) error {
 		}
 		return nil
 	}
-	sv, err := op.Send()
+	sv, err := history.ParseSend(op.Value)
 	if err != nil {
 		return nil
 	}
-	m.sendOK(op, sv.Key)
+	m.sendOK(op, string(sv.Key))
 	return nil
 }
 
 // awaitingSends reports whether some injected fault still waits for its first acknowledged send
-// (faults are few; a history has millions of sends).
-func (m *faultMeter) awaitingSends() bool {
-	for i := range m.faults {
-		if f := &m.faults[i]; f.Error == "" && f.SendsOKAfter == nil {
-			return true
-		}
-	}
-	return false
-}
+// (a history has millions of sends, and most come after every fault has had its first).
+func (m *faultMeter) awaitingSends() bool { return m.awaiting > 0 }
 
 // sendOK notes an acknowledged write to key, completed by op: the first after a fault began (and
 // invoked after it) ends that fault's wait for acknowledged sends.
@@ -134,6 +128,7 @@ func (m *faultMeter) sendOK(op history.Op, key string) {
 			continue
 		}
 		f.SendsOKAfter = seconds(op.Time - f.Start)
+		m.awaiting--
 	}
 }
 
@@ -174,6 +169,7 @@ func (m *faultMeter) observeNemesis(op history.Op) {
 		m.groups = append(m.groups, coordinatorKey(v.Group, v.TxnID))
 		if op.Error == "" {
 			m.open[v.Fault] = len(m.faults) - 1
+			m.awaiting++
 		}
 	}
 }

@@ -135,6 +135,11 @@ func New(opts checker.Options) *Checker {
 		valueID: map[string]vid{}, keyID: map[string]kid{}, start: time.Now()}
 }
 
+// EachAckedSend yields the send lines acknowledged so far (checker.Checker.EachAckedSend).
+func (c *Checker) EachAckedSend(yield func(key, value string, op, offset int64)) {
+	c.inner.EachAckedSend(yield)
+}
+
 // Check reads a history from r and checks it, as checker.Check does.
 func Check(ctx context.Context, r io.Reader, opts checker.Options) (*checker.Result, error) {
 	c := New(opts)

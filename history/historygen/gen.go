@@ -1,13 +1,16 @@
 // Package historygen simulates a correct Kafka and writes the history a
 // run against it would record. Benchmarks and tests use it as a source of
-// large, realistically concurrent, anomaly-free histories.
+// large, realistically concurrent, anomaly-free histories: clean ones (Default), or ones with
+// the nemesis' faults, indeterminate and failed operations and consumers crashing (WithFaults).
 package historygen
 
 import (
+	"bufio"
 	"container/heap"
 	"fmt"
 	"io"
 	"math/rand"
+	"os"
 
 	"github.com/kafkaesque/kafkaesque/history"
 )
@@ -22,11 +25,37 @@ type Config struct {
 	InfoRate  float64 // chance a send or poll ends as info
 	FailRate  float64 // chance a send or poll ends as fail
 	Seed      int64
+	// CrashRate is the chance that a consumer crashes on purpose before a poll, as the queue
+	// workload's crash-client does: a crash invoke and info by its process, after which it goes
+	// on under a new process id from where it had read.
+	CrashRate float64
+	// FaultEvery, when positive, has the nemesis (process -1) inject a fault every FaultEvery
+	// ns of simulated time or so (between half and one and a half of it), hold it about
+	// FaultHold ns and recover it, recording both as the nemesis does; the run ends with a
+	// heal-all and the wait for the cluster to recover before the final drain.
+	FaultEvery, FaultHold int64
+	// While a fault lasts, the operations on the partitions it hits (a leader fault's own; every
+	// partition for a network partition) end as info and fail with these chances instead of
+	// InfoRate and FailRate, and take FaultSlowdown times as long.
+	FaultInfoRate, FaultFailRate float64
+	FaultSlowdown                int
 }
 
 // Default is the benchmark's shape: 8 keys, 4 producers, 4 consumers.
 func Default(lines int) Config {
 	return Config{Lines: lines, Keys: 8, Producers: 4, Consumers: 4, MaxBatch: 4, Seed: 1}
+}
+
+// WithFaults is Default with what a run under faults records: a fault every 10 s of simulated
+// time or so, held about 4 s (leader kills, pauses and isolations, network partitions), 1% of
+// operations ending info and 1% failing, 15% each on the partitions a fault hits while it
+// lasts, 20 times slower there, and a consumer crash every thousand polls or so.
+func WithFaults(lines int) Config {
+	c := Default(lines)
+	c.InfoRate, c.FailRate, c.CrashRate = 0.01, 0.01, 0.001
+	c.FaultEvery, c.FaultHold = 10e9, 4e9
+	c.FaultInfoRate, c.FaultFailRate, c.FaultSlowdown = 0.15, 0.15, 20
+	return c
 }
 
 type eventKind uint8
@@ -35,6 +64,7 @@ const (
 	evInvoke eventKind = iota
 	evApply
 	evComplete
+	evNemesis // the nemesis' next step (process is -1)
 )
 
 type event struct {
@@ -72,6 +102,8 @@ type inflight struct {
 	from    map[string]int64
 	reads   map[string][]history.Read
 	hw      map[string]int64
+	crash   bool // a consumer's deliberate crash, not a poll
+	slow    int64
 }
 
 type sim struct {
@@ -90,6 +122,7 @@ type sim struct {
 	pid      []int // slot -> its current process id: a process that ended info does not go on
 	nextPID  int
 	lastTime int64
+	nem      nemesis
 }
 
 // Generate writes a history to w and returns the number of lines written.
@@ -107,6 +140,10 @@ func Generate(w io.Writer, cfg Config) (int64, error) {
 		s.schedule(int64(s.rng.Intn(1000)), evInvoke, p)
 	}
 	s.nextPID = len(s.ops)
+	s.nem = newNemesis(cfg)
+	if cfg.FaultEvery > 0 {
+		s.schedule(s.nem.after(cfg.FaultEvery), evNemesis, history.NemesisProcess)
+	}
 	for s.queue.Len() > 0 {
 		ev := heap.Pop(&s.queue).(event)
 		var err error
@@ -117,11 +154,18 @@ func Generate(w io.Writer, cfg Config) (int64, error) {
 			s.apply(ev)
 		case evComplete:
 			err = s.complete(ev)
+		case evNemesis:
+			err = s.nemesisStep(ev)
 		}
 		if err != nil {
 			return s.index, err
 		}
 		s.lastTime = ev.at
+	}
+	if cfg.FaultEvery > 0 {
+		if err := s.heal(); err != nil {
+			return s.index, err
+		}
 	}
 	return s.index, s.drain()
 }
@@ -209,6 +253,9 @@ func (s *sim) invoke(ev event) error {
 		if s.stopping && s.stopped == s.cfg.Producers && s.caughtUp(c) {
 			return nil
 		}
+		if s.cfg.CrashRate > 0 && !s.stopping && s.rng.Float64() < s.cfg.CrashRate {
+			return s.crash(ev, f)
+		}
 		var names []string
 		from := map[string]int64{}
 		for _, k := range s.consumerKeys(c) {
@@ -218,18 +265,40 @@ func (s *sim) invoke(ev event) error {
 		op.F = history.FPoll
 		op.Value = mustJSON(history.PollInvoke{Keys: names, From: from})
 	}
-	if r := s.rng.Float64(); r < s.cfg.InfoRate {
+	infoRate, failRate := s.cfg.InfoRate, s.cfg.FailRate
+	f.slow = 1
+	if s.hit(p, f.key) {
+		infoRate, failRate, f.slow = s.cfg.FaultInfoRate, s.cfg.FaultFailRate, int64(max(s.cfg.FaultSlowdown, 1))
+	}
+	if r := s.rng.Float64(); r < infoRate {
 		f.outcome = history.Info
-	} else if r < s.cfg.InfoRate+s.cfg.FailRate {
+	} else if r < infoRate+failRate {
 		f.outcome = history.Fail
 	}
 	var err error
 	if f.invoke, err = s.write(op); err != nil {
 		return err
 	}
-	s.schedule(ev.at+s.micros(50, 1500), evApply, p)
+	s.schedule(ev.at+f.slow*s.micros(50, 1500), evApply, p)
 	return nil
 }
+
+// crash records a consumer's deliberate crash, as the queue workload's crash-client does: an
+// invoke and, a moment later, an info by the process that dies (complete).
+func (s *sim) crash(ev event, f *inflight) error {
+	f.crash, f.outcome = true, history.Info
+	var err error
+	f.invoke, err = s.write(history.Op{Time: ev.at, Process: s.pid[ev.process], Type: history.Invoke, F: history.FCrash,
+		Value: mustJSON(crashValue)})
+	if err != nil {
+		return err
+	}
+	s.schedule(ev.at+s.micros(100, 2000), evComplete, ev.process)
+	return nil
+}
+
+// crashValue is a crash op's value (workloads.CrashValue).
+var crashValue = map[string]string{"reason": "crash-client"}
 
 func (s *sim) caughtUp(c int) bool {
 	for _, k := range s.consumerKeys(c) {
@@ -265,7 +334,7 @@ func (s *sim) apply(ev event) {
 			}
 		}
 	}
-	s.schedule(ev.at+s.micros(50, 1000), evComplete, p)
+	s.schedule(ev.at+f.slow*s.micros(50, 1000), evComplete, p)
 }
 
 func (s *sim) complete(ev event) error {
@@ -273,6 +342,8 @@ func (s *sim) complete(ev event) error {
 	f := &s.ops[p]
 	op := history.Op{Time: ev.at, Process: s.pid[p], Type: f.outcome, F: f.invoke.F}
 	switch {
+	case f.crash:
+		op.Value, op.Error = mustJSON(crashValue), "crashed on purpose: client closed, connections dropped"
 	case f.outcome == history.Info:
 		op.Error = "timeout"
 	case f.outcome == history.Fail:
@@ -292,4 +363,22 @@ func (s *sim) complete(ev event) error {
 	}
 	s.schedule(ev.at+s.micros(1, 200), evInvoke, p)
 	return nil
+}
+
+// WriteFile writes a history to a new file at path, buffered, and returns the number of lines.
+func WriteFile(path string, cfg Config) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	// Hide w's Flush from history.Writer, which would flush it after every line.
+	n, err := Generate(struct{ io.Writer }{w}, cfg)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }

@@ -1,6 +1,7 @@
 package rundir
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,8 @@ type nemesisValue struct {
 func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*HistoryScan, error) {
 	s := &HistoryScan{Ops: make(map[int64]history.Op), Partner: make(map[int64]int64)}
 	dec := history.NewDecoder(r)
+	// Only the wanted ops are kept, with a copy of their value (kept): the others' are borrowed.
+	dec.BorrowValues()
 	lastInvoke := make(map[int]history.Op) // process -> its outstanding invocation
 	open := make(map[string]int)           // fault name -> index in s.Faults awaiting recovery
 	for {
@@ -82,6 +85,7 @@ func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*Histor
 		s.Lines++
 		s.End = max(s.End, op.Time)
 		if want[op.Index] {
+			op = kept(op)
 			s.Ops[op.Index] = op
 		}
 		if op.Type == history.Invoke {
@@ -102,7 +106,7 @@ func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*Histor
 			s.Partner[inv.Index], s.Partner[op.Index] = op.Index, inv.Index
 		}
 		if want[inv.Index] {
-			s.Ops[op.Index] = op
+			s.Ops[op.Index] = kept(op)
 		}
 		if want[op.Index] && !want[inv.Index] && op.Process == inv.Process {
 			inv.Type = history.Invoke
@@ -132,6 +136,12 @@ func ScanHistory(ctx context.Context, r io.Reader, want map[int64]bool) (*Histor
 	}
 	s.Warnings = dec.Warnings()
 	return s, nil
+}
+
+// kept returns op with a copy of its value, which the decoder lends only until its next op.
+func kept(op history.Op) history.Op {
+	op.Value = bytes.Clone(op.Value)
+	return op
 }
 
 func (s *HistoryScan) nemesis(op, inv history.Op, open map[string]int) {
