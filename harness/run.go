@@ -43,8 +43,18 @@ type RunSpec struct {
 	CheckTimeLimit time.Duration
 	// Command reproduces the run, for the run directory (the CLI fills it in).
 	Command string
+	// Sweep places the run in the sweep that started it; nil for a run of its own.
+	Sweep *SweepRun `json:",omitempty"`
 	// Progress receives live progress lines; nil discards them.
 	Progress io.Writer `json:"-"`
+}
+
+// SweepRun names a run's place in a sweep (kafkaesque sweep): the sweep, the matrix cell
+// (its configuration) and which of the cell's repeats it is.
+type SweepRun struct {
+	ID     string // the sweep's id, shared by every shard of it
+	Cell   string // the cell's name: its flags, as the matrix gives them
+	Repeat int    // 1 to the sweep's test count
 }
 
 // Workload names.
