@@ -113,6 +113,9 @@ func TestReportLoadsInChromiumWithoutConsoleErrors(t *testing.T) {
 		if page == pages[0] && bytes.Contains(dom, []byte("<script>alert(1)")) {
 			t.Errorf("the report's DOM contains the payload as markup")
 		}
+		if page == pages[1] && !bytes.Contains(dom, []byte(`id="history"`)) {
+			t.Errorf("the results index's DOM lacks the history by configuration")
+		}
 		if page == pages[0] {
 			for _, id := range []string{`id="causes"`, `id="lag"`, `id="anomaly-phantom-read"`} {
 				if !bytes.Contains(dom, []byte(id)) {

@@ -2,144 +2,124 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/kafkaesque/kafkaesque/checker"
-	"github.com/kafkaesque/kafkaesque/checker/runcheck"
 	"github.com/kafkaesque/kafkaesque/report/rundir"
 )
 
-// indexRow is one run in results/index.html.
-type indexRow struct {
-	Name         string
-	Href         string
-	Started      string
-	sortTime     time.Time
-	Verdict      string
-	VerdictClass string
-	Why          []string // why the verdict is unknown, or the run was not checked
-	Faults       []string // the faults injected, counted by name ("kill-leader ×3 (1 failed)")
-	FaultsError  string   // the history could not be read for them
-	Causes       int
-	Anomalies    []keyValue
-	Params       string
+// Files WriteIndex writes into a results directory, next to its index.html.
+const (
+	IndexJSONFile = "index.json"
+	LatestLink    = "latest" // a relative symlink to the newest run directory
+)
+
+// indexFormat is index.json's format version: readers refuse another.
+const indexFormat = 1
+
+// IndexFile is index.json: the results directory's runs, newest first.
+type IndexFile struct {
+	Format    int          `json:"format"`
+	Generated string       `json:"generated"` // RFC 3339, UTC
+	Runs      []IndexEntry `json:"runs"`
 }
 
-// WriteIndex writes resultsDir/index.html listing every run directory in it, newest first.
-// A directory counts as a run if it holds results.json, config.json or history.jsonl.
+// BuildIndex reads every run directory of resultsDir, newest first (then by name, descending).
+// A directory counts as a run if it holds results.json, config.json or history.jsonl; symlinks
+// (latest among them) and files are not runs.
+func BuildIndex(resultsDir string) ([]IndexEntry, error) {
+	runs, err := scanRuns(resultsDir)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]IndexEntry, len(runs))
+	for i, r := range runs {
+		entries[i] = r.Entry
+	}
+	return entries, nil
+}
+
+func scanRuns(resultsDir string) ([]indexRun, error) {
+	dirents, err := os.ReadDir(resultsDir)
+	if err != nil {
+		return nil, fmt.Errorf("results index: %w", err)
+	}
+	var runs []indexRun
+	for _, e := range dirents {
+		if !e.IsDir() { // a symlink's entry is no directory: latest is never read as a run
+			continue
+		}
+		if run, ok := readIndexRun(filepath.Join(resultsDir, e.Name()), e.Name()); ok {
+			runs = append(runs, run)
+		}
+	}
+	sort.SliceStable(runs, func(i, j int) bool {
+		a, b := runs[i].Entry, runs[j].Entry
+		if !a.started.Equal(b.started) {
+			return a.started.After(b.started)
+		}
+		return a.Run > b.Run
+	})
+	return runs, nil
+}
+
+// WriteIndex writes resultsDir's index.json and index.html (each atomically) and points
+// resultsDir/latest at the newest run. index.html groups the runs by configuration, with each
+// configuration's verdicts by day, above the list of every run.
 // It refuses (ErrNotResultsDir) to replace an index.html that is not a results index, or to
 // write into a run directory, whose index.html is the run's report.
 func WriteIndex(resultsDir string) error {
 	if err := indexWritable(resultsDir); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(resultsDir)
+	runs, err := scanRuns(resultsDir)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	file := IndexFile{Format: indexFormat, Generated: now, Runs: make([]IndexEntry, len(runs))}
+	for i, r := range runs {
+		file.Runs[i] = r.Entry
+	}
+	data, err := json.MarshalIndent(file, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results index: %w", err)
 	}
-	var rows []indexRow
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(resultsDir, e.Name())
-		if row, ok := indexEntry(dir, e.Name()); ok {
-			rows = append(rows, row)
-		}
+	if err := writeAtomic(resultsDir, IndexJSONFile, append(data, '\n')); err != nil {
+		return err
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if !rows[i].sortTime.Equal(rows[j].sortTime) {
-			return rows[i].sortTime.After(rows[j].sortTime)
-		}
-		return rows[i].Name > rows[j].Name
-	})
 	var page bytes.Buffer
 	view := struct {
 		Title     string
 		Generated string
-		Runs      []indexRow
-	}{indexTitle, time.Now().UTC().Format(time.RFC3339), rows}
+		History   historyView
+		Runs      []indexRun
+	}{indexTitle, now, buildHistory(runs, historyDays), runs}
 	if err := pageTemplates.ExecuteTemplate(&page, "index.html.tmpl", view); err != nil {
 		return fmt.Errorf("render results index: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(resultsDir, rundir.ReportFile), page.Bytes())
-}
-
-func indexEntry(dir, name string) (indexRow, bool) {
-	row := indexRow{Name: name, Href: name + "/", Verdict: "not checked", VerdictClass: "verdict-none"}
-	found := false
-	for _, f := range []string{rundir.ResultsFile, rundir.ConfigFile, rundir.HistoryFile} {
-		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			found = true
-			if row.sortTime.IsZero() || st.ModTime().Before(row.sortTime) {
-				row.sortTime = st.ModTime()
-			}
-		}
+	if err := writeAtomic(resultsDir, rundir.ReportFile, page.Bytes()); err != nil {
+		return err
 	}
-	if !found {
-		return row, false
+	newest := ""
+	if len(runs) > 0 {
+		newest = runs[0].Entry.Run
 	}
-	if _, err := os.Stat(filepath.Join(dir, rundir.ReportFile)); err == nil {
-		row.Href = name + "/" + rundir.ReportFile
-	}
-	if cfg, err := rundir.LoadConfig(dir); err == nil && cfg != nil {
-		if !cfg.Started.IsZero() {
-			row.sortTime = cfg.Started
-		}
-		cl := cfg.EffectiveCluster()
-		w := cfg.Spec.Workload
-		faults := strings.Join(cfg.Spec.Faults, ",")
-		if faults == "" {
-			faults = "none"
-		}
-		version := "Kafka " + cfg.KafkaVersion()
-		if cfg.KafkaVersion() == "" {
-			version = "Kafka version unknown"
-		}
-		row.Params = fmt.Sprintf("%s · %s · %d brokers · %d partitions RF %d acks=%s%s · faults planned: %s · %s · seed %d",
-			version, modeShort(cfg), cl.Brokers, w.Partitions, w.ReplicationFactor, cfg.Acks(), cfg.ClientTag(), faults, cfg.Spec.TimeLimit, cfg.Seed)
-	}
-	row.Started = row.sortTime.UTC().Format("2006-01-02 15:04:05")
-	res, hasVerdict, err := rundir.LoadResult(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		row.Why = rundir.MissingResults(dir)
-	case err != nil:
-		row.Verdict, row.VerdictClass, row.Why = "unknown", "verdict-unknown", []string{err.Error()}
-	}
-	faults, err := rundir.InjectedFaults(dir, res)
-	if err != nil {
-		row.FaultsError = err.Error()
-	}
-	for _, c := range runcheck.CountFaults(faults) {
-		row.Faults = append(row.Faults, c.String())
-	}
-	if res != nil {
-		row.Verdict, row.VerdictClass = res.Valid.String(), "verdict-"+res.Valid.String()
-		row.Why, row.Causes = rundir.VerdictReasons(res, hasVerdict), len(res.Causes)
-		allowed := map[checker.AnomalyType]bool{}
-		for _, t := range res.Allowed {
-			allowed[t] = true
-		}
-		for _, t := range anomalyOrder(res) {
-			label := string(t)
-			if allowed[t] {
-				label += " (allowed)"
-			}
-			row.Anomalies = append(row.Anomalies, keyValue{label, fmt.Sprint(len(res.Anomalies[t]))})
-		}
-	}
-	return row, true
+	return pointLatest(resultsDir, newest)
 }
 
 // indexTitle is the results index's title; its <title> tells a page WriteIndex wrote.
 const indexTitle = "Kafkaesque runs"
+
+// isResultsIndex reports whether a page is a results index that WriteIndex wrote.
+func isResultsIndex(page []byte) bool {
+	return bytes.Contains(page, []byte("<title>"+indexTitle+"</title>"))
+}
 
 // ErrNotResultsDir is WriteIndex's refusal to write where its page would replace another.
 var ErrNotResultsDir = errors.New("not a directory of run directories")
@@ -147,7 +127,7 @@ var ErrNotResultsDir = errors.New("not a directory of run directories")
 // indexWritable checks that resultsDir is no run directory and that its index.html, if any, is
 // a results index.
 func indexWritable(resultsDir string) error {
-	for _, f := range []string{rundir.ResultsFile, rundir.ConfigFile, rundir.HistoryFile} {
+	for _, f := range rundir.RunMarkers {
 		if _, err := os.Stat(filepath.Join(resultsDir, f)); err == nil {
 			return fmt.Errorf("%w: %s holds %s, so it is a run directory and its %s is the run's report", ErrNotResultsDir, resultsDir, f, rundir.ReportFile)
 		}
@@ -158,7 +138,7 @@ func indexWritable(resultsDir string) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("results index: %w", err)
-	case !bytes.Contains(page, []byte("<title>"+indexTitle+"</title>")):
+	case !isResultsIndex(page):
 		return fmt.Errorf("%w: %s is not a results index: not replacing it", ErrNotResultsDir, filepath.Join(resultsDir, rundir.ReportFile))
 	}
 	return nil

@@ -39,6 +39,7 @@ type junitSuite struct {
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr,omitempty"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
 	Error     *junitMessage `xml:"error,omitempty"`
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
@@ -102,6 +103,11 @@ func WriteJUnit(w io.Writer, suite string, res *checker.Result, electionsChecked
 			s.Skipped++
 		}
 	}
+	return encodeJUnit(w, s)
+}
+
+// encodeJUnit writes one suite as a JUnit XML document.
+func encodeJUnit(w io.Writer, s junitSuite) error {
 	doc := junitSuites{Name: "kafkaesque", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Suites: []junitSuite{s}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write junit: %w", err)

@@ -19,6 +19,8 @@ type Config struct {
 	Spec struct {
 		Cluster  ClusterConfig `json:"Cluster"`
 		Workload struct {
+			Name              string // "queue", "group" or "txn"; empty in runs before workloads had names
+			Client            string // the producers' client; empty means kafka-go
 			Topic             string
 			Partitions        int
 			ReplicationFactor int
@@ -30,12 +32,17 @@ type Config struct {
 		} `json:"Workload"`
 		Faults    []string
 		TimeLimit time.Duration
+		Warmup    time.Duration // the workload's time before the first fault; absent before warmups
 		Seed      int64
 		Command   string
+		// Sweep places a run in the sweep that started it (harness.SweepRun); nil for a run of its own.
+		Sweep *SweepRun
 	} `json:"spec"`
-	Seed     int64     `json:"seed"`
-	Command  string    `json:"command"`
-	Producer *Producer `json:"producer"`
+	// SpecJSON is config.json's "spec" as written, for what the fields above leave out.
+	SpecJSON json.RawMessage `json:"-"`
+	Seed     int64           `json:"seed"`
+	Command  string          `json:"command"`
+	Producer *Producer       `json:"producer"`
 	// Transactions are the txn workload's settings (transactions.go).
 	Transactions *Transactions     `json:"transactions"`
 	Allowed      map[string]string `json:"allowed"`
@@ -46,6 +53,14 @@ type Config struct {
 	// Image and Elections are absent from runs before Kafka versions and KRaft.
 	Image     *ImageInfo       `json:"image"`
 	Elections ElectionSettings `json:"elections"`
+}
+
+// SweepRun is a run's place in a sweep: the sweep's id, the matrix cell and which of the
+// cell's repeats it is (harness.SweepRun).
+type SweepRun struct {
+	ID     string
+	Cell   string
+	Repeat int
 }
 
 // ClusterConfig is the cluster a run asked for, or the one it got.
@@ -96,6 +111,13 @@ func LoadConfig(dir string) (*Config, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", ConfigFile, err)
 	}
+	var raw struct {
+		Spec json.RawMessage `json:"spec"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", ConfigFile, err)
+	}
+	c.SpecJSON = raw.Spec
 	return &c, nil
 }
 

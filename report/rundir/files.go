@@ -7,6 +7,7 @@ package rundir
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 )
@@ -24,6 +25,19 @@ const (
 	// RunErrorFile is where a run that stopped on an error writes that error.
 	RunErrorFile = "error.txt"
 )
+
+// RunMarkers are the files that make a directory a run directory: any one of them.
+var RunMarkers = []string{ResultsFile, ConfigFile, HistoryFile}
+
+// IsRunDir reports whether dir holds one of RunMarkers.
+func IsRunDir(dir string) bool {
+	for _, f := range RunMarkers {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
 
 // NodeLogs lists nodes/*.log, relative to the run directory.
 func NodeLogs(dir string) []string {
