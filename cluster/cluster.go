@@ -192,7 +192,7 @@ func (c *Cluster) createNetwork(ctx context.Context) error {
 		gateway := subnet.Addr().Next()
 		nw, err := tcnetwork.New(ctx,
 			tcnetwork.WithDriver("bridge"),
-			tcnetwork.WithLabels(engine.OwnLabels(c.RunID)),
+			tcnetwork.WithLabels(c.labels()),
 			tcnetwork.WithIPAM(&network.IPAM{Config: []network.IPAMConfig{{
 				Subnet: subnet, Gateway: gateway,
 			}}}),
@@ -322,7 +322,7 @@ func (c *Cluster) startContainer(ctx context.Context, n *Node, config string) er
 	}
 	lazy := c.Config.Lazyfs.env(n.Role)
 	maps.Copy(env, lazy)
-	labels := engine.OwnLabels(c.RunID)
+	labels := c.labels()
 	labels[engine.LabelNode] = n.Name
 	ip := n.IP
 	req := testcontainers.GenericContainerRequest{
@@ -380,15 +380,7 @@ func (c *Cluster) Close(ctx context.Context, logDir string) error {
 	if c.closed {
 		return nil
 	}
-	var errs []error
-	if logDir != "" {
-		errs = append(errs, c.CollectLogs(ctx, logDir))
-	}
-	c.admin.CloseIdleConnections()
-	if c.meta != nil {
-		c.meta.Close()
-		c.meta, c.kraft = nil, nil
-	}
+	errs := c.detach(ctx, logDir)
 	// Only a successful removal closes the cluster: a failed one can be retried.
 	if err := engine.RemoveRun(ctx, c.docker, c.RunID); err != nil {
 		return errors.Join(append(errs, err)...)

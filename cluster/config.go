@@ -52,6 +52,9 @@ type Config struct {
 	// drop what they did not fsync. Off by default; only the nodes it names get /dev/fuse and
 	// CAP_SYS_ADMIN.
 	Lazyfs Lazyfs `json:",omitzero"`
+	// Keep labels the cluster's containers and network engine.LabelKeep, so that it may outlive
+	// this process (Release instead of Close) without a later run's start sweeping it away.
+	Keep bool `json:",omitempty"`
 }
 
 // Lazyfs says which nodes' data directories sit on lazyfs.

@@ -33,6 +33,9 @@ type RunSpec struct {
 	// TimeLimit is the length of the fault phase; default 60s. Negative durations are refused.
 	TimeLimit time.Duration
 	Seed      int64
+	// Warmup is how long the workload runs before the fault phase, so the history and its plots
+	// start with a baseline; the fault phase and its TimeLimit follow it. Negative is refused.
+	Warmup time.Duration
 	// OutDir is the run directory itself; it must not exist yet or be empty.
 	OutDir string
 	// RecoveryLimit bounds the wait for the cluster to heal after the fault phase; default 60s.
@@ -41,6 +44,9 @@ type RunSpec struct {
 	DrainLimit time.Duration
 	// CheckTimeLimit bounds the linearizability search; default 60s.
 	CheckTimeLimit time.Duration
+	// KeepCluster leaves the cluster up after a failed run (an error, or a verdict that is not
+	// valid) for inspection, and prints the docker command that removes it (keep.go).
+	KeepCluster bool
 	// Command reproduces the run, for the run directory (the CLI fills it in).
 	Command string
 	// Sweep places the run in the sweep that started it; nil for a run of its own.
@@ -219,6 +225,7 @@ func (s RunSpec) withDefaults() (RunSpec, error) {
 		return s, errors.New("run spec: OutDir is required")
 	}
 	s.Cluster.Topics = []cluster.TopicSpec{{Name: w.Topic, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor}}
+	s.Cluster.Keep = s.Cluster.Keep || s.KeepCluster // labelled so that a later run's start spares it
 	s.withPowerDefaults()
 	return s, s.validate()
 }

@@ -56,12 +56,14 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start cluster: %w", err)
 	}
-	// Node logs are collected and the cluster removed whatever happens, a panic included.
+	// Node logs are collected and the cluster removed whatever happens, a panic included, unless
+	// the run failed and the spec keeps a failed run's cluster.
 	defer func() {
 		p := recover()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
-		if cerr := cl.Close(cctx, filepath.Join(dir, NodeLogsDir)); cerr != nil {
+		keep := keepCluster(spec, res, err, p != nil)
+		if cerr := r.closeCluster(cctx, cl, filepath.Join(dir, NodeLogsDir), keep); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("close cluster: %w", cerr))
 		}
 		if p != nil {
@@ -118,7 +120,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	// One seeded source: the schedule, the nemesis' targets and the workload's choices all
 	// derive from it, so a seed replays the same decisions.
 	rng := rand.New(rand.NewSource(spec.Seed))
-	schedule := nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+	schedule := spec.faultSchedule(r.faults)
 	work, err := newWorkload(spec, cl.BootstrapServers(), rec, rand.New(rand.NewSource(rng.Int63())))
 	if err != nil {
 		return nil, err
@@ -131,7 +133,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		if r.faults, err = cfg.Lookup(spec.Faults); err != nil {
 			return nil, err
 		}
-		schedule = nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+		schedule = spec.faultSchedule(r.faults)
 		if err := g.WaitCoordinator(ctx, 30*time.Second); err != nil {
 			return nil, err
 		}
@@ -144,7 +146,7 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		if r.faults, err = cfg.Lookup(spec.Faults); err != nil {
 			return nil, err
 		}
-		schedule = nemesis.NewSchedule(spec.Seed, r.faults, spec.TimeLimit, spec.Schedule)
+		schedule = spec.faultSchedule(r.faults)
 	}
 	for _, f := range r.faults {
 		if err := f.Available(ctx, nc); err != nil {
@@ -154,8 +156,13 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 	nemesisRng := rand.New(rand.NewSource(rng.Int63()))
 	nem := nemesis.NewRunner(nc, rec, schedule, nemesisRng)
 
-	r.logf("fault phase: %s, faults %v", spec.TimeLimit, spec.Faults)
-	phaseCtx, cancelPhase := context.WithTimeout(ctx, spec.TimeLimit)
+	phase := spec.TimeLimit.String()
+	if spec.Warmup > 0 {
+		phase += fmt.Sprintf(" after a %s warmup without faults", spec.Warmup)
+	}
+	r.logf("fault phase: %s, faults %v", phase, spec.Faults)
+	// The workload runs through the warmup and the fault phase: the schedule's limit.
+	phaseCtx, cancelPhase := context.WithTimeout(ctx, schedule.Limit)
 	var wg sync.WaitGroup
 	var workErr, nemErr error
 	wg.Add(2)

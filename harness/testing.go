@@ -25,7 +25,7 @@ func Run(t testing.TB, spec RunSpec) *RunResult {
 	if spec.Progress == nil {
 		spec.Progress = testLogWriter{t}
 	}
-	limit := spec.TimeLimit + 6*time.Minute
+	limit := spec.Warmup + spec.TimeLimit + 6*time.Minute
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	res, err := RunChaos(ctx, spec)

@@ -28,7 +28,7 @@ func (s RunSpec) validate() error {
 		name string
 		v    float64
 	}{
-		{"TimeLimit", s.TimeLimit.Seconds()}, {"RecoveryLimit", s.RecoveryLimit.Seconds()},
+		{"TimeLimit", s.TimeLimit.Seconds()}, {"Warmup", s.Warmup.Seconds()}, {"RecoveryLimit", s.RecoveryLimit.Seconds()},
 		{"DrainLimit", s.DrainLimit.Seconds()}, {"CheckTimeLimit", s.CheckTimeLimit.Seconds()},
 		{"Workload.Partitions", float64(s.Workload.Partitions)},
 		{"Workload.ReplicationFactor", float64(s.Workload.ReplicationFactor)},

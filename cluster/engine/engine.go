@@ -25,6 +25,9 @@ const (
 	LabelPID     = "io.kafkaesque.pid"     // the pid of the process that created it
 	LabelHost    = "io.kafkaesque.host"    // that process's hostname
 	LabelNode    = "io.kafkaesque.node"    // the node's name, on containers
+	// LabelKeep is "true" on a cluster a run may leave up for inspection after its process
+	// exits (kafkaesque run --keep-cluster): SweepLeftovers leaves it; RemoveCommand removes it.
+	LabelKeep = "io.kafkaesque.keep"
 )
 
 var (
@@ -96,14 +99,27 @@ func ownerAlive(labels map[string]string) bool {
 }
 
 // SweepLeftovers removes the containers and networks of crashed runs: those carrying our label
-// whose creating process is gone. Clusters of live processes (parallel test packages) are kept.
+// whose creating process is gone. Clusters of live processes (parallel test packages) are kept,
+// and so are clusters that may have been kept for inspection (LabelKeep).
 // It returns how many containers and networks it removed.
 func SweepLeftovers(ctx context.Context) (containers, networks int, err error) {
 	docker, err := Client(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	return sweep(ctx, docker, func(labels map[string]string) bool { return !ownerAlive(labels) })
+	return sweep(ctx, docker, leftover)
+}
+
+// leftover says whether a resource with these labels is a crashed run's, for SweepLeftovers.
+func leftover(labels map[string]string) bool {
+	return labels[LabelKeep] != "true" && !ownerAlive(labels)
+}
+
+// RemoveCommand is the shell command that removes run runID's containers and network, for a
+// user to remove a cluster kept for inspection.
+func RemoveCommand(runID string) string {
+	filter := "--filter label=" + LabelManaged + "=true --filter label=" + LabelRun + "=" + runID
+	return "docker rm -f -v $(docker ps -aq " + filter + ") && docker network rm $(docker network ls -q " + filter + ")"
 }
 
 // RemoveRun removes every container and network of one run.

@@ -34,6 +34,7 @@ func TestBadRunFlagsStartNothing(t *testing.T) {
 		{[]string{"--rest", "-1s"}, "--rest must not be negative"},
 		{[]string{"--time-limit", "-5s"}, "--time-limit must be positive"},
 		{[]string{"--time-limit", "0"}, "--time-limit must be positive"},
+		{[]string{"--warmup", "-5s"}, "--warmup must not be negative, got -5s"},
 		{[]string{"--crash-clients", "-1s"}, "--crash-clients must not be negative"},
 		{[]string{"--partitions", "0"}, "--partitions must be at least 1"},
 		{[]string{"--brokers", "0"}, "--brokers must be 1 to 9"},

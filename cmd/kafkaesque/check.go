@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,8 +30,8 @@ func newCheckCmd() *cobra.Command {
 		limit  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "check [flags] HISTORY.jsonl | RUN_DIR",
-		Short: "check a history file or a run directory for anomalies",
+		Use:   "check [flags] HISTORY.jsonl | RUN_DIR | -",
+		Short: "check a history file, a run directory or standard input for anomalies",
 		Long: "Checks a history for anomalies and prints the verdict.\n\n" +
 			"A run directory (RUN_DIR, or RUN_DIR/history.jsonl with config.json beside it) is checked as the\n" +
 			"run checked it: with its election log and the options in its config.json (the anomaly types it\n" +
@@ -38,10 +39,10 @@ func newCheckCmd() *cobra.Command {
 			"verdict agrees with its results.json. There --allow adds to the run's allowed types (it never\n" +
 			"removes one) and --time-limit, when given, replaces the run's. A bare history file is checked\n" +
 			"with the flags alone, its transactions (if any) at read-committed, where Kafka's design allows\n" +
-			"G0 cycles and int-send-skip.\n\n" +
+			"G0 cycles and int-send-skip. - reads a bare history from standard input.\n\n" +
 			"Exit status: 0 valid, 1 anomalies, 2 bad input or error, 3 unknown (a time limit hit, a fault or\n" +
 			"recovery that failed, nothing to judge).",
-		Args: exactlyOne("history file or run directory"),
+		Args: exactlyOne("history file, run directory or -"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			allowed, err := parseAllow(allow)
 			if err != nil {
@@ -49,7 +50,8 @@ func newCheckCmd() *cobra.Command {
 				return status(exitError)
 			}
 			limitGiven := cmd.Flags().Changed("time-limit")
-			return status(runCheck(cmd.Context(), args[0], asJSON, allowed, limit, limitGiven, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+			in := checkInput{path: args[0], stdin: cmd.InOrStdin()}
+			return status(runCheck(cmd.Context(), in, asJSON, allowed, limit, limitGiven, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	f := cmd.Flags()
@@ -59,12 +61,43 @@ func newCheckCmd() *cobra.Command {
 	return cmd
 }
 
-// runCheck checks path, a bare history file or a run directory. limitGiven says --time-limit
-// was given, so that it replaces a run directory's own limit.
-func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.AnomalyType]bool, limit time.Duration, limitGiven bool, stdout, stderr io.Writer) int {
-	var res *checker.Result
-	dir, isRunDir, err := runDirOf(path)
+// checkInput is what check reads: path, or stdin when path is "-".
+type checkInput struct {
+	path  string
+	stdin io.Reader
+}
+
+// stdinName stands for standard input in check's messages and summary.
+const stdinName = "standard input"
+
+// runCheck checks a bare history file, a run directory or a bare history on standard input.
+// limitGiven says --time-limit was given, so that it replaces a run directory's own limit.
+func runCheck(ctx context.Context, in checkInput, asJSON bool, allow map[checker.AnomalyType]bool, limit time.Duration, limitGiven bool, stdout, stderr io.Writer) int {
+	var (
+		res      *checker.Result
+		path     = in.path
+		dir      string
+		isRunDir bool
+		err      error
+	)
+	if path != "-" {
+		dir, isRunDir, err = runDirOf(path)
+	}
 	switch {
+	case path == "-":
+		path = stdinName
+		// An empty file may be a run that recorded nothing (verdict unknown); nothing on
+		// standard input is a mistake in the command line.
+		history := bufio.NewReaderSize(in.stdin, 64<<10)
+		if _, err := history.Peek(1); err == io.EOF {
+			fmt.Fprintln(stderr, "kafkaesque check: standard input is empty: pipe a history into it, e.g. kafkaesque check - < history.jsonl")
+			return exitError
+		}
+		res, err = checkBare(ctx, history, allow, limit)
+		if err != nil {
+			fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
+			return exitError
+		}
 	case err != nil:
 		fmt.Fprintf(stderr, "kafkaesque check: %v\n", err)
 		return exitError
@@ -93,17 +126,7 @@ func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.A
 			return exitError
 		}
 		defer f.Close()
-		// A bare history carries no options: its transactions, if any, are judged at
-		// read-committed, with what Kafka's design allows there (only transactions show those).
-		bare := maps.Clone(allow)
-		if bare == nil {
-			bare = map[checker.AnomalyType]bool{}
-		}
-		for t := range txn.Allowed(txn.ReadCommitted) {
-			bare[t] = true
-		}
-		// The history and consumer-group guarantees, in one pass (no election log here).
-		res, err = runcheck.Check(ctx, f, runcheck.Options{Options: checker.Options{Allow: bare, LinearizabilityTimeLimit: limit}})
+		res, err = checkBare(ctx, f, allow, limit)
 		if err != nil {
 			fmt.Fprintf(stderr, "kafkaesque check: %s: %v\n", path, err)
 			return exitError
@@ -123,6 +146,20 @@ func runCheck(ctx context.Context, path string, asJSON bool, allow map[checker.A
 		printSummary(stdout, path, res)
 	}
 	return exitCode(res)
+}
+
+// checkBare checks a history that carries no options: its transactions, if any, are judged at
+// read-committed, with what Kafka's design allows there (only transactions show those).
+func checkBare(ctx context.Context, history io.Reader, allow map[checker.AnomalyType]bool, limit time.Duration) (*checker.Result, error) {
+	bare := maps.Clone(allow)
+	if bare == nil {
+		bare = map[checker.AnomalyType]bool{}
+	}
+	for t := range txn.Allowed(txn.ReadCommitted) {
+		bare[t] = true
+	}
+	// The history and consumer-group guarantees, in one pass (no election log here).
+	return runcheck.Check(ctx, history, runcheck.Options{Options: checker.Options{Allow: bare, LinearizabilityTimeLimit: limit}})
 }
 
 // runDirOf says whether path names a run directory: a directory, or its history.jsonl with a

@@ -22,7 +22,9 @@ import (
 // TestInterruptedRunCleansUp stops a real `kafkaesque run` in every way a terminal session
 // ends: SIGINT (Ctrl-C), SIGHUP (the terminal closed), SIGTERM, and its output's reader going
 // away (piped into head). Each time the run must exit, keep its run directory with the node
-// logs collected, and leave no container or network behind.
+// logs collected, and leave no container or network behind. SIGTERM's run has --keep-cluster:
+// an interrupted run is a failed one, so its cluster stays up, and the command it prints
+// removes it.
 func TestInterruptedRunCleansUp(t *testing.T) {
 	cluster.RequireDocker(t)
 	bin := filepath.Join(t.TempDir(), "kafkaesque")
@@ -32,7 +34,12 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "run")
-			cmd := runCommand(t, bin, out)
+			keep := sig == syscall.SIGTERM
+			var flags []string
+			if keep {
+				flags = append(flags, "--keep-cluster")
+			}
+			cmd := runCommand(t, bin, out, flags...)
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -45,13 +52,16 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			go func() {
-				for sc.Scan() {
-				}
-			}()
+			var rest []string
+			for sc.Scan() { // to the end: Wait closes the pipe
+				rest = append(rest, sc.Text())
+			}
 			err = cmd.Wait()
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
 				t.Errorf("run stopped by %v exited with %v, want a non-zero status", sig, err)
+			}
+			if keep {
+				removeKept(t, runID, rest)
 			}
 			checkCleanedUp(t, runID, out)
 		})
@@ -101,10 +111,37 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 }
 
 // runCommand is a run long enough to be stopped in its fault phase.
-func runCommand(t *testing.T, bin, out string) *exec.Cmd {
+func runCommand(t *testing.T, bin, out string, flags ...string) *exec.Cmd {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	return exec.CommandContext(ctx, bin, "run", "--time-limit", "2m", "--nemesis", "kill-leader", "--seed", "5", "--out", out)
+	args := append([]string{"run", "--time-limit", "2m", "--nemesis", "kill-leader", "--seed", "5", "--out", out}, flags...)
+	return exec.CommandContext(ctx, bin, args...)
+}
+
+// removeKept checks that run runID's cluster is still up, labelled kept, after its process
+// exited, and removes it with the command the run printed (progress holds the run's last lines).
+func removeKept(t *testing.T, runID string, progress []string) {
+	t.Helper()
+	filter := []string{"--filter", "label=" + engine.LabelRun + "=" + runID, "--filter", "label=" + engine.LabelKeep + "=true"}
+	up, err := exec.Command("docker", append([]string{"ps", "-q", "--filter", "status=running"}, filter...)...).Output()
+	if err != nil {
+		t.Fatalf("docker ps: %v", err)
+	}
+	if n := len(strings.Fields(string(up))); n != 4 { // ZooKeeper and three brokers
+		t.Errorf("%d containers of the kept run %s are up, want 4", n, runID)
+	}
+	remove := ""
+	for _, line := range progress {
+		if cmd, ok := strings.CutPrefix(line, "  docker rm "); ok {
+			remove = "docker rm " + cmd
+		}
+	}
+	if remove != engine.RemoveCommand(runID) {
+		t.Fatalf("the run printed no removal command for %s; its last lines:\n%s", runID, strings.Join(progress, "\n"))
+	}
+	if out, err := exec.Command("sh", "-c", remove).CombinedOutput(); err != nil {
+		t.Errorf("%s: %v\n%s", remove, err, out)
+	}
 }
 
 // waitFaultPhase reads the run's progress until its fault phase begins, and returns the run id.

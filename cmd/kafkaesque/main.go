@@ -80,7 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newRunCmd(), newBenchCmd(), newCheckCmd(), newReportCmd(), newServeCmd())
+	root.AddCommand(newRunCmd(), newBenchCmd(), newCheckCmd(), newReportCmd(), newServeCmd(), newVersionCmd(localNodeImages))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }
@@ -99,6 +99,7 @@ func newHelpCmd(root *cobra.Command) *cobra.Command {
 			if err != nil || target == root || len(rest) > 0 {
 				return fmt.Errorf("unknown command %q", args[0])
 			}
+			target.InitDefaultHelpFlag() // as `COMMAND --help` shows it
 			return target.Help()
 		},
 	}

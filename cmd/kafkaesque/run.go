@@ -44,6 +44,8 @@ type runFlags struct {
 	unclean                bool
 	faults                 string
 	timeLimit, hold, rest  time.Duration
+	warmup                 time.Duration
+	keepCluster            bool
 	seed                   int64
 	out                    string
 	producers, consumers   int
@@ -74,6 +76,8 @@ func (o *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.unclean, "unclean-leader-election", false, "unclean.leader.election.enable")
 	fs.StringVar(&o.faults, "nemesis", defaultFaults, "comma-separated fault names (see below), or none (--workload txn's default adds kill-txn-coordinator,pause-txn-coordinator)")
 	fs.DurationVar(&o.timeLimit, "time-limit", 60*time.Second, "length of the fault phase")
+	fs.DurationVar(&o.warmup, "warmup", 0, "how long the workload runs without faults before the fault phase, so the plots have a baseline (--time-limit follows it)")
+	fs.BoolVar(&o.keepCluster, "keep-cluster", false, "after a failed run (an error, or a verdict that is not valid) leave the cluster's containers and network up for inspection, and print the docker command that removes them")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the fault schedule and workload choices (0: pick one and print it)")
 	fs.StringVar(&o.out, "out", "", "the run directory itself (default results/<run-id>/)")
 	fs.IntVar(&o.producers, "producers", 3, "producer clients (at least 1; with --workload txn: transactional clients, each with its own consumer)")
@@ -217,12 +221,14 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 			Producers: o.producers, Consumers: o.consumers, Rate: o.rate, InFlight: o.inFlight,
 			CrashInterval: o.crashClients,
 		},
-		Faults:    faults,
-		Schedule:  scheduleOptions(o.hold, o.rest),
-		TimeLimit: o.timeLimit,
-		Seed:      seed,
-		OutDir:    out,
-		Command:   o.reproduce(seed, out),
+		Faults:      faults,
+		Schedule:    scheduleOptions(o.hold, o.rest),
+		TimeLimit:   o.timeLimit,
+		Warmup:      o.warmup,
+		KeepCluster: o.keepCluster,
+		Seed:        seed,
+		OutDir:      out,
+		Command:     o.reproduce(seed, out),
 	}
 	if spec.Workload.Name == harness.WorkloadTxn && !o.flags.Changed("in-flight") {
 		spec.Workload.InFlight = 0 // one transaction at a time; the spec refuses a set one
@@ -299,6 +305,7 @@ func (o *runFlags) checkRanges() error {
 	need(o.rate >= 0 && !math.IsInf(o.rate, 0), "--rate must be 0 (unlimited) or positive, got %v", o.rate)
 	need(o.inFlight >= 1, "--in-flight must be at least 1, got %d", o.inFlight)
 	need(o.timeLimit > 0, "--time-limit must be positive, got %s", o.timeLimit)
+	need(o.warmup >= 0, "--warmup must not be negative, got %s", o.warmup)
 	need(o.hold >= 0, "--hold must not be negative, got %s", o.hold)
 	need(o.rest >= 0, "--rest must not be negative, got %s", o.rest)
 	need(o.crashClients >= 0, "--crash-clients must not be negative, got %s (0: off)", o.crashClients)
