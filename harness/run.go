@@ -312,10 +312,12 @@ func RunChaos(ctx context.Context, spec RunSpec) (res *RunResult, err error) {
 	if err := prepareDir(spec.OutDir); err != nil {
 		return nil, err
 	}
-	r := &runner{spec: spec, faults: faults, progress: spec.Progress}
-	if r.progress == nil {
-		r.progress = io.Discard
+	progress, runLog, err := openRunLog(spec.OutDir, spec.Progress)
+	if err != nil {
+		return nil, err
 	}
+	defer runLog.Close()
+	r := &runner{spec: spec, faults: faults, progress: progress}
 	res, err = r.run(ctx)
 	if err != nil {
 		recordFailure(spec.OutDir, err)

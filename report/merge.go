@@ -97,6 +97,11 @@ func (p *mergePlan) addSource(src string) error {
 		path := filepath.Join(src, e.Name())
 		switch {
 		case rebuiltByIndex(e):
+		case e.Name() == LatestLink && e.IsDir():
+			// An artifact upload follows the link and stores a copy of the run it named.
+			if err := copyOfARun(path, src, entries); err != nil {
+				return err
+			}
 		case e.IsDir() && rundir.IsRunDir(path):
 			if err := p.addRun(e.Name(), path); err != nil {
 				return err
@@ -110,6 +115,24 @@ func (p *mergePlan) addSource(src string) error {
 		}
 	}
 	return nil
+}
+
+// copyOfARun accepts a `latest` directory that is a copy of another run directory of its
+// source (upload-artifact stores a symlink's target), and refuses any other: it would be lost.
+func copyOfARun(latest, src string, entries []fs.DirEntry) error {
+	for _, e := range entries {
+		if e.Name() == LatestLink || !e.IsDir() {
+			continue
+		}
+		other := filepath.Join(src, e.Name())
+		if !rundir.IsRunDir(other) {
+			continue
+		}
+		if same, _, err := sameRun(latest, other); err == nil && same {
+			return nil
+		}
+	}
+	return fmt.Errorf("merge: %s is a directory, not the link to the newest run, and no copy of another run of %s: rename it to merge it", latest, src)
 }
 
 // checkSource refuses a source that is no results directory, or is dst or nested in it.

@@ -202,3 +202,35 @@ func TestMergeRefusesWhatIsNoResultsDirectory(t *testing.T) {
 		t.Error("merged into a run directory")
 	}
 }
+
+// An uploaded artifact holds `latest` as a copy of the run it linked to: merge skips it, and
+// refuses a `latest` directory that copies no run of its source, which would otherwise be lost.
+func TestMergeSkipsACopiedLatestOnly(t *testing.T) {
+	root := t.TempDir()
+	shard, dst := filepath.Join(root, "shard"), filepath.Join(root, "merged")
+	writeFakeRun(t, shard, "run-1", fakeRun{started: day(1), verdict: checker.Valid})
+	writeFakeRun(t, shard, "run-2", fakeRun{started: day(2), verdict: checker.Valid})
+	if err := os.CopyFS(filepath.Join(shard, LatestLink), os.DirFS(filepath.Join(shard, "run-2"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MergeResults(dst, []string{shard}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := BuildIndex(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("merged %d runs, want run-1 and run-2 only: %+v", len(entries), entries)
+	}
+	if target, err := os.Readlink(filepath.Join(dst, LatestLink)); err != nil || target != "run-2" {
+		t.Errorf("latest -> %q (%v), want run-2", target, err)
+	}
+
+	other := filepath.Join(root, "other")
+	writeFakeRun(t, other, "run-3", fakeRun{started: day(1), verdict: checker.Valid})
+	writeFakeRun(t, other, LatestLink, fakeRun{started: day(5), seed: 9, verdict: checker.Invalid, anomalies: map[checker.AnomalyType]int{checker.LostWrite: 1}})
+	if _, err := MergeResults(filepath.Join(root, "merged2"), []string{other}); err == nil || !strings.Contains(err.Error(), "no copy of another run") {
+		t.Errorf("a latest directory that copies no run: %v", err)
+	}
+}

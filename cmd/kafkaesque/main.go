@@ -80,7 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newRunCmd(), newBenchCmd(), newCheckCmd(), newReportCmd(), newServeCmd(), newVersionCmd(localNodeImages))
+	root.AddCommand(newRunCmd(), newBenchCmd(), newCheckCmd(), newReportCmd(), newServeCmd(), newSweepCmd(), newMergeCmd(), newVersionCmd(localNodeImages))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -141,20 +140,8 @@ func runRun(ctx context.Context, o *runFlags, stdout, stderr io.Writer) int {
 	}
 	spec.Progress = stderr
 	fmt.Fprintf(stderr, "kafkaesque run: seed %d, run directory %s\n", spec.Seed, spec.OutDir)
-	res, err := harness.RunChaos(ctx, spec)
-	if err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			fmt.Fprintf(stderr, "kafkaesque run: %v\n", cause)
-		}
-		fmt.Fprintf(stderr, "kafkaesque run: %v\n", err)
-		if _, statErr := os.Stat(spec.OutDir); statErr == nil {
-			fmt.Fprintf(stderr, "kafkaesque run: partial run directory kept: %s\n", spec.OutDir)
-		}
-		return exitError
-	}
-	printSummary(stdout, res.Dir, res.Result)
-	fmt.Fprintf(stdout, "run directory: %s\n", res.Dir)
-	return exitCode(res.Result)
+	code, _, _ := runSpec(ctx, spec, stdout, stderr)
+	return code
 }
 
 // spec turns the flags into a run spec, or says which flag is wrong. It starts nothing.

@@ -24,6 +24,8 @@ const (
 	LinVizDir     = "linearizability"
 	// RunErrorFile is where a run that stopped on an error writes that error.
 	RunErrorFile = "error.txt"
+	// RunLogFile holds every line the run printed.
+	RunLogFile = "run.log"
 )
 
 // RunMarkers are the files that make a directory a run directory: any one of them.

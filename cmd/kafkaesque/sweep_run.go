@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/harness"
+	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/sweep"
+)
+
+// runOverhead is a run's time beyond its warm-up and fault phase (cluster start, recovery, drain,
+// check, report), for the sweep's first estimate of the time left.
+const runOverhead = 90 * time.Second
+
+func executeSweep(ctx context.Context, o *sweepFlags, p *sweepPlan, stdout, stderr io.Writer) int {
+	runOut, runErr := io.Discard, io.Discard
+	if o.verbose {
+		runOut, runErr = stderr, stderr
+	}
+	first := p.specs[p.runs[0].Index]
+	cfg := sweep.Config{
+		Runs: p.runs, Total: p.total, StopOnFail: o.stopOnFail, Progress: stderr,
+		Estimate: first.TimeLimit + runOverhead,
+		Start: func(ctx context.Context, r sweep.Run) sweep.Outcome {
+			spec := p.specs[r.Index]
+			if o.verbose {
+				spec.Progress = stderr
+			}
+			code, res, err := o.runOne(ctx, spec, runOut, runErr)
+			return outcomeOf(spec.OutDir, code, res, err)
+		},
+	}
+	outcomes := sweep.Execute(ctx, cfg)
+	worst := sweep.Worst(outcomes, len(p.runs))
+	files, err := writeSweepFiles(p, outcomes)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque sweep: %v\n", err)
+		worst = max(worst, sweep.Failed)
+	}
+	if err := sweep.WriteSummary(stdout, outcomes, len(p.runs)); err != nil {
+		fmt.Fprintf(stderr, "kafkaesque sweep: %v\n", err)
+	}
+	for _, f := range files {
+		fmt.Fprintf(stdout, "wrote %s\n", f)
+	}
+	return sweepExit(worst)
+}
+
+// sweepExit is the exit status of a sweep's verdict.
+func sweepExit(v sweep.Verdict) int {
+	switch v {
+	case sweep.Valid:
+		return exitValid
+	case sweep.Invalid:
+		return exitAnomalies
+	case sweep.Unknown:
+		return exitUnknown
+	}
+	return exitError
+}
+
+// outcomeOf turns how runSpec ended into the sweep's outcome of the run.
+func outcomeOf(dir string, code int, res *harness.RunResult, err error) sweep.Outcome {
+	o := sweep.Outcome{Dir: dir}
+	switch {
+	case err != nil:
+		o.Verdict, o.Detail = sweep.Failed, err.Error()
+		return o
+	case code == exitValid:
+		o.Verdict = sweep.Valid
+	case code == exitAnomalies:
+		o.Verdict = sweep.Invalid
+	default:
+		o.Verdict = sweep.Unknown
+	}
+	if res != nil && res.Result != nil {
+		o.Detail = anomalyDetail(res.Result)
+	}
+	return o
+}
+
+// anomalyDetail counts a result's anomalies by type ("lost-write 45, duplicate 2"), allowed ones
+// marked, or says why it is unknown.
+func anomalyDetail(res *checker.Result) string {
+	var parts []string
+	types := slices.Clone(checker.AnomalyTypes)
+	for t := range res.Anomalies {
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	for _, t := range types {
+		if n := len(res.Anomalies[t]); n > 0 {
+			part := fmt.Sprintf("%s %d", t, n)
+			if slices.Contains(res.Allowed, t) {
+				part += " (allowed)"
+			}
+			parts = append(parts, part)
+		}
+	}
+	if res.Valid == checker.Unknown && len(res.Incomplete) > 0 {
+		parts = append(parts, "unknown: "+res.Incomplete[0])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sweepRecord is sweep.json: the shard's plan and how each run ended.
+type sweepRecord struct {
+	ID        string           `json:"id"`
+	Seed      int64            `json:"seed"`
+	Shard     string           `json:"shard"`
+	TotalRuns int              `json:"total_runs"` // the whole sweep's, every shard's
+	Matrix    string           `json:"matrix_name,omitempty"`
+	Verdict   string           `json:"verdict"`
+	Runs      []sweepRecordRun `json:"runs"`
+}
+
+type sweepRecordRun struct {
+	Index   int     `json:"index"`
+	Cell    string  `json:"cell"`
+	Repeat  int     `json:"repeat"`
+	Seed    int64   `json:"seed"`
+	Dir     string  `json:"dir"`
+	Verdict string  `json:"verdict"` // "not started" for a run the sweep stopped before
+	Detail  string  `json:"detail,omitempty"`
+	Seconds float64 `json:"seconds,omitempty"`
+	Command string  `json:"command"`
+}
+
+// writeSweepFiles writes the results index and, in OUT/sweeps/ID/, sweep.json, the summary
+// table and the JUnit file of the shard's runs (a shard's files name it, so merged shards'
+// files do not clash). It returns the files' paths.
+func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
+	if err := report.WriteIndex(p.results); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(p.results, "sweeps", p.id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sweep directory: %w", err)
+	}
+	suffix := ""
+	if !p.shard.Whole() {
+		suffix = fmt.Sprintf("-shard-%d-of-%d", p.shard.I, p.shard.N)
+	}
+	rec := sweepRecord{ID: p.id, Seed: p.seed, Shard: p.shard.String(), TotalRuns: p.total, Matrix: p.matrix.Name,
+		Verdict: sweep.Worst(outcomes, len(p.runs)).String()}
+	ran := map[int]sweep.Outcome{}
+	for _, o := range outcomes {
+		ran[o.Run.Index] = o
+	}
+	names := map[string]bool{}
+	for _, r := range p.runs {
+		spec := p.specs[r.Index]
+		rr := sweepRecordRun{Index: r.Index, Cell: r.Cell.Name, Repeat: r.Repeat, Seed: r.Seed,
+			Dir: filepath.Base(spec.OutDir), Verdict: "not started", Command: spec.Command}
+		if o, ok := ran[r.Index]; ok {
+			rr.Verdict, rr.Detail, rr.Seconds = o.Verdict.String(), o.Detail, o.Elapsed.Seconds()
+			names[rr.Dir] = true
+		}
+		rec.Runs = append(rec.Runs, rr)
+	}
+	var files []string
+	write := func(name string, data []byte) error {
+		path := filepath.Join(dir, name)
+		files = append(files, path)
+		return os.WriteFile(path, data, 0o644)
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := write("sweep"+suffix+".json", append(data, '\n')); err != nil {
+		return nil, err
+	}
+	var table bytes.Buffer
+	if err := sweep.WriteSummary(&table, outcomes, len(p.runs)); err != nil {
+		return nil, err
+	}
+	if err := write("summary"+suffix+".txt", table.Bytes()); err != nil {
+		return nil, err
+	}
+	entries, err := report.BuildIndex(p.results)
+	if err != nil {
+		return nil, err
+	}
+	entries = slices.DeleteFunc(entries, func(e report.IndexEntry) bool { return !names[e.Run] })
+	var junit bytes.Buffer
+	if err := report.WriteRunsJUnit(&junit, "kafkaesque sweep "+p.id+suffix, entries); err != nil {
+		return nil, err
+	}
+	if err := write("junit"+suffix+".xml", junit.Bytes()); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
