@@ -205,7 +205,9 @@ func (r *runner) run(ctx context.Context) (res *RunResult, err error) {
 		return nil, fmt.Errorf("record %s: %w", history.FAwaitRecovery, err)
 	}
 	r.logf("draining every partition (limit %s)", spec.DrainLimit)
-	drain, err := work.Drain(ctx, spec.DrainLimit)
+	tracker, stopDrainReport := r.reportDrain(spec.Workload.Partitions)
+	drain, err := work.Drain(workloads.WithDrainTracker(ctx, tracker), spec.DrainLimit)
+	stopDrainReport()
 	switch {
 	case errors.Is(err, workloads.ErrDrainIncomplete):
 		r.logf("warning: %v", err) // the checker reads the drain's polls: unconfirmed writes are unknown

@@ -10,7 +10,9 @@
 #      Its labels say what it holds (io.kafkaesque.kafka-version, zookeeper-version, java, modes,
 #      broker-config-keys: see README "Images"), and /usr/local/bin/lazyfs (cmd/lazyfs, built here
 #      with Go; node.sh runs it only when given LAZYFS_DIRS).
-# Each step is skipped when its inputs are unchanged, so a second run finishes in seconds.
+# Each step is skipped when its inputs are unchanged, so a second run finishes in seconds. A step
+# that runs prints the build's elapsed time, an ETA where images/.build/step-durations holds how
+# long it took last time, and how long it took (images/steps.sh).
 # Prints the node images' names on stdout, one a line, as its last lines. KAFKAESQUE_IMAGE names
 # the node image instead when one version is built.
 set -euo pipefail
@@ -25,6 +27,9 @@ log4j2_default=2.24.3
 
 say() { echo "images/build.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
+# step KEY MESSAGE COMMAND...: a long step, with the elapsed time and an ETA from the last build.
+source "$here/steps.sh"
+step_durations="$build_root/step-durations"
 
 apt_install() {
   if [ "$(id -u)" != 0 ]; then die "installing $* needs root"; fi
@@ -81,17 +86,20 @@ build_base() {
   fi
   command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
   rootfs=$(mktemp -d /tmp/kafkaesque-rootfs.XXXXXX)
-  say "debootstrap $suite with $packages (about a minute)"
-  if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$(debian_mirror)" >"$log" 2>&1; then
+  if ! step "debootstrap-$suite" "debootstrap $suite with $packages (about a minute)" \
+    debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$(debian_mirror)" >"$log" 2>&1; then
     rm -rf "$rootfs"
     say "debootstrap of $suite failed; last lines of $log:"; tail -n 20 "$log" >&2; exit 1
   fi
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  say "importing $base_image"
-  tar -C "$rootfs" -c . | docker import \
+  step "import-$suite" "importing $base_image" import_base "$rootfs" || die "importing $base_image failed"
+  rm -rf "$rootfs"
+}
+
+import_base() {
+  tar -C "$1" -c . | docker import \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c "LABEL $label" -c 'CMD ["/bin/bash"]' - "$base_image" >/dev/null
-  rm -rf "$rootfs"
 }
 
 # write_pom V FILE [LOGGING_DEPENDENCIES]: the template with V and the logging dependencies.
@@ -109,7 +117,7 @@ dep() { printf '    <dependency><groupId>%s</groupId><artifactId>%s</artifactId>
 mvn_copy() {
   local v=$1 dir=$2 cause
   rm -rf "$dir/libs"
-  if mvn -B -f "$dir/pom.xml" dependency:copy-dependencies \
+  if step maven "mvn dependency:copy-dependencies (Kafka $v)" mvn -B -f "$dir/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$dir/libs" >"$dir/mvn.log" 2>&1; then
     return
   fi
@@ -162,7 +170,8 @@ list_config_keys() {
     return
   fi
   rm -rf "$dir/keys" && mkdir -p "$dir/keys"
-  docker run --rm --network none -v "$dir/libs:/libs:ro" -v "$dir/keys:/keys" \
+  step config-keys "listing Kafka $v's broker config names" \
+    docker run --rm --network none -v "$dir/libs:/libs:ro" -v "$dir/keys:/keys" \
     -v "$here/ListBrokerConfigs.java:/ListBrokerConfigs.java:ro" --entrypoint java "$base_image" \
     -cp '/libs/*' /ListBrokerConfigs.java /keys/broker-config-keys.txt >"$dir/broker-config-keys.log" 2>&1 || {
     say "listing the broker configs failed; see $dir/broker-config-keys.log:"; tail -n 5 "$dir/broker-config-keys.log" >&2; exit 1; }
@@ -210,9 +219,9 @@ build_node() {
     return
   fi
   old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-  say "building $image (Kafka $v, ZooKeeper ${zk:-none}, Java $java, $logging)"
   # The legacy builder needs no buildx plugin and no registry.
-  DOCKER_BUILDKIT=0 docker build -q --build-arg BASE="$base_image" \
+  DOCKER_BUILDKIT=0 step node-image "building $image (Kafka $v, ZooKeeper ${zk:-none}, Java $java, $logging)" \
+    docker build -q --build-arg BASE="$base_image" \
     --label "$label" --label io.kafkaesque.content="$content" \
     --label io.kafkaesque.kafka-version="$v" --label io.kafkaesque.zookeeper-version="$zk" \
     --label io.kafkaesque.java="$java" --label io.kafkaesque.modes="$modes" \

@@ -131,6 +131,7 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 		// The watermark can still rise after recovery, when a follower
 		// catches up on records appended before the faults ended.
 		pd.HighWatermark = max(pd.HighWatermark, hwm)
+		TrackDrain(ctx, pd)
 		if typ != history.OK {
 			proc = q.cfg.Processes.Next()
 			sleepJitter(ctx, rng, errorBackoff)
@@ -150,6 +151,7 @@ func (q *Queue) drainPartition(ctx context.Context, partition int, rng *rand.Ran
 		}
 	}
 	pd.Complete = confirmed
+	TrackDrain(ctx, pd)
 	return pd, nil
 }
 

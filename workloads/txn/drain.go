@@ -75,6 +75,7 @@ func (w *Workload) drainPartition(ctx context.Context, partition int, rng *rand.
 		}
 		pd.Next = max(pd.Next, cr.lso)
 		pd.HighWatermark = max(pd.HighWatermark, cr.hw)
+		workloads.TrackDrain(ctx, pd)
 		// Asked at the watermark, the highest seen, and read past everything below it: the
 		// last stable offset is up to the watermark, nothing is undecided.
 		confirmed = workloads.EndSeen(from, cr.hw, pd.Next, pd.HighWatermark)
@@ -96,6 +97,7 @@ func (w *Workload) drainPartition(ctx context.Context, partition int, rng *rand.
 		}
 	}
 	pd.Complete = confirmed
+	workloads.TrackDrain(ctx, pd)
 	return pd, nil
 }
 
