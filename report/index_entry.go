@@ -232,7 +232,7 @@ func unavailabilityOf(faults []checker.FaultImpact) *Unavailability {
 // at, if any) was acknowledged (checker.FaultImpact.SendsOKAfter).
 type Unavailability struct {
 	Recovered          int             `json:"recovered"`       // injected faults followed by an acknowledged send
-	NeverRecovered     int             `json:"never_recovered"` // injected faults after which no send was acknowledged
+	NeverRecovered     int             `json:"never_recovered"` // injected faults after which no send was acknowledged before the workload ended
 	FailedInjections   int             `json:"failed_injections"`
 	MaxRecoverSeconds  float64         `json:"max_recover_s"`
 	MeanRecoverSeconds float64         `json:"mean_recover_s"`

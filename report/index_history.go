@@ -222,7 +222,7 @@ func runDetail(e IndexEntry) string {
 			parts = append(parts, fmt.Sprintf("recover max %.1f s, mean %.1f s", u.MaxRecoverSeconds, u.MeanRecoverSeconds))
 		}
 		if u.NeverRecovered > 0 {
-			parts = append(parts, fmt.Sprintf("%d fault(s) never recovered", u.NeverRecovered))
+			parts = append(parts, fmt.Sprintf("%d fault(s) with no ok send after them while the workload ran", u.NeverRecovered))
 		}
 	}
 	return strings.Join(parts, " · ")

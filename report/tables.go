@@ -33,6 +33,9 @@ func params(r *rundir.Run) (main, brokerConfig, topology, allowed []keyValue, co
 		add("Started", c.Started.UTC().Format(time.RFC3339))
 	}
 	add("Seed", strconv.FormatInt(c.Seed, 10))
+	if c.Spec.Warmup > 0 {
+		add("Warm-up (no faults)", c.Spec.Warmup.String())
+	}
 	if c.Spec.TimeLimit > 0 {
 		add("Fault phase", c.Spec.TimeLimit.String())
 	}

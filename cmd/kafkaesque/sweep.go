@@ -209,6 +209,9 @@ func (o *sweepFlags) plan(now time.Time) (*sweepPlan, error) {
 	for _, r := range p.runs {
 		dir := filepath.Join(o.out, id+"-"+r.Name())
 		spec, err := cellSpec(r, dir)
+		if err == nil && spec.KeepCluster && !o.stopOnFail {
+			err = errors.New("--keep-cluster needs --stop-on-fail in a sweep: every failed run would leave its cluster up")
+		}
 		if err == nil {
 			if _, statErr := os.Stat(dir); statErr == nil {
 				err = fmt.Errorf("%s exists: sweep %s ran already (choose another --id or --seed)", dir, id)

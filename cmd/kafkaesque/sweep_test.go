@@ -226,6 +226,8 @@ func TestBadSweepsStartNothing(t *testing.T) {
 		{"matrix: {broker-config: [a=1]}", []string{"--broker-config", "a=2"}, "--broker-config a is set twice"},
 		{"flags: {acks: [all, 1]}", nil, "--acks is given 2 times"},
 		{"bogus: 1", nil, "field bogus not found"},
+		{"", []string{"--keep-cluster"}, "--keep-cluster needs --stop-on-fail"},
+		{"flags: {keep-cluster: true}", nil, "--keep-cluster needs --stop-on-fail"},
 	} {
 		args := []string{"--out", out}
 		if tc.matrix != "" {
