@@ -141,6 +141,7 @@ type runner struct {
 	env       map[string]string // the workflow's env, with the test's overrides
 	results   map[string]jobResult
 	steps     []stepRun
+	job       struct{ index, total int } // the running job's place in its strategy matrix
 }
 
 var expression = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
@@ -148,6 +149,7 @@ var expression = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
 // expand replaces ${{ ... }} with its value; an expression this runner does not know fails the
 // test.
 func (r *runner) expand(s string, matrix, stepOutputs map[string]string, ctx string) string {
+	job := r.job
 	return expression.ReplaceAllStringFunc(s, func(m string) string {
 		expr := expression.FindStringSubmatch(m)[1]
 		parts := strings.Split(expr, ".")
@@ -156,6 +158,10 @@ func (r *runner) expand(s string, matrix, stepOutputs map[string]string, ctx str
 			if v, ok := matrix[parts[1]]; ok {
 				return v
 			}
+		case len(parts) == 2 && parts[0] == "strategy" && parts[1] == "job-total":
+			return fmt.Sprint(job.total)
+		case len(parts) == 2 && parts[0] == "strategy" && parts[1] == "job-index":
+			return fmt.Sprint(job.index)
 		case len(parts) == 2 && parts[0] == "inputs":
 			return "" // a scheduled night has no inputs
 		case len(parts) == 4 && parts[0] == "needs" && parts[2] == "outputs":
@@ -195,7 +201,9 @@ func (r *runner) runWorkflow(w *workflow) {
 			continue
 		}
 		res := jobResult{outputs: map[string]string{}}
-		for _, matrix := range matrixCells(j.Strategy.Matrix) {
+		cells := matrixCells(j.Strategy.Matrix)
+		for i, matrix := range cells {
+			r.job.index, r.job.total = i, len(cells)
 			outputs, failed := r.runJob(name, j, matrix)
 			res.failed = res.failed || failed
 			for k, v := range outputs {

@@ -124,6 +124,20 @@ func isResultsIndex(page []byte) bool {
 // ErrNotResultsDir is WriteIndex's refusal to write where its page would replace another.
 var ErrNotResultsDir = errors.New("not a directory of run directories")
 
+// CheckResultsDir says why WriteIndex would refuse resultsDir, before runs are written into it:
+// it is a run directory, its index.html is another page, or its latest is not a symlink. A
+// directory that does not exist yet is fine.
+func CheckResultsDir(resultsDir string) error {
+	if err := indexWritable(resultsDir); err != nil {
+		return err
+	}
+	path := filepath.Join(resultsDir, LatestLink)
+	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink == 0 {
+		return fmt.Errorf("%s is not a symlink: the results index would not replace it", path)
+	}
+	return nil
+}
+
 // indexWritable checks that resultsDir is no run directory and that its index.html, if any, is
 // a results index.
 func indexWritable(resultsDir string) error {

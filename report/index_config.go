@@ -18,7 +18,7 @@ import (
 // the run; a cluster's Name and Subnet name its Docker network, not its behaviour.
 var (
 	runIdentity     = []string{"Seed", "OutDir", "Command", "Sweep", "Progress", "KeepCluster"}
-	clusterIdentity = []string{"Name", "Subnet"}
+	clusterIdentity = []string{"Name", "Subnet", "Keep"}
 	versionFields   = []string{"KafkaVersion", "Image"}
 )
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/xml"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -207,5 +208,36 @@ func TestWriteRunsJUnit(t *testing.T) {
 	}
 	if c := cases["r-unchecked"]; c.Error == nil || !strings.HasPrefix(c.Error.Message, VerdictNotChecked) {
 		t.Errorf("unchecked run: %+v", c)
+	}
+}
+
+func TestCheckResultsDir(t *testing.T) {
+	root := t.TempDir()
+	if err := CheckResultsDir(filepath.Join(root, "new")); err != nil {
+		t.Errorf("a directory that does not exist yet: %v", err)
+	}
+	run := filepath.Join(root, "run")
+	writeFakeRun(t, root, "run", fakeRun{started: day(1), verdict: checker.Valid})
+	if err := CheckResultsDir(run); !errors.Is(err, ErrNotResultsDir) {
+		t.Errorf("a run directory: %v", err)
+	}
+	if err := CheckResultsDir(root); err != nil {
+		t.Errorf("a results directory: %v", err)
+	}
+	page := filepath.Join(root, "other")
+	if err := os.MkdirAll(page, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(page, "index.html"), []byte("<title>my page</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckResultsDir(page); !errors.Is(err, ErrNotResultsDir) {
+		t.Errorf("another index.html: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, LatestLink), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckResultsDir(root); err == nil || !strings.Contains(err.Error(), "not a symlink") {
+		t.Errorf("a latest that is a directory: %v", err)
 	}
 }

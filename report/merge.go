@@ -23,6 +23,13 @@ import (
 // rebuilt. Nothing is copied when any conflict is found. merged lists the run directories of
 // srcs as their paths in dst.
 func MergeResults(dst string, srcs []string) (merged []string, err error) {
+	return MergeResultsDeriving(dst, srcs, nil)
+}
+
+// MergeResultsDeriving is MergeResults for a caller that rebuilds some of the files outside the
+// run directories after the merge: derived(rel) says so of a file's path relative to its results
+// directory, and such files are neither compared nor copied.
+func MergeResultsDeriving(dst string, srcs []string, derived func(rel string) bool) (merged []string, err error) {
 	if len(srcs) == 0 {
 		return nil, errors.New("merge: no results directories to merge")
 	}
@@ -32,7 +39,7 @@ func MergeResults(dst string, srcs []string) (merged []string, err error) {
 	if err := indexWritable(dst); err != nil {
 		return nil, fmt.Errorf("merge into %s: %w", dst, err)
 	}
-	p := &mergePlan{dst: dst, runs: map[string]string{}, files: map[string]string{}}
+	p := &mergePlan{dst: dst, runs: map[string]string{}, files: map[string]string{}, derived: derived}
 	for _, src := range srcs {
 		if err := p.addSource(src); err != nil {
 			return nil, err
@@ -56,6 +63,8 @@ type mergePlan struct {
 	runs   map[string]string // run directory name -> the source path it comes from
 	files  map[string]string // path under dst of a file outside the runs -> its source path
 	copies []mergeCopy
+	// derived says which files outside the runs the caller rebuilds: they are not copied.
+	derived func(rel string) bool
 }
 
 type mergeCopy struct {
@@ -273,6 +282,9 @@ func (p *mergePlan) addTree(root, rel string) error {
 			return fmt.Errorf("merge: %w", err)
 		}
 		target := filepath.Join(p.dst, rel, sub)
+		if !d.IsDir() && p.derived != nil && p.derived(filepath.Join(rel, sub)) {
+			return nil
+		}
 		if d.IsDir() {
 			if st, err := os.Lstat(target); err == nil && !st.IsDir() {
 				return fmt.Errorf("merge: %s is a directory but %s is not", path, target)

@@ -56,7 +56,8 @@ func copyRunDir(from, to string) error {
 }
 
 // copyEntry gives to (which does not exist) from's contents and mtime: a symlink is made
-// again, a regular file hard-linked where the file system allows and copied otherwise.
+// again, a regular file copied. Not hard-linked: a later check or report of the merged run
+// rewrites some of its files in place, which must not change the source's.
 func copyEntry(from, to string) error {
 	st, err := os.Lstat(from)
 	if err != nil {
@@ -74,9 +75,6 @@ func copyEntry(from, to string) error {
 		return os.Symlink(target, to)
 	case !st.Mode().IsRegular():
 		return fmt.Errorf("%s is neither a file, a directory nor a symlink", from)
-	}
-	if os.Link(from, to) == nil {
-		return nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(to), "."+filepath.Base(to)+".tmp-*")
 	if err != nil {

@@ -234,3 +234,30 @@ func TestMergeSkipsACopiedLatestOnly(t *testing.T) {
 		t.Errorf("a latest directory that copies no run: %v", err)
 	}
 }
+
+// A merged run is a copy: rewriting its files in place (a later check or report) leaves the
+// source's as they were.
+func TestMergedRunsAreCopies(t *testing.T) {
+	root := t.TempDir()
+	src, dst := filepath.Join(root, "src"), filepath.Join(root, "dst")
+	writeFakeRun(t, src, "run-1", fakeRun{started: day(1), verdict: checker.Valid})
+	if _, err := MergeResults(dst, []string{src}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(src, "run-1", rundir.ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dst, "run-1", rundir.ResultsFile), os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("{}"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	after, err := os.ReadFile(filepath.Join(src, "run-1", rundir.ResultsFile))
+	if err != nil || string(after) != string(before) {
+		t.Errorf("rewriting the merged run's results.json changed the source's: %q -> %q (%v)", before, after, err)
+	}
+}

@@ -45,7 +45,7 @@ type Axis struct {
 // matrixFile is the file's shape; the matrix itself keeps the file's order of axes.
 type matrixFile struct {
 	Name      string      `yaml:"name"`
-	TestCount int         `yaml:"test-count"`
+	TestCount *int        `yaml:"test-count"`
 	TimeLimit string      `yaml:"time-limit"`
 	Flags     yaml.Node   `yaml:"flags"`
 	Matrix    yaml.Node   `yaml:"matrix"`
@@ -69,9 +69,12 @@ func ParseMatrix(r io.Reader) (*Matrix, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("matrix: %w", err)
 	}
-	m := &Matrix{Name: f.Name, TestCount: f.TestCount}
-	if f.TestCount < 0 {
-		return nil, fmt.Errorf("matrix: test-count must be at least 1, got %d", f.TestCount)
+	m := &Matrix{Name: f.Name}
+	if f.TestCount != nil {
+		if *f.TestCount < 1 {
+			return nil, fmt.Errorf("matrix: test-count must be at least 1, got %d", *f.TestCount)
+		}
+		m.TestCount = *f.TestCount
 	}
 	if f.TimeLimit != "" {
 		if m.TimeLimit, err = time.ParseDuration(f.TimeLimit); err != nil || m.TimeLimit <= 0 {
@@ -194,7 +197,7 @@ func flagName(key *yaml.Node, where string) (string, error) {
 func valuesOf(n *yaml.Node, where string) ([]string, error) {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
+		if n.Tag == "!!null" || n.Value == "" {
 			return nil, fmt.Errorf("matrix: %s (line %d) has no value", where, n.Line)
 		}
 		return []string{n.Value}, nil
@@ -204,7 +207,7 @@ func valuesOf(n *yaml.Node, where string) ([]string, error) {
 		}
 		var out []string
 		for _, c := range n.Content {
-			if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
+			if c.Kind != yaml.ScalarNode || c.Tag == "!!null" || c.Value == "" {
 				return nil, fmt.Errorf("matrix: %s (line %d): want a value, got a %s", where, c.Line, kindName(c))
 			}
 			out = append(out, c.Value)

@@ -83,6 +83,10 @@ func TestMatrixErrorsNameTheProblem(t *testing.T) {
 		{"flags: {acks: }", "has no value"},
 		{"time-limit: soon", `time-limit "soon"`},
 		{"test-count: -1", "test-count must be at least 1"},
+		{"test-count: 0", "test-count must be at least 1, got 0"},
+		{"matrix: {nemesis: [kill-leader, '']}", "matrix.nemesis (line 1) has no value"},
+		{"flags: {nemesis: ''}", "flags.nemesis (line 1) has no value"},
+		{"include: [{nemesis: [kill-leader, '']}]", "include[0].nemesis (line 1): want a value"},
 		{"matrix: {acks: [all, 1]}\nexclude: [{nemesis: none}]", "exclude[0] names nemesis, which is no axis"},
 		{"matrix: {acks: [all, 1]}\nexclude: [{}]", "exclude[0] is empty"},
 		{"include: [{}]", "include[0] is empty"},
@@ -251,5 +255,47 @@ func TestSummary(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "more") {
 		t.Errorf("a detail's second line is in the table:\n%s", b.String())
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	cells := mustCells(t, "matrix: {acks: [all, 1, 0]}")
+	whole := Plan(cells, 2, 5, Shard{1, 1})
+	plan := PlanFingerprint(whole)
+	record := func(i, n int) Record {
+		r := Record{ID: "s", Seed: 5, Shard: Shard{i, n}.String(), ShardIndex: i, ShardCount: n, TotalRuns: len(whole), Plan: plan}
+		for _, run := range Plan(cells, 2, 5, Shard{i, n}) {
+			r.Runs = append(r.Runs, RecordRun{Index: run.Index, Cell: run.Cell.Name, Repeat: run.Repeat, Seed: run.Seed, Dir: run.Name(), Verdict: "valid"})
+		}
+		return r
+	}
+	all := func(string) bool { return true }
+	if p := Coverage([]Record{record(1, 3), record(2, 3), record(3, 3)}, all); len(p) != 0 {
+		t.Fatalf("three shards of three: %v", p)
+	}
+	if p := Coverage([]Record{record(1, 1)}, all); len(p) != 0 {
+		t.Fatalf("an unsharded sweep: %v", p)
+	}
+	for _, tc := range []struct {
+		name    string
+		records []Record
+		have    func(string) bool
+		want    string
+	}{
+		{"a shard missing", []Record{record(1, 3), record(3, 3)}, all, "shards missing: 2/3"},
+		{"a shard twice", []Record{record(1, 2), record(1, 2), record(2, 2)}, all, "shard 1/2 is there 2 times"},
+		{"another plan", []Record{record(1, 2), func() Record { r := record(2, 2); r.Plan = "x"; return r }()}, all, "are not of one plan"},
+		{"another seed", []Record{record(1, 2), func() Record { r := record(2, 2); r.Seed = 6; return r }()}, all, "are not of one plan"},
+		{"a run directory lost", []Record{record(1, 1)}, func(dir string) bool { return dir != whole[2].Name() }, "run 3 (acks=0) ran but its directory"},
+		{"stopped early", []Record{func() Record { r := record(1, 1); r.Runs[5].Verdict = NotStarted; return r }()}, all, "1 runs not started (the sweep stopped early): 6"},
+		{"a run in no record", []Record{func() Record { r := record(1, 1); r.Runs = r.Runs[:4]; return r }()}, all, "2 runs in no shard's record: 5, 6"},
+	} {
+		p := Coverage(tc.records, tc.have)
+		if !strings.Contains(strings.Join(p, "\n"), tc.want) {
+			t.Errorf("%s: problems %q, want one containing %q", tc.name, p, tc.want)
+		}
+	}
+	if PlanFingerprint(whole) == PlanFingerprint(Plan(cells, 2, 6, Shard{1, 1})) || PlanFingerprint(whole) == PlanFingerprint(Plan(cells, 1, 5, Shard{1, 1})) {
+		t.Error("the plan's fingerprint ignores the seed or the test count")
 	}
 }

@@ -54,6 +54,7 @@ func TestBadRunFlagsStartNothing(t *testing.T) {
 		{[]string{"--hold", "20s", "--time-limit", "15s"}, "plans no fault"},
 		{[]string{"--acks", "2"}, "--acks"},
 		{[]string{"--nemesis", "kill-everything"}, `unknown fault "kill-everything"`},
+		{[]string{"--nemesis", ""}, `--nemesis is empty: give fault names, or "none"`},
 		{[]string{"--kafka-version", "4.4.0", "--mode", "zk"}, "Kafka 4.4.0 has no ZooKeeper mode"},
 		{[]string{"--kafka-version", "4.x"}, "--kafka-version"},
 		{[]string{"--kafka-version", "2.7.1"}, "2.7.1"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/sweep"
 	"github.com/spf13/cobra"
 )
 
@@ -21,8 +23,10 @@ func newMergeCmd() *cobra.Command {
 		Long: "Copies every run directory of each RESULTS_DIR (and their sweeps/ files) into --out, refusing two\n" +
 			"different runs of the same name, then rebuilds --out's index.json, index.html and latest, and\n" +
 			"writes, for each sweep among the runs, sweeps/ID/junit.xml with every run of that sweep.\n" +
-			"Merging the same directory twice changes nothing.\n\n" +
-			"Exit status: 0 merged, 2 bad input or error.",
+			"Merging the same directory twice changes nothing. Then it checks each sweep's shard records\n" +
+			"(sweeps/ID/sweep*.json): every shard there once, of one plan, each run there exactly once.\n\n" +
+			"Exit status: 0 merged and every sweep whole, 3 merged but a sweep is incomplete (it says\n" +
+			"what is missing), 2 bad input or error.",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("want at least one results directory to merge")
@@ -37,12 +41,19 @@ func newMergeCmd() *cobra.Command {
 	return cmd
 }
 
+// mergedJUnit is the file merge writes for each sweep, replacing the copies the sources hold.
+const mergedJUnit = "junit.xml"
+
 func runMerge(out string, srcs []string, stdout, stderr io.Writer) int {
 	if out == "" {
 		fmt.Fprintln(stderr, "kafkaesque merge: --out is required")
 		return exitError
 	}
-	merged, err := report.MergeResults(out, srcs)
+	derived := func(rel string) bool {
+		dir, file := filepath.Split(rel)
+		return file == mergedJUnit && filepath.Dir(filepath.Clean(dir)) == "sweeps"
+	}
+	merged, err := report.MergeResultsDeriving(out, srcs, derived)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque merge: %v\n", err)
 		return exitError
@@ -52,7 +63,12 @@ func runMerge(out string, srcs []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kafkaesque merge: %v\n", err)
 		return exitError
 	}
-	files, err := writeSweepJUnits(out, entries)
+	records, err := readSweepRecords(out)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafkaesque merge: %v\n", err)
+		return exitError
+	}
+	files, err := writeSweepJUnits(out, entries, records)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque merge: %v\n", err)
 		return exitError
@@ -69,20 +85,68 @@ func runMerge(out string, srcs []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%d %s", counts[v], v)
 	}
 	fmt.Fprintln(stdout, ")")
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(out, "index.json"))
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(out, report.IndexJSONFile))
 	for _, f := range files {
 		fmt.Fprintf(stdout, "wrote %s\n", f)
 	}
-	return exitValid
+	code := exitValid
+	for _, id := range slices.Sorted(maps.Keys(records)) {
+		problems := sweep.Coverage(records[id], func(dir string) bool { return exists(filepath.Join(out, dir)) })
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "kafkaesque merge: sweep %s is incomplete: %s\n", id, p)
+			code = exitUnknown
+		}
+	}
+	return code
 }
 
-// writeSweepJUnits writes sweeps/ID/junit.xml for each sweep among the entries, with all its runs
-// in the results directory: after a merge, every shard's.
-func writeSweepJUnits(results string, entries []report.IndexEntry) ([]string, error) {
+// readSweepRecords reads every sweeps/ID/sweep*.json of a results directory, by sweep id.
+func readSweepRecords(results string) (map[string][]sweep.Record, error) {
+	paths, err := filepath.Glob(filepath.Join(results, "sweeps", "*", "sweep*.json"))
+	if err != nil {
+		return nil, err
+	}
+	records := map[string][]sweep.Record{}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		var r sweep.Record
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if r.ID != filepath.Base(filepath.Dir(path)) {
+			return nil, fmt.Errorf("%s: the record of sweep %q is in another sweep's directory", path, r.ID)
+		}
+		records[r.ID] = append(records[r.ID], r)
+	}
+	return records, nil
+}
+
+// writeSweepJUnits writes sweeps/ID/junit.xml for each sweep among the entries and records, with
+// all its runs in the results directory: after a merge, every shard's. A run the records name
+// that has no run directory (not started, or lost) is a test case in error.
+func writeSweepJUnits(results string, entries []report.IndexEntry, records map[string][]sweep.Record) ([]string, error) {
 	bySweep := map[string][]report.IndexEntry{}
 	for _, e := range entries {
 		if e.Sweep != nil {
 			bySweep[e.Sweep.ID] = append(bySweep[e.Sweep.ID], e)
+		}
+	}
+	for id, recs := range records {
+		for _, r := range recs {
+			for _, run := range r.Runs {
+				if slices.ContainsFunc(bySweep[id], func(e report.IndexEntry) bool { return e.Run == run.Dir }) {
+					continue
+				}
+				why := "its run directory is missing"
+				if run.Verdict == sweep.NotStarted {
+					why = "the sweep stopped before it"
+				}
+				bySweep[id] = append(bySweep[id], report.IndexEntry{Run: run.Dir, Verdict: report.VerdictNotChecked, Seed: run.Seed,
+					Sweep: &report.IndexSweep{ID: id, Cell: run.Cell, Repeat: run.Repeat}, Why: []string{why}})
+			}
 		}
 	}
 	var files []string
@@ -95,7 +159,7 @@ func writeSweepJUnits(results string, entries []report.IndexEntry) ([]string, er
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		path := filepath.Join(dir, "junit.xml")
+		path := filepath.Join(dir, mergedJUnit)
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			return nil, err
 		}

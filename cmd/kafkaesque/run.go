@@ -158,7 +158,10 @@ func (o *runFlags) spec() (harness.RunSpec, error) {
 	if o.workload == harness.WorkloadTxn && !o.flags.Changed("nemesis") {
 		names = defaultTxnFaults
 	}
-	if names != "none" && names != "" {
+	if strings.TrimSpace(names) == "" {
+		return harness.RunSpec{}, errors.New(`--nemesis is empty: give fault names, or "none" for a run without faults`)
+	}
+	if names != "none" {
 		for _, f := range strings.Split(names, ",") {
 			faults = append(faults, strings.TrimSpace(f))
 		}

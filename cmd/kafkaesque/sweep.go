@@ -16,6 +16,7 @@ import (
 
 	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/harness"
+	"github.com/kafkaesque/kafkaesque/report"
 	"github.com/kafkaesque/kafkaesque/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -111,6 +112,8 @@ type sweepPlan struct {
 	runs    []sweep.Run
 	specs   map[int]harness.RunSpec // by run index
 	results string
+	// fingerprint identifies the whole sweep's plan, every shard's runs.
+	fingerprint string
 }
 
 func runSweep(ctx context.Context, o *sweepFlags, stdout, stderr io.Writer) int {
@@ -129,8 +132,16 @@ func runSweep(ctx context.Context, o *sweepFlags, stdout, stderr io.Writer) int 
 		printPlan(stdout, p)
 		return exitValid
 	}
-	if len(p.runs) == 0 { // more shards than runs
-		fmt.Fprintf(stdout, "shard %s of sweep %s has none of its %d runs: nothing to do\n", p.shard, p.id, p.total)
+	if len(p.runs) == 0 { // more shards than runs: its record still tells merge it ran
+		fmt.Fprintf(stdout, "shard %s of sweep %s has none of its %d runs: nothing to run\n", p.shard, p.id, p.total)
+		files, err := writeSweepFiles(p, nil)
+		if err != nil {
+			fmt.Fprintf(stderr, "kafkaesque sweep: %v\n", err)
+			return exitError
+		}
+		for _, f := range files {
+			fmt.Fprintf(stdout, "wrote %s\n", f)
+		}
 		return exitValid
 	}
 	return executeSweep(ctx, o, p, stdout, stderr)
@@ -187,10 +198,10 @@ func (o *sweepFlags) plan(now time.Time) (*sweepPlan, error) {
 	if seed < 0 {
 		return nil, fmt.Errorf("--seed must be positive (or 0: pick one), got %d", seed)
 	}
+	if !shard.Whole() && (seed == 0 || o.id == "") {
+		return nil, errors.New("--shard needs --seed and --id, the same for every shard: they name and seed the runs of the one sweep the shards share")
+	}
 	if seed == 0 {
-		if !shard.Whole() {
-			return nil, errors.New("--shard needs --seed: every shard must derive the same runs' seeds")
-		}
 		seed = now.UnixNano()%1_000_000_000 + 1
 	}
 	id := o.id
@@ -202,8 +213,15 @@ func (o *sweepFlags) plan(now time.Time) (*sweepPlan, error) {
 	p := &sweepPlan{id: id, seed: seed, shard: shard, matrix: m, results: o.out,
 		total: testCount * len(cells), specs: map[int]harness.RunSpec{}}
 	p.runs = sweep.Plan(cells, testCount, seed, shard)
+	p.fingerprint = sweep.PlanFingerprint(sweep.Plan(cells, testCount, seed, sweep.Shard{I: 1, N: 1}))
 	if o.versions { // before the specs: checking them needs the images
 		return p, nil
+	}
+	if err := report.CheckResultsDir(o.out); err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	if record := filepath.Join(o.out, "sweeps", id, sweepFileName("sweep", shard, ".json")); exists(record) {
+		return nil, fmt.Errorf("%s exists: sweep %s ran already (choose another --id)", record, id)
 	}
 	var errs []error
 	for _, r := range p.runs {
@@ -213,7 +231,7 @@ func (o *sweepFlags) plan(now time.Time) (*sweepPlan, error) {
 			err = errors.New("--keep-cluster needs --stop-on-fail in a sweep: every failed run would leave its cluster up")
 		}
 		if err == nil {
-			if _, statErr := os.Stat(dir); statErr == nil {
+			if exists(dir) {
 				err = fmt.Errorf("%s exists: sweep %s ran already (choose another --id or --seed)", dir, id)
 			}
 		}
@@ -303,6 +321,9 @@ func parseVary(s string) (sweep.Axis, error) {
 	}
 	axis := sweep.Axis{Name: name}
 	for _, v := range strings.Split(values, "|") {
+		if v == "" {
+			return sweep.Axis{}, fmt.Errorf("--vary %q has an empty value (an empty --%s would be the run's default, not a value of the axis)", s, name)
+		}
 		if slices.ContainsFunc(axis.Values, func(have []string) bool { return have[0] == v }) {
 			return sweep.Axis{}, fmt.Errorf("--vary %q lists %q twice", s, v)
 		}
@@ -346,4 +367,9 @@ func printKafkaVersions(w io.Writer, runs []sweep.Run) {
 			fmt.Fprintln(w, v)
 		}
 	}
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }

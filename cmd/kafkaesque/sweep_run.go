@@ -30,14 +30,18 @@ func executeSweep(ctx context.Context, o *sweepFlags, p *sweepPlan, stdout, stde
 	first := p.specs[p.runs[0].Index]
 	cfg := sweep.Config{
 		Runs: p.runs, Total: p.total, StopOnFail: o.stopOnFail, Progress: stderr,
-		Estimate: first.TimeLimit + runOverhead,
+		Estimate: first.Warmup + first.TimeLimit + runOverhead,
 		Start: func(ctx context.Context, r sweep.Run) sweep.Outcome {
 			spec := p.specs[r.Index]
 			if o.verbose {
 				spec.Progress = stderr
 			}
 			code, res, err := o.runOne(ctx, spec, runOut, runErr)
-			return outcomeOf(spec.OutDir, code, res, err)
+			out := outcomeOf(spec.OutDir, code, res, err)
+			if spec.KeepCluster && out.Verdict != sweep.Valid {
+				fmt.Fprintf(stderr, "sweep: --keep-cluster: the run's cluster may be left up: %s says how to remove it\n", filepath.Join(spec.OutDir, "run.log"))
+			}
+			return out
 		},
 	}
 	outcomes := sweep.Execute(ctx, cfg)
@@ -114,46 +118,19 @@ func anomalyDetail(res *checker.Result) string {
 	return strings.Join(parts, ", ")
 }
 
-// sweepRecord is sweep.json: the shard's plan and how each run ended.
-type sweepRecord struct {
-	ID        string           `json:"id"`
-	Seed      int64            `json:"seed"`
-	Shard     string           `json:"shard"`
-	TotalRuns int              `json:"total_runs"` // the whole sweep's, every shard's
-	Matrix    string           `json:"matrix_name,omitempty"`
-	Verdict   string           `json:"verdict"`
-	Runs      []sweepRecordRun `json:"runs"`
-}
-
-type sweepRecordRun struct {
-	Index   int     `json:"index"`
-	Cell    string  `json:"cell"`
-	Repeat  int     `json:"repeat"`
-	Seed    int64   `json:"seed"`
-	Dir     string  `json:"dir"`
-	Verdict string  `json:"verdict"` // "not started" for a run the sweep stopped before
-	Detail  string  `json:"detail,omitempty"`
-	Seconds float64 `json:"seconds,omitempty"`
-	Command string  `json:"command"`
-}
-
 // writeSweepFiles writes the results index and, in OUT/sweeps/ID/, sweep.json, the summary
 // table and the JUnit file of the shard's runs (a shard's files name it, so merged shards'
 // files do not clash). It returns the files' paths.
 func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
-	if err := report.WriteIndex(p.results); err != nil {
-		return nil, err
-	}
 	dir := filepath.Join(p.results, "sweeps", p.id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("sweep directory: %w", err)
 	}
-	suffix := ""
-	if !p.shard.Whole() {
-		suffix = fmt.Sprintf("-shard-%d-of-%d", p.shard.I, p.shard.N)
+	if err := report.WriteIndex(p.results); err != nil {
+		return nil, err
 	}
-	rec := sweepRecord{ID: p.id, Seed: p.seed, Shard: p.shard.String(), TotalRuns: p.total, Matrix: p.matrix.Name,
-		Verdict: sweep.Worst(outcomes, len(p.runs)).String()}
+	rec := sweep.Record{ID: p.id, Seed: p.seed, Shard: p.shard.String(), ShardIndex: p.shard.I, ShardCount: p.shard.N,
+		TotalRuns: p.total, Plan: p.fingerprint, Matrix: p.matrix.Name, Verdict: sweep.Worst(outcomes, len(p.runs)).String()}
 	ran := map[int]sweep.Outcome{}
 	for _, o := range outcomes {
 		ran[o.Run.Index] = o
@@ -161,8 +138,8 @@ func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
 	names := map[string]bool{}
 	for _, r := range p.runs {
 		spec := p.specs[r.Index]
-		rr := sweepRecordRun{Index: r.Index, Cell: r.Cell.Name, Repeat: r.Repeat, Seed: r.Seed,
-			Dir: filepath.Base(spec.OutDir), Verdict: "not started", Command: spec.Command}
+		rr := sweep.RecordRun{Index: r.Index, Cell: r.Cell.Name, Repeat: r.Repeat, Seed: r.Seed,
+			Dir: filepath.Base(spec.OutDir), Verdict: sweep.NotStarted, Command: spec.Command}
 		if o, ok := ran[r.Index]; ok {
 			rr.Verdict, rr.Detail, rr.Seconds = o.Verdict.String(), o.Detail, o.Elapsed.Seconds()
 			names[rr.Dir] = true
@@ -179,14 +156,14 @@ func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := write("sweep"+suffix+".json", append(data, '\n')); err != nil {
+	if err := write(sweepFileName("sweep", p.shard, ".json"), append(data, '\n')); err != nil {
 		return nil, err
 	}
 	var table bytes.Buffer
 	if err := sweep.WriteSummary(&table, outcomes, len(p.runs)); err != nil {
 		return nil, err
 	}
-	if err := write("summary"+suffix+".txt", table.Bytes()); err != nil {
+	if err := write(sweepFileName("summary", p.shard, ".txt"), table.Bytes()); err != nil {
 		return nil, err
 	}
 	entries, err := report.BuildIndex(p.results)
@@ -195,11 +172,31 @@ func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
 	}
 	entries = slices.DeleteFunc(entries, func(e report.IndexEntry) bool { return !names[e.Run] })
 	var junit bytes.Buffer
-	if err := report.WriteRunsJUnit(&junit, "kafkaesque sweep "+p.id+suffix, entries); err != nil {
+	// A run that stopped before its config.json has no index entry: it still gets a test case.
+	for _, o := range outcomes {
+		if !slices.ContainsFunc(entries, func(e report.IndexEntry) bool { return e.Run == filepath.Base(o.Dir) }) {
+			entries = append(entries, report.IndexEntry{Run: filepath.Base(o.Dir), Verdict: report.VerdictNotChecked,
+				Sweep: &report.IndexSweep{ID: p.id, Cell: o.Run.Cell.Name, Repeat: o.Run.Repeat}, Seed: o.Run.Seed, Why: []string{o.Detail}})
+		}
+	}
+	if err := report.WriteRunsJUnit(&junit, "kafkaesque sweep "+p.id+shardSuffix(p.shard), entries); err != nil {
 		return nil, err
 	}
-	if err := write("junit"+suffix+".xml", junit.Bytes()); err != nil {
+	if err := write(sweepFileName("junit", p.shard, ".xml"), junit.Bytes()); err != nil {
 		return nil, err
 	}
 	return files, nil
+}
+
+// sweepFileName names one of a sweep's files in OUT/sweeps/ID/: a shard's name its shard, so
+// merged shards' files never clash.
+func sweepFileName(base string, shard sweep.Shard, ext string) string {
+	return base + shardSuffix(shard) + ext
+}
+
+func shardSuffix(shard sweep.Shard) string {
+	if shard.Whole() {
+		return ""
+	}
+	return fmt.Sprintf("-shard-%d-of-%d", shard.I, shard.N)
 }

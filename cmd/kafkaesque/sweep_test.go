@@ -17,6 +17,7 @@ import (
 	"github.com/kafkaesque/kafkaesque/cluster"
 	"github.com/kafkaesque/kafkaesque/harness"
 	"github.com/kafkaesque/kafkaesque/report"
+	"github.com/kafkaesque/kafkaesque/sweep"
 )
 
 // fakeRun stands in for a chaos run: it writes the run directory a run would (config.json,
@@ -182,6 +183,40 @@ func TestSweepShardsMergeToTheUnshardedIndex(t *testing.T) {
 	if data, err := os.ReadFile(filepath.Join(merged, "sweeps", "night1", "junit.xml")); err != nil || strings.Count(string(data), "<testcase") != 8 {
 		t.Errorf("merged junit.xml: %v\n%s", err, data)
 	}
+
+	// One shard alone is an incomplete sweep: merged, but exit 3 naming the missing shard.
+	partial := filepath.Join(t.TempDir(), "partial")
+	out.Reset()
+	if code := runMerge(partial, shards[:1], &out, &out); code != exitUnknown || !strings.Contains(out.String(), "sweep night1 is incomplete: shards missing: 2/2") {
+		t.Errorf("merging shard 1 of 2: exit %d\n%s", code, out.String())
+	}
+	if data, err := os.ReadFile(filepath.Join(partial, "sweeps", "night1", "junit.xml")); err != nil || strings.Count(string(data), "<testcase") != 4 {
+		t.Errorf("partial junit.xml: %v\n%s", err, data)
+	}
+	// Merging the rest into it completes it; its junit.xml, rebuilt, is no conflict.
+	out.Reset()
+	if code := runMerge(partial, shards[1:], &out, &out); code != exitValid {
+		t.Errorf("merging shard 2 into shard 1's merge: exit %d\n%s", code, out.String())
+	}
+}
+
+// A shard with no runs (more shards than runs) still writes its record, so merge knows it ran.
+func TestEmptyShardWritesItsRecord(t *testing.T) {
+	cluster.RequireDocker(t)
+	out := t.TempDir()
+	var fake fakeRun
+	code, stdout, stderr := sweepWith(t, &fake, "--matrix", writeMatrix(t, "matrix: {acks: [all, 1]}"), "--seed", "1", "--id", "e", "--shard", "3/3", "--out", out)
+	if code != exitValid || len(fake.ran) != 0 || !strings.Contains(stdout, "nothing to run") {
+		t.Fatalf("exit %d, ran %v\n%s\n%s", code, fake.ran, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "sweeps", "e", "sweep-shard-3-of-3.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec sweep.Record
+	if err := json.Unmarshal(data, &rec); err != nil || rec.ShardCount != 3 || rec.TotalRuns != 2 || len(rec.Runs) != 0 {
+		t.Fatalf("record %+v (%v)", rec, err)
+	}
 }
 
 func readIndex(t *testing.T, dir string) []report.IndexEntry {
@@ -201,8 +236,13 @@ func readIndex(t *testing.T, dir string) []report.IndexEntry {
 func TestBadSweepsStartNothing(t *testing.T) {
 	cluster.RequireDocker(t)
 	out := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(out, "used-c01-r1-seed5"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"used-c01-r1-seed5/config.json", "sweeps/done/sweep.json"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, f), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, tc := range []struct {
 		matrix string
@@ -219,7 +259,11 @@ func TestBadSweepsStartNothing(t *testing.T) {
 		{"matrix: {acks: [all]}", []string{"--vary", "acks=1|all"}, "already varies --acks"},
 		{"", []string{"--vary", "acks"}, "want FLAG=V1|V2"},
 		{"", []string{"--shard", "3/2", "--seed", "1"}, "--shard: want I/N"},
-		{"", []string{"--shard", "1/2"}, "--shard needs --seed"},
+		{"", []string{"--shard", "1/2"}, "--shard needs --seed and --id"},
+		{"", []string{"--shard", "1/2", "--seed", "3"}, "--shard needs --seed and --id"},
+		{"", []string{"--vary", "nemesis=kill-leader|"}, "has an empty value"},
+		{"", []string{"--id", "done"}, "sweeps/done/sweep.json exists: sweep done ran already"},
+		{"", []string{"--out", filepath.Join(out, "used-c01-r1-seed5")}, "--out: "},
 		{"", []string{"--test-count", "0"}, "--test-count must be at least 1"},
 		{"", []string{"--id", "../x"}, `--id "../x"`},
 		{"matrix: {seed: [5]}", []string{"--id", "used"}, "sweep used ran already"},
