@@ -77,7 +77,7 @@ func newSweepCmdWith(run runFunc) *cobra.Command {
 	fs.StringVar(&o.matrix, "matrix", "", "the matrix file, YAML or JSON (examples/nightly.yaml)")
 	fs.StringArrayVar(&o.vary, "vary", nil, "an axis of the matrix: FLAG=V1|V2|... (repeatable), e.g. --vary 'acks=1|all'")
 	fs.IntVar(&o.testCount, "test-count", 0, "runs of each cell (default: the matrix's test-count, else 1)")
-	fs.DurationVar(&o.timeLimit, "time-limit", 60*time.Second, "each run's fault phase, unless the matrix file's time-limit or a cell sets it")
+	fs.DurationVar(&o.timeLimit, "time-limit", 60*time.Second, "each run's fault phase, given: it replaces the matrix file's time-limit (a cell that sets one is then an error); not given: the file's, else this default")
 	fs.BoolVar(&o.stopOnFail, "stop-on-fail", false, "stop after the first run that is not valid")
 	fs.StringVar(&o.out, "out", "results", "the results directory the run directories go into")
 	fs.StringVar(&o.shard, "shard", "", "run only the I-th of N shares of the sweep: I/N (every shard needs the same --seed and --id)")
@@ -96,7 +96,23 @@ func newSweepCmdWith(run runFunc) *cobra.Command {
 		}
 	})
 	o.run.flags = fs
+	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) { printSweepHelp(c, o.runFlagNames) })
 	return cmd
+}
+
+// printSweepHelp is the sweep's help: its own flags, then the run flags every cell shares.
+func printSweepHelp(c *cobra.Command, runFlag map[string]bool) {
+	own, shared := pflag.NewFlagSet("sweep", pflag.ContinueOnError), pflag.NewFlagSet("run", pflag.ContinueOnError)
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if runFlag[f.Name] {
+			shared.AddFlag(f)
+		} else {
+			own.AddFlag(f)
+		}
+	})
+	w := c.OutOrStdout()
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n\nFlags:\n%s\nRun flags, shared by every cell (a cell's own value for one is an error; kafkaesque run --help):\n%s",
+		c.Long, c.UseLine(), own.FlagUsages(), shared.FlagUsages())
 }
 
 // sweepID is what a sweep's id may hold: it names directories.
