@@ -74,12 +74,19 @@ func scanRuns(resultsDir string) ([]indexRun, error) {
 // It refuses (ErrNotResultsDir) to replace an index.html that is not a results index, or to
 // write into a run directory, whose index.html is the run's report.
 func WriteIndex(resultsDir string) error {
+	_, err := WriteIndexEntries(resultsDir)
+	return err
+}
+
+// WriteIndexEntries is WriteIndex, returning the entries it wrote, for a caller that needs them
+// too (BuildIndex after WriteIndex would read every run directory twice).
+func WriteIndexEntries(resultsDir string) ([]IndexEntry, error) {
 	if err := indexWritable(resultsDir); err != nil {
-		return err
+		return nil, err
 	}
 	runs, err := scanRuns(resultsDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	file := IndexFile{Format: indexFormat, Generated: now, Runs: make([]IndexEntry, len(runs))}
@@ -88,10 +95,10 @@ func WriteIndex(resultsDir string) error {
 	}
 	data, err := json.MarshalIndent(file, "", "  ")
 	if err != nil {
-		return fmt.Errorf("results index: %w", err)
+		return nil, fmt.Errorf("results index: %w", err)
 	}
 	if err := writeAtomic(resultsDir, IndexJSONFile, append(data, '\n')); err != nil {
-		return err
+		return nil, err
 	}
 	var page bytes.Buffer
 	view := struct {
@@ -101,16 +108,16 @@ func WriteIndex(resultsDir string) error {
 		Runs      []indexRun
 	}{indexTitle, now, buildHistory(runs, historyDays), runs}
 	if err := pageTemplates.ExecuteTemplate(&page, "index.html.tmpl", view); err != nil {
-		return fmt.Errorf("render results index: %w", err)
+		return nil, fmt.Errorf("render results index: %w", err)
 	}
 	if err := writeAtomic(resultsDir, rundir.ReportFile, page.Bytes()); err != nil {
-		return err
+		return nil, err
 	}
 	newest := ""
 	if len(runs) > 0 {
 		newest = runs[0].Entry.Run
 	}
-	return pointLatest(resultsDir, newest)
+	return file.Runs, pointLatest(resultsDir, newest)
 }
 
 // indexTitle is the results index's title; its <title> tells a page WriteIndex wrote.

@@ -126,7 +126,8 @@ func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("sweep directory: %w", err)
 	}
-	if err := report.WriteIndex(p.results); err != nil {
+	entries, err := report.WriteIndexEntries(p.results)
+	if err != nil {
 		return nil, err
 	}
 	rec := sweep.Record{ID: p.id, Seed: p.seed, Shard: p.shard.String(), ShardIndex: p.shard.I, ShardCount: p.shard.N,
@@ -164,10 +165,6 @@ func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
 		return nil, err
 	}
 	if err := write(sweepFileName("summary", p.shard, ".txt"), table.Bytes()); err != nil {
-		return nil, err
-	}
-	entries, err := report.BuildIndex(p.results)
-	if err != nil {
 		return nil, err
 	}
 	entries = slices.DeleteFunc(entries, func(e report.IndexEntry) bool { return !names[e.Run] })
