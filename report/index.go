@@ -33,7 +33,7 @@ type IndexFile struct {
 // A directory counts as a run if it holds results.json, config.json or history.jsonl; symlinks
 // (latest among them) and files are not runs.
 func BuildIndex(resultsDir string) ([]IndexEntry, error) {
-	runs, err := scanRuns(resultsDir)
+	runs, _, err := scanRuns(resultsDir, loadIndexCache(resultsDir))
 	if err != nil {
 		return nil, err
 	}
@@ -44,18 +44,31 @@ func BuildIndex(resultsDir string) ([]IndexEntry, error) {
 	return entries, nil
 }
 
-func scanRuns(resultsDir string) ([]indexRun, error) {
+// scanRuns reads resultsDir's runs, each from cache when its files' stamp is unchanged; fresh
+// is the cache of the runs it found.
+func scanRuns(resultsDir string, cache indexCache) (runs []indexRun, fresh map[string]cachedRun, err error) {
 	dirents, err := os.ReadDir(resultsDir)
 	if err != nil {
-		return nil, fmt.Errorf("results index: %w", err)
+		return nil, nil, fmt.Errorf("results index: %w", err)
 	}
-	var runs []indexRun
+	fresh = map[string]cachedRun{}
 	for _, e := range dirents {
 		if !e.IsDir() { // a symlink's entry is no directory: latest is never read as a run
 			continue
 		}
-		if run, ok := readIndexRun(filepath.Join(resultsDir, e.Name()), e.Name()); ok {
-			runs = append(runs, run)
+		dir := filepath.Join(resultsDir, e.Name())
+		stamp, stamped := runStamp(dir)
+		run, ok := cache.get(e.Name(), stamp)
+		if !stamped || !ok {
+			run, ok = readIndexRun(dir, e.Name())
+		}
+		if !ok {
+			continue
+		}
+		runs = append(runs, run)
+		// A stamp taken before the read: a file changed during it is read again next time.
+		if stamped {
+			fresh[e.Name()] = toCached(run, stamp)
 		}
 	}
 	sort.SliceStable(runs, func(i, j int) bool {
@@ -65,7 +78,7 @@ func scanRuns(resultsDir string) ([]indexRun, error) {
 		}
 		return a.Run > b.Run
 	})
-	return runs, nil
+	return runs, fresh, nil
 }
 
 // WriteIndex writes resultsDir's index.json and index.html (each atomically) and points
@@ -84,8 +97,11 @@ func WriteIndexEntries(resultsDir string) ([]IndexEntry, error) {
 	if err := indexWritable(resultsDir); err != nil {
 		return nil, err
 	}
-	runs, err := scanRuns(resultsDir)
+	runs, fresh, err := scanRuns(resultsDir, loadIndexCache(resultsDir))
 	if err != nil {
+		return nil, err
+	}
+	if err := writeIndexCache(resultsDir, fresh); err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC().Format(time.RFC3339)

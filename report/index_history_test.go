@@ -17,7 +17,7 @@ func historyOf(t *testing.T, results string) (historyView, string) {
 	if err := WriteIndex(results); err != nil {
 		t.Fatal(err)
 	}
-	runs, err := scanRuns(results)
+	runs, _, err := scanRuns(results, indexCache{})
 	if err != nil {
 		t.Fatal(err)
 	}

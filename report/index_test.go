@@ -111,7 +111,7 @@ func TestLatestPointsAtTheNewestRun(t *testing.T) {
 	if len(entries) != 3 {
 		t.Errorf("%d entries, want 3", len(entries))
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(results, ".*"))
+	leftovers, _ := filepath.Glob(filepath.Join(results, ".*.tmp-*"))
 	if len(leftovers) > 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
 	}

@@ -80,10 +80,10 @@ func (c mergeCopy) do() error {
 }
 
 // rebuiltByIndex says whether a results directory's top-level entry is WriteIndex's: its
-// pages and link, and their temporary files.
+// pages, cache and link, and their temporary files.
 func rebuiltByIndex(e fs.DirEntry) bool {
 	name := e.Name()
-	for _, f := range []string{rundir.ReportFile, IndexJSONFile, LatestLink} {
+	for _, f := range []string{rundir.ReportFile, IndexJSONFile, IndexCacheFile, LatestLink} {
 		if strings.HasPrefix(name, "."+f+".tmp-") {
 			return true
 		}
@@ -91,7 +91,7 @@ func rebuiltByIndex(e fs.DirEntry) bool {
 	if name == LatestLink {
 		return e.Type()&fs.ModeSymlink != 0
 	}
-	return (name == rundir.ReportFile || name == IndexJSONFile) && e.Type().IsRegular()
+	return (name == rundir.ReportFile || name == IndexJSONFile || name == IndexCacheFile) && e.Type().IsRegular()
 }
 
 func (p *mergePlan) addSource(src string) error {

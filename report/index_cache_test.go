@@ -1,0 +1,171 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kafkaesque/kafkaesque/checker"
+	"github.com/kafkaesque/kafkaesque/report/rundir"
+)
+
+// indexRuns writes the index and returns its runs.
+func indexRuns(t testing.TB, results string) []IndexEntry {
+	t.Helper()
+	if err := WriteIndex(results); err != nil {
+		t.Fatal(err)
+	}
+	return readIndexJSON(t, results).Runs
+}
+
+func TestIndexCacheGivesWhatAFreshReadGives(t *testing.T) {
+	results := t.TempDir()
+	writeFakeRun(t, results, "a", fakeRun{started: day(1), seed: 1, verdict: checker.Invalid,
+		anomalies: map[checker.AnomalyType]int{checker.LostWrite: 2}, faults: []checker.FaultImpact{{Fault: "kill", Start: sec(3), SendsOKAfter: secs(2)}}})
+	writeFakeRun(t, results, "b", fakeRun{started: day(2), seed: 2, verdict: checker.Valid})
+	writeFakeRun(t, results, "c", fakeRun{started: day(3), seed: 3, unchecked: true})
+
+	first := indexRuns(t, results)
+	if _, err := os.Stat(filepath.Join(results, IndexCacheFile)); err != nil {
+		t.Fatalf("no cache written: %v", err)
+	}
+	page1, _ := os.ReadFile(filepath.Join(results, rundir.ReportFile))
+	cached := indexRuns(t, results)
+	if !reflect.DeepEqual(first, cached) {
+		t.Errorf("from cache:\n%+v\nfresh:\n%+v", cached, first)
+	}
+	page2, _ := os.ReadFile(filepath.Join(results, rundir.ReportFile))
+	if len(page1) == 0 || len(page1) != len(page2) { // the same page but its generation time
+		t.Errorf("index.html from cache is %d bytes, fresh %d", len(page2), len(page1))
+	}
+}
+
+func TestIndexCacheRereadsAChangedRunOnly(t *testing.T) {
+	results := t.TempDir()
+	a := writeFakeRun(t, results, "a", fakeRun{started: day(1), seed: 1, verdict: checker.Valid})
+	writeFakeRun(t, results, "b", fakeRun{started: day(2), seed: 2, verdict: checker.Valid})
+	indexRuns(t, results)
+
+	// Same size, same modification time: the stamp cannot tell, so the cached entry stands.
+	// This is what proves the cache is read at all.
+	path := filepath.Join(a, rundir.ResultsFile)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := make([]byte, st.Size())
+	for i := range garbage {
+		garbage[i] = 'x'
+	}
+	if err := os.WriteFile(path, garbage, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if e := entryNamed(t, indexRuns(t, results), "a"); e.Verdict != VerdictValid {
+		t.Fatalf("a run whose stamp did not change was read again: verdict %q (%v)", e.Verdict, e.Why)
+	}
+
+	// Checked again (a new results.json): the index says what it says now.
+	writeFakeRun(t, results, "a", fakeRun{started: day(1), seed: 1, verdict: checker.Invalid,
+		anomalies: map[checker.AnomalyType]int{checker.LostWrite: 1}})
+	later := st.ModTime().Add(time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	runs := indexRuns(t, results)
+	if e := entryNamed(t, runs, "a"); e.Verdict != VerdictInvalid || e.Anomalies["lost-write"] != 1 {
+		t.Errorf("re-checked run: verdict %q anomalies %v, want invalid with 1 lost-write", e.Verdict, e.Anomalies)
+	}
+
+	// A removed run leaves the index and the cache.
+	if err := os.RemoveAll(filepath.Join(results, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if runs := indexRuns(t, results); len(runs) != 1 || runs[0].Run != "a" {
+		t.Errorf("after removing b the index holds %d runs", len(runs))
+	}
+	if c := loadIndexCache(results); len(c.Runs) != 1 {
+		t.Errorf("the cache still holds %d runs", len(c.Runs))
+	}
+}
+
+func TestIndexCacheFromElsewhereIsNotTrusted(t *testing.T) {
+	results := t.TempDir()
+	writeFakeRun(t, results, "a", fakeRun{started: day(1), seed: 1, verdict: checker.Valid})
+	indexRuns(t, results)
+	cache := loadIndexCache(results)
+	forged := cache.Runs["a"]
+	forged.Entry.Verdict = "forged"
+	cache.Runs["a"] = forged
+
+	for name, tc := range map[string]struct {
+		data []byte
+	}{
+		"another build":  {mustJSON(t, indexCache{Format: indexCacheFormat, Builder: "some other kafkaesque", Runs: cache.Runs})},
+		"another format": {mustJSON(t, indexCache{Format: indexCacheFormat + 1, Builder: builderStamp, Runs: cache.Runs})},
+		"no builder":     {mustJSON(t, indexCache{Format: indexCacheFormat, Runs: cache.Runs})},
+		"not JSON":       {[]byte("{\"format\": 1, \"runs\": ")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(results, IndexCacheFile), tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if e := entryNamed(t, indexRuns(t, results), "a"); e.Verdict != VerdictValid {
+				t.Errorf("verdict %q from a cache it should not trust", e.Verdict)
+			}
+		})
+	}
+	// The forged cache as this build would write it is trusted: the cases above fail for their
+	// one difference.
+	if err := os.WriteFile(filepath.Join(results, IndexCacheFile), mustJSON(t, indexCache{Format: indexCacheFormat, Builder: builderStamp, Runs: cache.Runs}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if e := entryNamed(t, indexRuns(t, results), "a"); e.Verdict != "forged" {
+		t.Errorf("verdict %q: a cache of this build and format was not used", e.Verdict)
+	}
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkWriteIndexAfterOneMoreRun is WriteIndex over a results directory of 500 runs after
+// one more run was added: what a run or a sweep's run pays at its end. "cold" has no cache.
+func BenchmarkWriteIndexAfterOneMoreRun(b *testing.B) {
+	results := b.TempDir()
+	many := map[checker.AnomalyType]int{checker.Duplicate: 200}
+	for i := 0; i < 500; i++ {
+		writeFakeRun(b, results, fmt.Sprintf("run-%03d", i), fakeRun{started: day(1 + i%28), seed: int64(i), verdict: checker.Valid,
+			anomalies: many, allowed: []checker.AnomalyType{checker.Duplicate}})
+	}
+	for _, mode := range []string{"cold", "cached"} {
+		b.Run(mode, func(b *testing.B) {
+			if err := WriteIndex(results); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if mode == "cold" {
+					os.Remove(filepath.Join(results, IndexCacheFile))
+				}
+				writeFakeRun(b, results, fmt.Sprintf("new-%d-%s", i, mode), fakeRun{started: day(2), seed: int64(i), verdict: checker.Valid})
+				b.StartTimer()
+				if err := WriteIndex(results); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
