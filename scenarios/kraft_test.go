@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -24,9 +25,9 @@ func kraftSpec(version string, c config, faults []string, limit time.Duration, s
 // Negative controls in KRaft: the safe configuration loses nothing when the active controller
 // (the quorum leader) dies, when the quorum splits, or when a partition leader dies or is cut off.
 func TestKRaftSafeConfigurationLosesNothing(t *testing.T) {
-	for _, fault := range []string{"kill-controller", "partition-quorum", "kill-leader", "isolate-leader"} {
-		t.Run(fault, func(t *testing.T) {
-			nothingLost(t, harness.Run(t, kraftSpec(newestKafka, safe, []string{fault}, 35*time.Second, safeSchedule, 1)), fault)
+	for _, faults := range [][]string{{"kill-controller", "partition-quorum"}, {"kill-leader", "isolate-leader"}} {
+		t.Run(strings.Join(faults, "+"), func(t *testing.T) {
+			nothingLost(t, harness.Run(t, kraftSpec(newestKafka, safe, faults, 35*time.Second, safeSchedule, pairedFaultsSeed)), faults...)
 		})
 	}
 }
