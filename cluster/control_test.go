@@ -31,8 +31,17 @@ func TestNodeFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer elogFile.Close()
 	var elog bytes.Buffer
+	// Deferred before the observer's Stop, so it runs after it, and sees a failure of Stop's too.
+	defer func() {
+		elogFile.Close()
+		if t.Failed() {
+			t.Logf("election log in %s; its last events:\n%s", elogPath, lastLines(elog.String(), 12))
+			return
+		}
+		os.Remove(elogPath)
+		os.Remove(filepath.Dir(elogPath)) // only if empty: a failed run's node logs stay
+	}()
 	obs, err := c.Observe(ctx, time.Now(), io.MultiWriter(elogFile, &elog), DefaultTopic)
 	if err != nil {
 		t.Fatal(err)
@@ -247,13 +256,6 @@ func TestNodeFaults(t *testing.T) {
 			t.Errorf("proving packet loss on %s without loss rules succeeded", a)
 		}
 	})
-
-	if t.Failed() {
-		t.Logf("election log in %s; its last events:\n%s", elogPath, lastLines(elog.String(), 12))
-	} else {
-		os.Remove(elogPath)
-		os.Remove(filepath.Dir(elogPath)) // only if empty: a failed run's node logs stay
-	}
 }
 
 // lastLines returns the last n lines of s.

@@ -101,9 +101,7 @@ func WriteIndexEntries(resultsDir string) ([]IndexEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeIndexCache(resultsDir, fresh); err != nil {
-		return nil, err
-	}
+	writeIndexCache(resultsDir, fresh)
 	now := time.Now().UTC().Format(time.RFC3339)
 	file := IndexFile{Format: indexFormat, Generated: now, Runs: make([]IndexEntry, len(runs))}
 	for i, r := range runs {
