@@ -27,7 +27,7 @@ func kraftSpec(version string, c config, faults []string, limit time.Duration, s
 func TestKRaftSafeConfigurationLosesNothing(t *testing.T) {
 	for _, faults := range [][]string{{"kill-controller", "partition-quorum"}, {"kill-leader", "isolate-leader"}} {
 		t.Run(strings.Join(faults, "+"), func(t *testing.T) {
-			nothingLost(t, harness.Run(t, kraftSpec(newestKafka, safe, faults, 35*time.Second, safeSchedule, pairedFaultsSeed)), faults...)
+			nothingLost(t, harness.Run(t, kraftSpec(newestKafka, safe, faults, pairedFaultsLimit, safeSchedule, pairedFaultsSeed)), faults...)
 		})
 	}
 }

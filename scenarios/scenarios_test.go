@@ -87,16 +87,22 @@ func count(res *harness.RunResult, types ...checker.AnomalyType) int {
 var safeSchedule = nemesis.ScheduleOptions{HoldMin: 10 * time.Second, HoldMax: 12 * time.Second,
 	RestMin: 5 * time.Second, RestMax: 6 * time.Second, Warmup: 3 * time.Second}
 
-// pairedFaultsSeed draws, for two faults and safeSchedule over 35 s, one fault and then the other
-// (nemesis.NewSchedule is a pure function of it): a run tests two faults, and four faults take two
-// clusters instead of four. A schedule that drew otherwise fails assertFaultsTookEffect.
-const pairedFaultsSeed = 7
+// pairedFaultsSeed draws, for two faults and safeSchedule, one fault at 3 s and then the other at
+// 20 s (nemesis.NewSchedule is a pure function of it): a run tests two faults, and four faults
+// take two clusters instead of four. A schedule that drew otherwise fails assertFaultsTookEffect.
+// With pairedFaultsLimit the second fault is still injected when the first one's recovery runs
+// up to 20 s late (a restarted broker takes seconds), and held its whole minimum up to 10 s late;
+// a third would not fit.
+const (
+	pairedFaultsSeed  = 7
+	pairedFaultsLimit = 40 * time.Second
+)
 
 // Negative controls: in the safe configuration no acknowledged write may be lost.
 func TestSafeConfigurationLosesNothing(t *testing.T) {
 	for _, faults := range [][]string{{"kill-controller", "partition-majority"}, {"kill-leader", "isolate-leader"}} {
 		t.Run(strings.Join(faults, "+"), func(t *testing.T) {
-			nothingLost(t, harness.Run(t, spec(safe, faults, 35*time.Second, safeSchedule, pairedFaultsSeed)), faults...)
+			nothingLost(t, harness.Run(t, spec(safe, faults, pairedFaultsLimit, safeSchedule, pairedFaultsSeed)), faults...)
 		})
 	}
 }
@@ -201,5 +207,23 @@ func TestAcksOneKilledLeaderLosesWrites(t *testing.T) {
 	}
 	for _, c := range r.Causes {
 		t.Logf("cause: %s", c.Summary)
+	}
+}
+
+// The paired safe-configuration runs rest on their schedule drawing each fault once, the second
+// with room for the first to recover late; this checks that premise without a cluster.
+func TestPairedFaultsScheduleDrawsEachFaultOnce(t *testing.T) {
+	for _, pair := range [][]string{{"kill-controller", "partition-majority"}, {"kill-leader", "isolate-leader"}, {"kill-controller", "partition-quorum"}} {
+		faults, err := nemesis.Lookup(pair)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := nemesis.NewSchedule(pairedFaultsSeed, faults, pairedFaultsLimit, safeSchedule)
+		if len(s.Steps) != 2 || s.Steps[0].Fault != pair[0] || s.Steps[1].Fault != pair[1] {
+			t.Fatalf("%v: schedule %+v, want %s then %s", pair, s.Steps, pair[0], pair[1])
+		}
+		if slack := pairedFaultsLimit - s.Steps[1].Start - safeSchedule.HoldMin; slack < 5*time.Second {
+			t.Errorf("%v: the second fault starts at %s: it keeps its minimum hold only if the first recovers at most %s late", pair, s.Steps[1].Start, slack)
+		}
 	}
 }
