@@ -322,3 +322,10 @@ func writeResultsWith(t testing.TB, dir string, allow map[checker.AnomalyType]bo
 	}
 	return res
 }
+
+// nemesisLine is one nemesis op of a history file, at seconds at, as a line of history.jsonl.
+func nemesisLine(index int64, at float64, typ history.Type, f, value, errMsg string) string {
+	op := history.Op{Index: index, Time: int64(at * 1e9), Process: history.NemesisProcess, Type: typ, F: f, Value: json.RawMessage(value), Error: errMsg}
+	b, _ := json.Marshal(op)
+	return string(b) + "\n"
+}

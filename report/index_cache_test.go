@@ -121,11 +121,6 @@ func mustStat(t *testing.T, path string) os.FileInfo {
 
 // Each file the index reads is in the stamp: a change to any of them, alone, reaches the index.
 func TestIndexCacheSeesEachFileItReads(t *testing.T) {
-	nemesisOp := func(i int64, typ history.Type, f, value string) string {
-		op := history.Op{Index: i, Time: i * 1e9, Process: history.NemesisProcess, Type: typ, F: f, Value: json.RawMessage(value)}
-		b, _ := json.Marshal(op)
-		return string(b) + "\n"
-	}
 	write := func(t *testing.T, dir, name, data string) {
 		t.Helper()
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
@@ -156,8 +151,8 @@ func TestIndexCacheSeesEachFileItReads(t *testing.T) {
 			func(e IndexEntry, _ indexRun) string { return e.Configuration }},
 		{"history.jsonl grown", fakeRun{unchecked: true},
 			func(t *testing.T, dir string) {
-				write(t, dir, rundir.HistoryFile, nemesisOp(0, history.Invoke, "kill-leader", `{"fault":"kill-leader"}`)+
-					nemesisOp(1, history.Info, "kill-leader", `{"fault":"kill-leader","nodes":["kafka2"]}`))
+				write(t, dir, rundir.HistoryFile, nemesisLine(0, 0, history.Invoke, "kill-leader", `{"fault":"kill-leader"}`, "")+
+					nemesisLine(1, 1, history.Info, "kill-leader", `{"fault":"kill-leader","nodes":["kafka2"]}`, ""))
 			},
 			func(e IndexEntry, _ indexRun) string { return fmt.Sprint(e.FaultsInjected) }},
 	} {

@@ -23,38 +23,40 @@ import (
 // rebuilt. Nothing is copied when any conflict is found. merged lists the run directories of
 // srcs as their paths in dst.
 func MergeResults(dst string, srcs []string) (merged []string, err error) {
-	return MergeResultsDeriving(dst, srcs, nil)
+	merged, _, err = MergeResultsDeriving(dst, srcs, nil)
+	return merged, err
 }
 
 // MergeResultsDeriving is MergeResults for a caller that rebuilds some of the files outside the
 // run directories after the merge: derived(rel) says so of a file's path relative to its results
-// directory, and such files are neither compared nor copied.
-func MergeResultsDeriving(dst string, srcs []string, derived func(rel string) bool) (merged []string, err error) {
+// directory, and such files are neither compared nor copied. It also returns the index it wrote.
+func MergeResultsDeriving(dst string, srcs []string, derived func(rel string) bool) (merged []string, index []IndexEntry, err error) {
 	if len(srcs) == 0 {
-		return nil, errors.New("merge: no results directories to merge")
+		return nil, nil, errors.New("merge: no results directories to merge")
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
+		return nil, nil, fmt.Errorf("merge: %w", err)
 	}
 	if err := indexWritable(dst); err != nil {
-		return nil, fmt.Errorf("merge into %s: %w", dst, err)
+		return nil, nil, fmt.Errorf("merge into %s: %w", dst, err)
 	}
 	p := &mergePlan{dst: dst, runs: map[string]string{}, files: map[string]string{}, derived: derived}
 	for _, src := range srcs {
 		if err := p.addSource(src); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, c := range p.copies {
 		if err := c.do(); err != nil {
-			return nil, fmt.Errorf("merge %s: %w", c.from, err)
+			return nil, nil, fmt.Errorf("merge %s: %w", c.from, err)
 		}
 	}
 	for name := range p.runs {
 		merged = append(merged, filepath.Join(dst, name))
 	}
 	sort.Strings(merged)
-	return merged, WriteIndex(dst)
+	index, err = WriteIndexEntries(dst)
+	return merged, index, err
 }
 
 // mergePlan is what a merge will copy, found before anything is: a conflict copies nothing.

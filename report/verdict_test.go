@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,18 +91,13 @@ func TestUnknownVerdictShowsItsReasons(t *testing.T) {
 // A run that stopped before its check has a page and an index row that say so, with the
 // faults it injected (a failed injection marked).
 func TestRunWithoutResultsShowsWhy(t *testing.T) {
-	nemesis := func(i int64, at float64, typ history.Type, f string, value, errMsg string) string {
-		op := history.Op{Index: i, Time: int64(at * 1e9), Process: history.NemesisProcess, Type: typ, F: f, Value: json.RawMessage(value), Error: errMsg}
-		b, _ := json.Marshal(op)
-		return string(b) + "\n"
-	}
-	hist := nemesis(0, 1, history.Invoke, "kill-leader", `{"fault":"kill-leader"}`, "") +
-		nemesis(1, 1.2, history.Info, "kill-leader", `{"fault":"kill-leader","nodes":["kafka2"]}`, "") +
-		nemesis(2, 5, history.Invoke, "recover", `{"fault":"kill-leader"}`, "") +
-		nemesis(3, 5.5, history.Info, "recover", `{"fault":"kill-leader"}`, "") +
-		nemesis(4, 6, history.Invoke, "kill-leader", `{"fault":"kill-leader"}`, "") +
-		nemesis(5, 6.1, history.Info, "kill-leader", `{"fault":"kill-leader"}`, "no leader to kill") +
-		nemesis(6, 7, history.Invoke, "pause-leader", `{"fault":"pause-leader"}`, "") +
+	hist := nemesisLine(0, 1, history.Invoke, "kill-leader", `{"fault":"kill-leader"}`, "") +
+		nemesisLine(1, 1.2, history.Info, "kill-leader", `{"fault":"kill-leader","nodes":["kafka2"]}`, "") +
+		nemesisLine(2, 5, history.Invoke, "recover", `{"fault":"kill-leader"}`, "") +
+		nemesisLine(3, 5.5, history.Info, "recover", `{"fault":"kill-leader"}`, "") +
+		nemesisLine(4, 6, history.Invoke, "kill-leader", `{"fault":"kill-leader"}`, "") +
+		nemesisLine(5, 6.1, history.Info, "kill-leader", `{"fault":"kill-leader"}`, "no leader to kill") +
+		nemesisLine(6, 7, history.Invoke, "pause-leader", `{"fault":"pause-leader"}`, "") +
 		`{"index":7,"time":7100000000,"process":-1,"ty` // cut off by the crash
 	dir := writeRunDir(t, map[string]string{
 		rundir.HistoryFile: hist,

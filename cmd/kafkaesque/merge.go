@@ -53,12 +53,7 @@ func runMerge(out string, srcs []string, stdout, stderr io.Writer) int {
 		dir, file := filepath.Split(rel)
 		return file == mergedJUnit && filepath.Dir(filepath.Clean(dir)) == "sweeps"
 	}
-	merged, err := report.MergeResultsDeriving(out, srcs, derived)
-	if err != nil {
-		fmt.Fprintf(stderr, "kafkaesque merge: %v\n", err)
-		return exitError
-	}
-	entries, err := report.BuildIndex(out)
+	merged, entries, err := report.MergeResultsDeriving(out, srcs, derived)
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkaesque merge: %v\n", err)
 		return exitError
@@ -144,8 +139,7 @@ func writeSweepJUnits(results string, entries []report.IndexEntry, records map[s
 				if run.Verdict == sweep.NotStarted {
 					why = "the sweep stopped before it"
 				}
-				bySweep[id] = append(bySweep[id], report.IndexEntry{Run: run.Dir, Verdict: report.VerdictNotChecked, Seed: run.Seed,
-					Sweep: &report.IndexSweep{ID: id, Cell: run.Cell, Repeat: run.Repeat}, Why: []string{why}})
+				bySweep[id] = append(bySweep[id], unindexedRun(id, run.Dir, run.Cell, run.Repeat, run.Seed, why))
 			}
 		}
 	}
@@ -166,4 +160,11 @@ func writeSweepJUnits(results string, entries []report.IndexEntry, records map[s
 		files = append(files, path)
 	}
 	return files, nil
+}
+
+// unindexedRun is the JUnit entry of a sweep's run that has no index entry (it stopped before
+// its config.json, or its directory is missing): why says what became of it.
+func unindexedRun(sweepID, dir, cell string, repeat int, seed int64, why string) report.IndexEntry {
+	return report.IndexEntry{Run: dir, Verdict: report.VerdictNotChecked, Seed: seed,
+		Sweep: &report.IndexSweep{ID: sweepID, Cell: cell, Repeat: repeat}, Why: []string{why}}
 }

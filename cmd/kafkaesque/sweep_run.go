@@ -172,8 +172,7 @@ func writeSweepFiles(p *sweepPlan, outcomes []sweep.Outcome) ([]string, error) {
 	// A run that stopped before its config.json has no index entry: it still gets a test case.
 	for _, o := range outcomes {
 		if !slices.ContainsFunc(entries, func(e report.IndexEntry) bool { return e.Run == filepath.Base(o.Dir) }) {
-			entries = append(entries, report.IndexEntry{Run: filepath.Base(o.Dir), Verdict: report.VerdictNotChecked,
-				Sweep: &report.IndexSweep{ID: p.id, Cell: o.Run.Cell.Name, Repeat: o.Run.Repeat}, Seed: o.Run.Seed, Why: []string{o.Detail}})
+			entries = append(entries, unindexedRun(p.id, filepath.Base(o.Dir), o.Run.Cell.Name, o.Run.Repeat, o.Run.Seed, o.Detail))
 		}
 	}
 	if err := report.WriteRunsJUnit(&junit, "kafkaesque sweep "+p.id+shardSuffix(p.shard), entries); err != nil {
